@@ -1,0 +1,108 @@
+/**
+ * Traces: a scenario plus the result of every step as observed on one real kernel
+ * (scopecheck-trace/1, JSON Lines). Pure: schema and parsing; files are read by the CLI.
+ */
+import { z } from 'zod';
+import { parseScenario, type Scenario, ScenarioValidationError, type ScenarioError } from './scenario.js';
+
+export const TRACE_FORMAT = 'scopecheck-trace/1';
+
+export interface KernelInfo {
+  release: string;
+  abi: number;
+  errata: number;
+  arch: string;
+}
+
+export interface Trace {
+  format: typeof TRACE_FORMAT;
+  kernel: KernelInfo;
+  recorder: { name: string; version: string };
+  scenario: Scenario;
+  results: string[];
+}
+
+const result = z.string().regex(/^(ok|E[A-Z0-9]+)$/, 'must be "ok" or an errno name');
+
+export const traceSchema = z.strictObject({
+  format: z.literal(TRACE_FORMAT, { error: `must be "${TRACE_FORMAT}"` }),
+  kernel: z.strictObject({
+    release: z.string().min(1),
+    abi: z.number().int().min(0),
+    errata: z.number().int().min(0),
+    arch: z.string().min(1),
+  }),
+  recorder: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
+  scenario: z.unknown(),
+  results: z.array(result),
+});
+
+export class TraceValidationError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly errors: ScenarioError[],
+  ) {
+    super(
+      errors
+        .map((e) => `${file}:${line}: ${e.step === null ? '' : `step ${e.step}: `}${e.field}: ${e.message}`)
+        .join('\n'),
+    );
+    this.name = 'TraceValidationError';
+  }
+}
+
+/** Parses one trace object (one line of a .jsonl file). */
+export function parseTrace(raw: unknown, file = '<trace>', line = 1): Trace {
+  const r = traceSchema.safeParse(raw);
+  if (!r.success) {
+    throw new TraceValidationError(
+      file,
+      line,
+      r.error.issues.map((iss) => {
+        if (iss.path[0] === 'results' && typeof iss.path[1] === 'number')
+          return { step: iss.path[1], field: 'results', message: iss.message };
+        return { step: null, field: iss.path.map(String).join('.') || '(line)', message: iss.message };
+      }),
+    );
+  }
+  let scenario: Scenario;
+  try {
+    scenario = parseScenario(r.data.scenario);
+  } catch (e) {
+    if (e instanceof ScenarioValidationError)
+      throw new TraceValidationError(
+        file,
+        line,
+        e.errors.map((x) => ({ ...x, field: x.step === null ? `scenario.${x.field}` : x.field })),
+      );
+    throw e;
+  }
+  if (r.data.results.length !== scenario.steps.length)
+    throw new TraceValidationError(file, line, [
+      {
+        step: null,
+        field: 'results',
+        message: `has ${r.data.results.length} results for ${scenario.steps.length} steps`,
+      },
+    ]);
+  return { ...r.data, format: TRACE_FORMAT, scenario };
+}
+
+/** Parses a whole .jsonl text; blank lines are skipped. */
+export function parseTraceLines(text: string, file = '<trace>'): Trace[] {
+  const out: Trace[] = [];
+  text.split('\n').forEach((l, i) => {
+    if (l.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(l);
+    } catch (e) {
+      throw new TraceValidationError(file, i + 1, [
+        { step: null, field: '(line)', message: `not valid JSON: ${(e as Error).message}` },
+      ]);
+    }
+    out.push(parseTrace(raw, file, i + 1));
+  });
+  return out;
+}
