@@ -1,0 +1,222 @@
+/**
+ * UNIX sockets as net/unix/af_unix.c runs them, with the LSM hooks where the kernel calls them.
+ * Only what the v1 operations can observe: bind, listen, connect, sendto, send, close.
+ *
+ * Precedence (spec §4.1-4.3): address lookup (ENOENT/ENOTDIR, ECONNREFUSED, EPROTOTYPE, then the
+ * unix_find hook: RESOLVE_UNIX) → for streams: not listening ECONNREFUSED, backlog EAGAIN, client
+ * state EISCONN/EINVAL, then unix_stream_connect → for datagrams: af_unix's own may_send EPERM,
+ * dead peer, then unix_may_send, then the receive queue (EAGAIN).
+ */
+import type { Address, SocketType } from '../format/scenario.js';
+import { ACCESS_FS_MAKE_SOCK } from './limits.js';
+import { lookup, lookupCreate, parentOf, pathAccessDeniedLayer } from './fs.js';
+import type { Denial, UnixContext } from './semantics/types.js';
+import { abstractKey, newSock, type Reach, type Sock, type Task, type World } from './state.js';
+
+/** listen() backlog used by every runner. */
+export const LISTEN_BACKLOG = 16;
+/** net.unix.max_dgram_qlen default: a datagram receive queue holds this many plus one. */
+export const MAX_DGRAM_QLEN = 10;
+
+export interface Result {
+  result: string;
+  denial?: Denial;
+  reach?: Reach;
+  note?: string;
+}
+
+const ok: Result = { result: 'ok' };
+const err = (result: string, note?: string): Result => (note ? { result, note } : { result });
+
+function reachOf(task: Task, other: Sock, kind: Reach['kind'], isPeer: boolean): Reach {
+  return {
+    kind,
+    clientTask: task.name,
+    client: task.domain,
+    target: other.domain,
+    targetName: other.name,
+    targetOwner: other.creator,
+    isPeer,
+    sameThreadGroup: false,
+  };
+}
+
+function unixCtx(task: Task, s: Sock, other: Sock, syscall: UnixContext['syscall'], lookupPath: string | null): UnixContext {
+  return {
+    client: task.domain,
+    server: other.domain,
+    serverAddress: other.addr,
+    lookupPath,
+    isPeer: s.peer === other,
+    syscall,
+    socketType: s.type,
+    clientTask: task.name,
+    serverCreator: other.creator,
+  };
+}
+
+/** unix_find_other(): the live socket bound at an address, of the caller's type. */
+function findOther(
+  w: World,
+  task: Task,
+  s: Sock,
+  addr: Address,
+  syscall: UnixContext['syscall'],
+): { other: Sock; reach: Reach } | Result {
+  if ('abstract' in addr) {
+    // The abstract hash includes the socket type: a lookup only finds sockets of the caller's type.
+    const other = w.boundAbstract.get(abstractKey(s.type, addr.abstract));
+    if (!other) return err('ECONNREFUSED', `no ${s.type} socket is bound to @${addr.abstract}`);
+    return { other, reach: reachOf(task, other, 'abstract', s.peer === other) };
+  }
+  const path = addr.pathname;
+  const l = lookup(w.tree, path);
+  if (!l.ok) return err(l.errno, `lookup of "${path}"`);
+  if (l.kind !== 'sock') return err('ECONNREFUSED', `"${path}" is not a socket`);
+  const other = w.boundPath.get(path);
+  if (!other) return err('ECONNREFUSED', `no live socket is bound to "${path}"`);
+  const reach = reachOf(task, other, 'pathname', s.peer === other);
+  if (other.type !== s.type) return { ...err('EPROTOTYPE', `"${path}" is a ${other.type} socket`), reach };
+  const denial = w.semantics.hooks.unixFind(unixCtx(task, s, other, syscall, path));
+  if (denial) return { result: denial.errno, denial, reach };
+  return { other, reach };
+}
+
+export function bind(w: World, task: Task, s: Sock, addr: Address): Result {
+  if ('abstract' in addr) {
+    if (s.addr) return err('EINVAL', `${s.name} is already bound`);
+    const key = abstractKey(s.type, addr.abstract);
+    if (w.boundAbstract.has(key)) return err('EADDRINUSE', `a ${s.type} socket is bound to @${addr.abstract}`);
+    w.boundAbstract.set(key, s);
+    s.addr = addr;
+    return ok;
+  }
+  const path = addr.pathname;
+  const c = lookupCreate(w.tree, path);
+  if (!c.ok) return c.errno === 'EEXIST' ? err('EADDRINUSE', `"${path}" exists`) : err(c.errno, `lookup of "${path}"`);
+  const layer = pathAccessDeniedLayer(task.domain, ACCESS_FS_MAKE_SOCK, parentOf(path));
+  if (layer >= 0)
+    return {
+      result: 'EACCES',
+      note: `layer ${layer} handles make_sock and has no rule for the parent of "${path}"`,
+    };
+  if (s.addr) return err('EINVAL', `${s.name} is already bound`);
+  w.tree.set(path, 'sock');
+  w.boundPath.set(path, s);
+  s.addr = addr;
+  return ok;
+}
+
+export function listen(s: Sock): Result {
+  if (s.type === 'dgram') return err('EOPNOTSUPP');
+  if (!s.addr) return err('EINVAL', `${s.name} is not bound`);
+  if (s.connected) return err('EINVAL', `${s.name} is connected`);
+  s.listening = true;
+  return ok;
+}
+
+export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
+  const f = findOther(w, task, s, addr, 'connect');
+  if (!('other' in f)) return f;
+  const { other, reach } = f;
+  if (s.type === 'dgram') {
+    const r = dgramChecks(w, task, s, other, 'connect', reach);
+    if (r) return r;
+    s.peer = other;
+    s.connected = true;
+    return { result: 'ok', reach };
+  }
+  // unix_stream_connect (stream and seqpacket)
+  if (!other.listening) return { ...err('ECONNREFUSED', `${other.name} is not listening`), reach };
+  if (other.embryos.length > LISTEN_BACKLOG) return { ...err('EAGAIN', `the backlog of ${other.name} is full`), reach };
+  if (s.connected) return { ...err('EISCONN'), reach };
+  if (s.listening) return { ...err('EINVAL', `${s.name} is listening`), reach };
+  const denial = w.semantics.hooks.unixStreamConnect(unixCtx(task, s, other, 'connect', null));
+  if (denial) return { result: denial.errno, denial, reach };
+  const embryo = newSock(w, `${other.name}~${other.embryos.length}`, other.type, null, true, other.domain);
+  embryo.peer = s;
+  embryo.connected = true;
+  other.embryos.push(embryo);
+  s.peer = embryo;
+  s.connected = true;
+  return { result: 'ok', reach };
+}
+
+/** unix_dgram_connect / unix_dgram_sendmsg after the lookup: af_unix's may_send, then the LSM. */
+function dgramChecks(w: World, task: Task, s: Sock, other: Sock, syscall: UnixContext['syscall'], reach: Reach): Result | null {
+  if (other.peer && other.peer !== s) return { ...err('EPERM', `${other.name} is connected to another socket (af_unix)`), reach };
+  const denial = w.semantics.hooks.unixMaySend(unixCtx(task, s, other, syscall, null));
+  if (denial) return { result: denial.errno, denial, reach };
+  return null;
+}
+
+/** One datagram to `other` (unix_dgram_sendmsg from the lookup on). */
+function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto' | 'send', reach: Reach): Result {
+  if (other.peer && other.peer !== s) return { ...err('EPERM', `${other.name} is connected to another socket (af_unix)`), reach };
+  if (other.dead) {
+    if (s.type === 'seqpacket') return { ...err('EPIPE', `the peer of ${s.name} is closed`), reach };
+    if (s.peer === other) {
+      s.peer = null;
+      s.connected = false;
+    }
+    return { ...err('ECONNREFUSED', `the peer of ${s.name} is closed`), reach };
+  }
+  if (s.type !== 'seqpacket') {
+    const denial = w.semantics.hooks.unixMaySend(unixCtx(task, s, other, syscall, null));
+    if (denial) return { result: denial.errno, denial, reach };
+  }
+  if (other !== s && other.peer !== s && other.queue > MAX_DGRAM_QLEN)
+    return { ...err('EAGAIN', `the receive queue of ${other.name} is full`), reach };
+  other.queue++;
+  return { result: 'ok', reach };
+}
+
+export function sendto(w: World, task: Task, s: Sock, addr: Address): Result {
+  if (s.type === 'stream') return s.connected ? err('EISCONN') : err('EOPNOTSUPP', `${s.name} is not connected`);
+  if (s.type === 'seqpacket') return send(w, task, s); // unix_seqpacket_sendmsg ignores the address
+  const f = findOther(w, task, s, addr, 'sendto');
+  if (!('other' in f)) return f;
+  return dgramSend(w, task, s, f.other, 'sendto', f.reach);
+}
+
+export function send(w: World, task: Task, s: Sock): Result {
+  if (s.type === 'stream') {
+    if (!s.peer) return err('ENOTCONN');
+    if (s.shutdown || s.peer.dead || s.peer.shutdown) return err('EPIPE', `the peer of ${s.name} is closed`);
+    s.peer.queue++;
+    return ok;
+  }
+  if (s.type === 'seqpacket') {
+    if (s.err) {
+      const e = s.err;
+      s.err = null;
+      return err(e, 'pending socket error');
+    }
+    if (!s.connected || !s.peer) return err('ENOTCONN');
+  }
+  const other = s.peer;
+  if (!other) return err('ENOTCONN');
+  return dgramSend(w, task, s, other, 'send', { ...reachOf(task, other, 'connected', true) });
+}
+
+/** unix_release_sock(): the last descriptor is gone. */
+export function release(w: World, s: Sock, embrion = false): void {
+  s.dead = true;
+  if (s.addr) {
+    if ('abstract' in s.addr) {
+      const key = abstractKey(s.type, s.addr.abstract);
+      if (w.boundAbstract.get(key) === s) w.boundAbstract.delete(key);
+    } else if (w.boundPath.get(s.addr.pathname) === s) w.boundPath.delete(s.addr.pathname);
+  }
+  const pair = s.peer;
+  if (pair) {
+    if (s.type !== 'dgram') {
+      pair.shutdown = true;
+      if (s.queue > 0 || embrion) pair.err = 'ECONNRESET';
+    }
+    s.peer = null;
+  }
+  for (const e of s.embryos) release(w, e, true);
+}
+
+export type { SocketType };

@@ -1,0 +1,48 @@
+/**
+ * Released kernels and kernel-like proposals, built from the model's core hooks.
+ */
+import { hookUnixFind } from '../fs.js';
+import {
+  ACCESS_FS_RESOLVE_UNIX,
+  RESTRICT_SELF_TSYNC,
+  SCOPE_ABSTRACT_UNIX_SOCKET,
+  SCOPE_PATHNAME_UNIX_SOCKET,
+  SCOPE_SIGNAL,
+  fsRightsOfAbi,
+} from '../limits.js';
+import { hookTaskKill, hookUnixMaySend, hookUnixStreamConnect } from '../task.js';
+import type { Semantics } from './types.js';
+
+export interface KernelOptions {
+  name: string;
+  description: string;
+  /** The ABI whose uAPI (fs rights, flags, RESOLVE_UNIX) this follows. */
+  abi: number;
+  errata: number;
+  /** The seed patch's LANDLOCK_SCOPE_PATHNAME_UNIX_SOCKET bit, checked where the abstract one is. */
+  pathnameScopeBit?: boolean;
+  /** The ABI number reported, when it differs from `abi`. */
+  reportedAbi?: number;
+}
+
+export function kernelSemantics(o: KernelOptions): Semantics {
+  const unixScopes = SCOPE_ABSTRACT_UNIX_SOCKET | (o.pathnameScopeBit ? SCOPE_PATHNAME_UNIX_SOCKET : 0);
+  const resolveUnix = o.abi >= 9;
+  return {
+    interfaceVersion: 1,
+    name: o.name,
+    description: o.description,
+    abi: o.reportedAbi ?? o.abi,
+    errata: o.errata,
+    scopes: SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL | (o.pathnameScopeBit ? SCOPE_PATHNAME_UNIX_SOCKET : 0),
+    fsRights: fsRightsOfAbi(o.abi),
+    restrictSelfFlags: o.abi >= 8 ? RESTRICT_SELF_TSYNC : 0,
+    pathnameRestriction: o.pathnameScopeBit ? 'scope' : resolveUnix ? 'resolve_unix' : 'none',
+    hooks: {
+      unixFind: (ctx) => (resolveUnix ? hookUnixFind(ctx, ACCESS_FS_RESOLVE_UNIX) : null),
+      unixStreamConnect: (ctx) => hookUnixStreamConnect(ctx, unixScopes),
+      unixMaySend: (ctx) => hookUnixMaySend(ctx, unixScopes),
+      taskKill: (ctx) => hookTaskKill(ctx),
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The semantics interface (version 1): what a semantics decides, and what it is told.
+ *
+ * A semantics is a thin layer over the model's core: the masks its uAPI accepts and four LSM
+ * hooks, named after the kernel's. The model performs everything else (af_unix lookups, socket
+ * states, errno precedence, domains and their inheritance) the same way for every semantics.
+ * A hook returns null to allow, or a Denial. Hooks must be pure functions of their context.
+ */
+import type { Address, SocketType } from '../../format/scenario.js';
+import type { MaybeDomain } from '../domain.js';
+
+export const SEMANTICS_INTERFACE_VERSION = 1;
+
+/** Which restriction denied. */
+export type Mechanism = 'abstract_unix_socket' | 'pathname_unix_socket' | 'resolve_unix' | 'signal' | string;
+
+/** The LSM hook a decision comes from (kernel names without the hook_ prefix). */
+export type HookName = 'unix_find' | 'unix_stream_connect' | 'unix_may_send' | 'task_kill';
+
+export interface Denial {
+  /** The errno the syscall fails with: EPERM for scopes, EACCES for RESOLVE_UNIX. */
+  errno: string;
+  mechanism: Mechanism;
+  hook: HookName;
+  /** The layer blamed (0 = oldest) of the subject's domain, as audit reports it. */
+  layer: number;
+  /** One line for a human: why this layer denies. */
+  reason: string;
+}
+
+/** A UNIX socket reaching a peer by address, or sending on a connected datagram socket. */
+export interface UnixContext {
+  /** The domain of the calling thread (current_cred()). */
+  client: MaybeDomain;
+  /** The domain of whoever created the server socket's file (f_cred), fixed at creation. */
+  server: MaybeDomain;
+  /** The server socket's bound address (null for an unnamed socket, e.g. from socketpair). */
+  serverAddress: Address | null;
+  /** The path the client resolved (pathname lookups only). */
+  lookupPath: string | null;
+  /** unix_peer(client socket) == server: the datagram peer exemption applies to it. */
+  isPeer: boolean;
+  /** The syscall: connect, sendto (explicit address) or send (connected, no address). */
+  syscall: 'connect' | 'sendto' | 'send';
+  socketType: SocketType;
+  /** The task names, for explanations. */
+  clientTask: string;
+  serverCreator: string;
+}
+
+export interface SignalContext {
+  /** The domain of the sending thread. */
+  sender: MaybeDomain;
+  /** The domain of the target task (the thread-group leader for kill, the thread for tgkill). */
+  target: MaybeDomain;
+  /** Sender and target are threads of one process. */
+  sameThreadGroup: boolean;
+  syscall: 'kill' | 'tgkill';
+  /** The errata mask in force (bit N-1 set: erratum N fixed). */
+  errata: number;
+  senderTask: string;
+  targetTask: string;
+}
+
+export interface Hooks {
+  /** security_unix_find: inside the pathname lookup, after the type check (RESOLVE_UNIX). */
+  unixFind(ctx: UnixContext): Denial | null;
+  /** security_unix_stream_connect: stream and seqpacket connect, after the listen/backlog checks. */
+  unixStreamConnect(ctx: UnixContext): Denial | null;
+  /** security_unix_may_send: datagram connect and every datagram send. */
+  unixMaySend(ctx: UnixContext): Denial | null;
+  /** security_task_kill: kill() and tgkill(). */
+  taskKill(ctx: SignalContext): Denial | null;
+}
+
+export type Verdict = 'holds' | 'violated';
+
+export interface Semantics {
+  /** Always SEMANTICS_INTERFACE_VERSION (1). */
+  readonly interfaceVersion: 1;
+  readonly name: string;
+  readonly description: string;
+  /** What landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) reports. */
+  readonly abi: number;
+  /** The errata fixed (LANDLOCK_CREATE_RULESET_ERRATA). */
+  readonly errata: number;
+  /** Scope bits landlock_create_ruleset accepts; others give EINVAL. */
+  readonly scopes: number;
+  /** Filesystem access rights it accepts; others give EINVAL. */
+  readonly fsRights: number;
+  /** landlock_restrict_self flags it accepts (LANDLOCK_RESTRICT_SELF_TSYNC = 1 << 3). */
+  readonly restrictSelfFlags: number;
+  /** Restrictions a domain can turn on for pathname sockets (for properties and reports). */
+  readonly pathnameRestriction: 'none' | 'scope' | 'resolve_unix' | string;
+  readonly hooks: Hooks;
+  /** Expected verdicts that differ from the properties' defaults. */
+  readonly expectations?: Readonly<Record<string, Verdict>>;
+}

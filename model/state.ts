@@ -1,0 +1,146 @@
+/**
+ * The model's world: tasks (threads with their own credentials), processes with their
+ * descriptors, UNIX sockets, the scenario's small filesystem. One World per evaluation; nothing
+ * global.
+ */
+import type { Address, SocketType } from '../format/scenario.js';
+import type { MaybeDomain } from './domain.js';
+import type { Tree } from './fs.js';
+import type { Denial, Semantics } from './semantics/types.js';
+
+export interface Task {
+  readonly name: string;
+  readonly proc: Proc;
+  /** The domain in this thread's credentials. */
+  domain: MaybeDomain;
+}
+
+export interface Proc {
+  readonly id: number;
+  readonly leader: Task;
+  readonly tasks: Task[];
+  /** Sockets this process holds a descriptor for. */
+  readonly fds: Set<Sock>;
+  alive: boolean;
+}
+
+export interface Sock {
+  readonly name: string;
+  readonly type: SocketType;
+  /** Task that created the socket file; its domain then is the socket's domain (f_cred). */
+  readonly creator: string;
+  readonly domain: MaybeDomain;
+  /** A server-side socket of a pending stream connection (no file, never a lookup target). */
+  readonly embryo: boolean;
+  addr: Address | null;
+  listening: boolean;
+  /** sk_state == TCP_ESTABLISHED (stream/seqpacket connected, or a connected datagram socket). */
+  connected: boolean;
+  /** unix_peer(). */
+  peer: Sock | null;
+  /** Listener: pending connections in the backlog (never accepted in v1). */
+  readonly embryos: Sock[];
+  /** Messages queued for reading (never read in v1). */
+  queue: number;
+  /** SOCK_DEAD: released. */
+  dead: boolean;
+  /** sk_shutdown == SHUTDOWN_MASK, set when the stream peer is released. */
+  shutdown: boolean;
+  /** A pending sk_err. */
+  err: string | null;
+}
+
+export interface World {
+  readonly semantics: Semantics;
+  readonly errata: number;
+  readonly tasks: Map<string, Task>;
+  readonly procs: Proc[];
+  readonly sockets: Map<string, Sock>;
+  readonly tree: Tree;
+  /** Pathname → the live socket bound there (unix_find_socket_byinode). */
+  readonly boundPath: Map<string, Sock>;
+  /** type + "\0" + abstract name → the socket bound there (one namespace per socket type). */
+  readonly boundAbstract: Map<string, Sock>;
+  nextNode: number;
+}
+
+/** What a step reached, or tried to: the raw material of the properties. */
+export interface Reach {
+  /** abstract / pathname: a socket by address; connected: a datagram send with no address;
+   * signal: kill/tgkill. */
+  readonly kind: 'abstract' | 'pathname' | 'connected' | 'signal';
+  readonly clientTask: string;
+  readonly client: MaybeDomain;
+  /** The socket's domain, or the target task's. */
+  readonly target: MaybeDomain;
+  /** Socket name or task name. */
+  readonly targetName: string;
+  /** Task that created the target socket (or the target task). */
+  readonly targetOwner: string;
+  /** The client socket was already connected to this peer (datagram peer exemption). */
+  readonly isPeer: boolean;
+  readonly sameThreadGroup: boolean;
+}
+
+export interface StepOutcome {
+  /** "ok" or the errno name. */
+  readonly result: string;
+  /** The acting task's domain after the step, e.g. "D1[scope=signal] > D2[]". */
+  readonly domain: string;
+  readonly denial?: Denial;
+  readonly reach?: Reach;
+  /** Why a non-Landlock error happened, when it is not obvious. */
+  readonly note?: string;
+}
+
+export function newWorld(semantics: Semantics, errata = semantics.errata): World {
+  const tasks = new Map<string, Task>();
+  const procs: Proc[] = [];
+  const w: World = {
+    semantics,
+    errata,
+    tasks,
+    procs,
+    sockets: new Map(),
+    tree: new Map(),
+    boundPath: new Map(),
+    boundAbstract: new Map(),
+    nextNode: 1,
+  };
+  newProcess(w, 'P0', null);
+  return w;
+}
+
+export function newProcess(w: World, name: string, domain: MaybeDomain, fds: Iterable<Sock> = []): Task {
+  const tasks: Task[] = [];
+  const proc: Proc = { id: w.procs.length, leader: undefined as unknown as Task, tasks, fds: new Set(fds), alive: true };
+  const t: Task = { name, proc, domain };
+  (proc as { leader: Task }).leader = t;
+  tasks.push(t);
+  w.procs.push(proc);
+  w.tasks.set(name, t);
+  return t;
+}
+
+export function newSock(w: World, name: string, type: SocketType, creator: Task | null, embryo = false, domain: MaybeDomain = creator?.domain ?? null): Sock {
+  const s: Sock = {
+    name,
+    type,
+    creator: creator?.name ?? '(kernel)',
+    domain,
+    embryo,
+    addr: null,
+    listening: false,
+    connected: false,
+    peer: null,
+    embryos: [],
+    queue: 0,
+    dead: false,
+    shutdown: false,
+    err: null,
+  };
+  if (!embryo) w.sockets.set(name, s);
+  return s;
+}
+
+export const abstractKey = (type: SocketType, name: string): string => `${type}\0${name}`;
