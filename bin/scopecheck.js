@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js';
 
+// A closed pipe (e.g. `scopecheck run … | head`) ends the program quietly.
+for (const s of [process.stdout, process.stderr])
+  s.on('error', (e) => {
+    if (e && e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

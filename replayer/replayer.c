@@ -1,0 +1,1769 @@
+/*
+ * scopecheck-replay: executes scopecheck scenarios on the live kernel.
+ *
+ * Process layout (serve mode):
+ *
+ *   top (host pid namespace)           waits for the dispatcher, forwards its exit status
+ *    └─ dispatcher = pid 1 of a fresh PID+network namespace (PR_SET_PDEATHSIG=SIGKILL)
+ *        reads scenario lines on stdin, validates them, hands them to workers,
+ *        writes one result line per scenario on stdout, in input order
+ *        ├─ worker 0 (PR_SET_CHILD_SUBREAPER) runs one scenario at a time:
+ *        │    └─ P0 ─ tasks (real processes / threads) of the current scenario
+ *        └─ worker 1 ...
+ *
+ * Every task (process or thread) owns one end of a SOCK_SEQPACKET socketpair created by
+ * the worker (the "coordinator"). The coordinator sends "execute step i" and waits for
+ * the answer, so every step runs in the task that names it, one at a time. The parsed
+ * scenario lives in the worker's memory and is inherited by P0 (and by every task forked
+ * from it), so commands only carry the step index and the runtime pids.
+ *
+ * Wire format (stdin, one scenario per line, tokens separated by single spaces):
+ *   <nsteps> <step>...
+ *   step := fork BY CHILD | thread BY CHILD | exit BY
+ *         | restrict BY SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*
+ *         | mkdir BY PATH | socket BY SOCK TYPE | socketpair BY SOCK SOCK TYPE
+ *         | bind BY SOCK ADDR | connect BY SOCK ADDR | sendto BY SOCK ADDR
+ *         | listen BY SOCK | send BY SOCK | close BY SOCK | pass BY SOCK TO
+ *         | kill BY TARGET SIG | tgkill BY TARGET SIG
+ *   BY/CHILD/TARGET/TO are task indices in order of introduction (P0 = 0), SOCK are socket
+ *   indices in order of introduction, TYPE is stream|dgram|seqpacket, ADDR is "a NAME"
+ *   (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks, TSYNC is
+ *   0|1, SIG is 0|USR1.
+ *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY" and "crash BY" are
+ *   accepted too (test hooks).
+ * Output (stdout, one line per scenario, same order):
+ *   R <result>...               all steps ran; result = ok | errno name
+ *   F <reason> <result>...      the scenario failed (reason = timeout|crash|internal) after
+ *                               the listed results; the next step is the one that failed
+ * Bad input: message on stderr, exit status 2; nothing is written for the bad scenario
+ * (scenarios before it are completed and written).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+#define PROG "scopecheck-replay"
+
+#define MAX_TASKS 64
+#define MAX_SOCKS 256
+#define MAX_STEPS 1024
+#define MAX_RULES 4096 /* rules per scenario, all restrict_self steps together */
+#define MAX_NAME 64
+#define MAX_LINE (1 << 20)
+#define MAX_WORKERS 16
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef SYS_landlock_add_rule
+#define SYS_landlock_add_rule 445
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+#define SC_CREATE_RULESET_VERSION (1U << 0)
+#define SC_CREATE_RULESET_ERRATA (1U << 1)
+#define SC_RULE_PATH_BENEATH 1
+#define SC_RESTRICT_SELF_TSYNC (1U << 3)
+
+/* Our own definitions of the uAPI structures (include/uapi/linux/landlock.h). */
+struct sc_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+struct sc_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+/* ------------------------------------------------------------------------------------ */
+/* Scenario representation                                                             */
+
+enum op {
+	OP_FORK,
+	OP_THREAD,
+	OP_EXIT,
+	OP_RESTRICT,
+	OP_MKDIR,
+	OP_SOCKET,
+	OP_SOCKETPAIR,
+	OP_BIND,
+	OP_LISTEN,
+	OP_CONNECT,
+	OP_SENDTO,
+	OP_SEND,
+	OP_PASS,
+	OP_CLOSE,
+	OP_KILL,
+	OP_TGKILL,
+	OP_HANG,  /* test hook */
+	OP_CRASH, /* test hook */
+};
+
+struct addr {
+	char kind; /* 'a' abstract, 'p' pathname */
+	unsigned char len;
+	char name[MAX_NAME + 1];
+};
+
+struct rule {
+	uint64_t access;
+	char path[MAX_NAME + 1];
+};
+
+struct step {
+	int op;
+	int by;
+	int a;    /* child, sock, target */
+	int b;    /* second sock, pass recipient, signal */
+	int type; /* SOCK_* */
+	struct addr addr; /* bind/connect/sendto; mkdir path */
+	uint64_t scoped, handled;
+	int tsync;
+	int nrules, rule0;
+};
+
+struct scenario {
+	int nsteps, ntasks, nsocks, nrules;
+	struct step steps[MAX_STEPS];
+	struct rule rules[MAX_RULES];
+};
+
+static struct scenario g_sc;
+static int g_test_hooks;
+
+/* ------------------------------------------------------------------------------------ */
+/* Small helpers                                                                       */
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	fputs(PROG ": ", stderr);
+	fwrite(buf, 1, n, stderr);
+	fflush(stderr);
+	_exit(1);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static const char *errno_name(int e)
+{
+	static __thread char buf[16];
+	const char *s = strerrorname_np(e);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+static void close_from(unsigned int first)
+{
+	if (syscall(SYS_close_range, first, ~0U, 0) == 0)
+		return;
+	for (int fd = first; fd < 1024; fd++)
+		close(fd);
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void install_sigusr1(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Parsing and validation                                                              */
+
+struct toks {
+	char *p;
+};
+
+static char *next_tok(struct toks *t)
+{
+	char *s = t->p, *e;
+
+	if (!s || !*s)
+		return NULL;
+	e = strchr(s, ' ');
+	if (e) {
+		*e = 0;
+		t->p = e + 1;
+	} else {
+		t->p = s + strlen(s);
+	}
+	return s;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	long v = 0;
+
+	if (!s || !*s || strlen(s) > 18)
+		return -1;
+	for (const char *c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		v = v * 10 + (*c - '0');
+	}
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s || strlen(s) > 20)
+		return -1;
+	for (const char *c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		if (v > (UINT64_MAX - (*c - '0')) / 10)
+			return -1;
+		v = v * 10 + (*c - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '_' || c == '-';
+}
+
+/* Abstract name: 1..64 chars of [A-Za-z0-9._-]. */
+static const char *abstract_problem(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0)
+		return "abstract name is empty";
+	if (n > MAX_NAME)
+		return "abstract name is longer than 64 bytes";
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(s[i]))
+			return "abstract name has a character outside [A-Za-z0-9._-]";
+	return NULL;
+}
+
+/* Relative path: components of [A-Za-z0-9._-] separated by '/', no "." or "..", <= 64 bytes. */
+static const char *path_problem(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, start = 0;
+
+	if (n == 0)
+		return "path is empty";
+	if (n > MAX_NAME)
+		return "path is longer than 64 bytes";
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '/') {
+			size_t len = i - start;
+
+			if (len == 0)
+				return "path has an empty component (or is absolute)";
+			if ((len == 1 && s[start] == '.') || (len == 2 && s[start] == '.' && s[start + 1] == '.'))
+				return "path has a \".\" or \"..\" component";
+			start = i + 1;
+		} else if (!name_char(s[i])) {
+			return "path has a character outside [A-Za-z0-9._-/]";
+		}
+	}
+	return NULL;
+}
+
+struct vstate {
+	int ntasks, nprocs, nsocks;
+	int task_proc[MAX_TASKS];
+	char proc_alive[MAX_TASKS];
+};
+
+#define PERR(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		return -1;                                                                         \
+	} while (0)
+
+static int get_task(struct toks *t, const struct vstate *v, int must_live, int *out, const char *field,
+		    int si, char *err, size_t errlen)
+{
+	long x;
+	char *tok = next_tok(t);
+
+	if (!tok)
+		PERR("step %d: missing %s", si, field);
+	if (parse_long(tok, 0, MAX_TASKS - 1, &x))
+		PERR("step %d: %s: bad task index \"%.20s\" (0..%d)", si, field, tok, MAX_TASKS - 1);
+	if (x >= v->ntasks)
+		PERR("step %d: %s: task %ld is not introduced by an earlier step", si, field, x);
+	if (must_live && !v->proc_alive[v->task_proc[x]])
+		PERR("step %d: %s: task %ld has exited", si, field, x);
+	*out = (int)x;
+	return 0;
+}
+
+static int get_new_task(struct toks *t, const struct vstate *v, int *out, int si, char *err, size_t errlen)
+{
+	long x;
+	char *tok = next_tok(t);
+
+	if (!tok)
+		PERR("step %d: missing child", si);
+	if (parse_long(tok, 0, 1000000, &x))
+		PERR("step %d: child: bad task index \"%.20s\"", si, tok);
+	if (x != v->ntasks)
+		PERR("step %d: child: new task must have the next index %d, got %ld", si, v->ntasks, x);
+	if (x >= MAX_TASKS)
+		PERR("step %d: child: too many tasks (at most %d)", si, MAX_TASKS);
+	*out = (int)x;
+	return 0;
+}
+
+static int get_sock(struct toks *t, const struct vstate *v, int fresh, int *out, int si, char *err,
+		    size_t errlen)
+{
+	long x;
+	char *tok = next_tok(t);
+
+	if (!tok)
+		PERR("step %d: missing sock", si);
+	if (parse_long(tok, 0, 1000000, &x))
+		PERR("step %d: sock: bad socket index \"%.20s\"", si, tok);
+	if (fresh) {
+		if (x != v->nsocks)
+			PERR("step %d: sock: new socket must have the next index %d, got %ld", si, v->nsocks, x);
+		if (x >= MAX_SOCKS)
+			PERR("step %d: sock: too many sockets (at most %d)", si, MAX_SOCKS);
+	} else if (x >= v->nsocks) {
+		PERR("step %d: sock: socket %ld is not introduced by an earlier step", si, x);
+	}
+	*out = (int)x;
+	return 0;
+}
+
+static int get_type(struct toks *t, int *out, int si, char *err, size_t errlen)
+{
+	char *tok = next_tok(t);
+
+	if (!tok)
+		PERR("step %d: missing type", si);
+	if (!strcmp(tok, "stream"))
+		*out = SOCK_STREAM;
+	else if (!strcmp(tok, "dgram"))
+		*out = SOCK_DGRAM;
+	else if (!strcmp(tok, "seqpacket"))
+		*out = SOCK_SEQPACKET;
+	else
+		PERR("step %d: type: unknown socket type \"%.20s\"", si, tok);
+	return 0;
+}
+
+static int get_addr(struct toks *t, struct addr *a, int si, char *err, size_t errlen)
+{
+	char *kind = next_tok(t), *name = next_tok(t);
+	const char *why;
+
+	if (!kind || !name)
+		PERR("step %d: addr: missing address", si);
+	if (!strcmp(kind, "a")) {
+		a->kind = 'a';
+		why = abstract_problem(name);
+	} else if (!strcmp(kind, "p")) {
+		a->kind = 'p';
+		why = path_problem(name);
+	} else {
+		PERR("step %d: addr: address kind must be a or p, got \"%.20s\"", si, kind);
+	}
+	if (why)
+		PERR("step %d: addr: %s", si, why);
+	a->len = (unsigned char)strlen(name);
+	memcpy(a->name, name, a->len + 1);
+	return 0;
+}
+
+/*
+ * Parses and validates one scenario line (modified in place) into *sc. Returns 0, or -1
+ * with a message in err.
+ */
+static int parse_scenario(char *line, struct scenario *sc, char *err, size_t errlen)
+{
+	struct toks t = { line };
+	struct vstate v;
+	long nsteps;
+	char *tok;
+
+	memset(&v, 0, sizeof(v));
+	v.ntasks = 1;
+	v.nprocs = 1;
+	v.proc_alive[0] = 1;
+	sc->nsteps = sc->nrules = 0;
+
+	for (const char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			PERR("unexpected control or non-ASCII character in the input line");
+	tok = next_tok(&t);
+	if (!tok)
+		PERR("empty scenario");
+	if (parse_long(tok, 0, 100000000, &nsteps))
+		PERR("step count: not a number: \"%.20s\"", tok);
+	if (nsteps > MAX_STEPS)
+		PERR("scenario has %ld steps; at most %d are allowed", nsteps, MAX_STEPS);
+
+	for (int si = 0; si < nsteps; si++) {
+		struct step *st = &sc->steps[si];
+		char *opn = next_tok(&t);
+
+		memset(st, 0, sizeof(*st));
+		if (!opn)
+			PERR("step %d: missing (the line announces %ld steps)", si, nsteps);
+		if (!strcmp(opn, "fork") || !strcmp(opn, "thread")) {
+			st->op = opn[0] == 'f' ? OP_FORK : OP_THREAD;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_new_task(&t, &v, &st->a, si, err, errlen))
+				return -1;
+			if (st->op == OP_FORK) {
+				v.task_proc[v.ntasks++] = v.nprocs;
+				v.proc_alive[v.nprocs++] = 1;
+			} else {
+				v.task_proc[v.ntasks] = v.task_proc[st->by];
+				v.ntasks++;
+			}
+		} else if (!strcmp(opn, "exit")) {
+			st->op = OP_EXIT;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+			v.proc_alive[v.task_proc[st->by]] = 0;
+		} else if (!strcmp(opn, "restrict")) {
+			long tsync, nrules;
+
+			st->op = OP_RESTRICT;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+			if (parse_u64(next_tok(&t), &st->scoped))
+				PERR("step %d: scoped: bad mask", si);
+			if (parse_u64(next_tok(&t), &st->handled))
+				PERR("step %d: handled_fs: bad mask", si);
+			if (parse_long(next_tok(&t), 0, 1, &tsync))
+				PERR("step %d: tsync: must be 0 or 1", si);
+			if (parse_long(next_tok(&t), 0, MAX_RULES, &nrules))
+				PERR("step %d: rules: bad rule count", si);
+			if (sc->nrules + nrules > MAX_RULES)
+				PERR("step %d: rules: too many rules in the scenario (at most %d)", si, MAX_RULES);
+			st->tsync = (int)tsync;
+			st->nrules = (int)nrules;
+			st->rule0 = sc->nrules;
+			for (long r = 0; r < nrules; r++) {
+				struct rule *ru = &sc->rules[sc->nrules++];
+				char *p = next_tok(&t);
+				const char *why;
+
+				if (!p)
+					PERR("step %d: rules.%ld.path: missing", si, r);
+				why = path_problem(p);
+				if (why)
+					PERR("step %d: rules.%ld.path: %s", si, r, why);
+				strcpy(ru->path, p);
+				if (parse_u64(next_tok(&t), &ru->access))
+					PERR("step %d: rules.%ld.access: bad mask", si, r);
+			}
+		} else if (!strcmp(opn, "mkdir")) {
+			char *p;
+			const char *why;
+
+			st->op = OP_MKDIR;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+			p = next_tok(&t);
+			if (!p)
+				PERR("step %d: path: missing", si);
+			why = path_problem(p);
+			if (why)
+				PERR("step %d: path: %s", si, why);
+			st->addr.kind = 'p';
+			st->addr.len = (unsigned char)strlen(p);
+			strcpy(st->addr.name, p);
+		} else if (!strcmp(opn, "socket")) {
+			st->op = OP_SOCKET;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_sock(&t, &v, 1, &st->a, si, err, errlen) || get_type(&t, &st->type, si, err, errlen))
+				return -1;
+			v.nsocks++;
+		} else if (!strcmp(opn, "socketpair")) {
+			st->op = OP_SOCKETPAIR;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_sock(&t, &v, 1, &st->a, si, err, errlen))
+				return -1;
+			v.nsocks++;
+			if (get_sock(&t, &v, 1, &st->b, si, err, errlen) || get_type(&t, &st->type, si, err, errlen))
+				return -1;
+			v.nsocks++;
+		} else if (!strcmp(opn, "bind") || !strcmp(opn, "connect") || !strcmp(opn, "sendto")) {
+			st->op = opn[0] == 'b' ? OP_BIND : opn[0] == 'c' ? OP_CONNECT : OP_SENDTO;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_sock(&t, &v, 0, &st->a, si, err, errlen) || get_addr(&t, &st->addr, si, err, errlen))
+				return -1;
+		} else if (!strcmp(opn, "listen") || !strcmp(opn, "send") || !strcmp(opn, "close")) {
+			st->op = opn[0] == 'l' ? OP_LISTEN : opn[1] == 'e' ? OP_SEND : OP_CLOSE;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_sock(&t, &v, 0, &st->a, si, err, errlen))
+				return -1;
+		} else if (!strcmp(opn, "pass")) {
+			st->op = OP_PASS;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_sock(&t, &v, 0, &st->a, si, err, errlen) ||
+			    get_task(&t, &v, 1, &st->b, "to", si, err, errlen))
+				return -1;
+		} else if (!strcmp(opn, "kill") || !strcmp(opn, "tgkill")) {
+			char *sig;
+
+			st->op = opn[0] == 'k' ? OP_KILL : OP_TGKILL;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
+			    get_task(&t, &v, 0, &st->a, "target", si, err, errlen))
+				return -1;
+			sig = next_tok(&t);
+			if (sig && !strcmp(sig, "0"))
+				st->b = 0;
+			else if (sig && !strcmp(sig, "USR1"))
+				st->b = SIGUSR1;
+			else
+				PERR("step %d: signal: must be 0 or USR1", si);
+		} else if (g_test_hooks && (!strcmp(opn, "hang") || !strcmp(opn, "crash"))) {
+			st->op = opn[0] == 'h' ? OP_HANG : OP_CRASH;
+			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+		} else {
+			PERR("step %d: unknown op \"%.20s\"", si, opn);
+		}
+	}
+	if (next_tok(&t))
+		PERR("trailing tokens after %ld steps", nsteps);
+	sc->nsteps = (int)nsteps;
+	sc->ntasks = v.ntasks;
+	sc->nsocks = v.nsocks;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Channel messages                                                                    */
+
+enum { CMD_STEP = 1, CMD_INSTALL, CMD_REAP };
+
+struct cmd {
+	int kind;
+	int step;
+	int pid; /* kill/tgkill: target tgid; reap: pid */
+	int tid; /* tgkill: target tid */
+	int sock; /* install */
+};
+
+struct reply {
+	int err;
+	int val;
+};
+
+static int send_msg(int fd, const void *buf, size_t len, int passfd)
+{
+	struct iovec iov = { (void *)buf, len };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (passfd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	}
+	for (;;) {
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n == (ssize_t)len ? 0 : -1;
+	}
+}
+
+/* Returns the message size (0 on EOF, -1 on error); *gotfd = received fd or -1. */
+static ssize_t recv_msg(int fd, void *buf, size_t len, int *gotfd)
+{
+	struct iovec iov = { buf, len };
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	ssize_t n;
+
+	*gotfd = -1;
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n > 0) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				int nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+				for (int i = 0; i < nfd; i++) {
+					int f;
+
+					memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+					if (*gotfd < 0)
+						*gotfd = f;
+					else
+						close(f);
+				}
+			}
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Task side: runs in every scenario process/thread                                    */
+
+static char g_prefix[48];
+static int g_prefix_len;
+static int g_sock[MAX_SOCKS]; /* per process: socket index -> fd, -1 if not held */
+static int g_chans[MAX_TASKS]; /* per process: channel fds of this process's tasks */
+static int g_nchans;
+
+static socklen_t make_addr(const struct addr *a, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (a->kind == 'a') {
+		sa->sun_path[0] = 0;
+		memcpy(sa->sun_path + 1, g_prefix, g_prefix_len);
+		memcpy(sa->sun_path + 1 + g_prefix_len, a->name, a->len);
+		return offsetof(struct sockaddr_un, sun_path) + 1 + g_prefix_len + a->len;
+	}
+	memcpy(sa->sun_path, a->name, a->len);
+	sa->sun_path[a->len] = 0;
+	return offsetof(struct sockaddr_un, sun_path) + a->len + 1;
+}
+
+static int do_restrict(const struct step *st)
+{
+	struct sc_ruleset_attr attr = {
+		.handled_access_fs = st->handled,
+		.handled_access_net = 0,
+		.scoped = st->scoped,
+	};
+	int rfd, e = 0;
+
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0U);
+	if (rfd < 0)
+		return errno;
+	for (int i = 0; i < st->nrules && !e; i++) {
+		const struct rule *ru = &g_sc.rules[st->rule0 + i];
+		struct sc_path_beneath_attr pb;
+		int pfd = open(ru->path, O_PATH | O_CLOEXEC);
+
+		if (pfd < 0) {
+			e = errno;
+			break;
+		}
+		pb.allowed_access = ru->access;
+		pb.parent_fd = pfd;
+		if (syscall(SYS_landlock_add_rule, rfd, SC_RULE_PATH_BENEATH, &pb, 0U) < 0)
+			e = errno;
+		close(pfd);
+	}
+	if (!e && syscall(SYS_landlock_restrict_self, rfd, st->tsync ? SC_RESTRICT_SELF_TSYNC : 0U) < 0)
+		e = errno;
+	close(rfd);
+	return e;
+}
+
+static void task_loop(int chan) __attribute__((noreturn));
+
+static void *thread_main(void *arg)
+{
+	int ch = (int)(intptr_t)arg;
+	struct reply h = { 0, (int)gettid() };
+
+	if (send_msg(ch, &h, sizeof(h), -1))
+		_exit(0);
+	task_loop(ch);
+}
+
+static void task_loop(int chan)
+{
+	for (;;) {
+		struct cmd c;
+		struct reply r = { 0, 0 };
+		int fd, outfd = -1;
+		ssize_t n = recv_msg(chan, &c, sizeof(c), &fd);
+
+		if (n != (ssize_t)sizeof(c))
+			_exit(0); /* coordinator gone: the whole process exits */
+
+		if (c.kind == CMD_INSTALL) {
+			if (c.sock < 0 || c.sock >= MAX_SOCKS || fd < 0)
+				r.err = EINVAL;
+			else if (g_sock[c.sock] >= 0)
+				close(fd); /* already holds this socket: keep one descriptor */
+			else
+				g_sock[c.sock] = fd;
+		} else if (c.kind == CMD_REAP) {
+			while (waitpid(c.pid, NULL, __WALL) < 0) {
+				if (errno != EINTR) {
+					r.err = errno;
+					break;
+				}
+			}
+		} else if (c.kind == CMD_STEP && c.step >= 0 && c.step < g_sc.nsteps) {
+			const struct step *st = &g_sc.steps[c.step];
+			struct sockaddr_un sa;
+			socklen_t sl;
+			int sfd = (st->a >= 0 && st->a < MAX_SOCKS) ? g_sock[st->a] : -1;
+
+			switch (st->op) {
+			case OP_FORK: {
+				pid_t p;
+
+				if (fd < 0) {
+					r.err = EINVAL;
+					break;
+				}
+				p = fork();
+				if (p == 0) {
+					struct reply h;
+
+					for (int i = 0; i < g_nchans; i++)
+						close(g_chans[i]);
+					g_chans[0] = fd;
+					g_nchans = 1;
+					chan = fd;
+					h.err = 0;
+					h.val = (int)getpid();
+					if (send_msg(chan, &h, sizeof(h), -1))
+						_exit(0);
+					continue;
+				}
+				if (p < 0)
+					r.err = errno;
+				else
+					r.val = (int)p;
+				close(fd);
+				fd = -1;
+				break;
+			}
+			case OP_THREAD: {
+				pthread_attr_t at;
+				pthread_t th;
+				int e;
+
+				if (fd < 0 || g_nchans >= MAX_TASKS) {
+					r.err = EINVAL;
+					break;
+				}
+				g_chans[g_nchans++] = fd;
+				pthread_attr_init(&at);
+				pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+				pthread_attr_setstacksize(&at, 128 * 1024);
+				e = pthread_create(&th, &at, thread_main, (void *)(intptr_t)fd);
+				pthread_attr_destroy(&at);
+				if (e) {
+					g_nchans--;
+					close(fd);
+					r.err = e;
+				}
+				fd = -1;
+				break;
+			}
+			case OP_EXIT:
+				_exit(0); /* exit_group: the whole process */
+			case OP_RESTRICT:
+				r.err = do_restrict(st);
+				break;
+			case OP_MKDIR:
+				if (mkdir(st->addr.name, 0755) < 0)
+					r.err = errno;
+				break;
+			case OP_SOCKET: {
+				int s = socket(AF_UNIX, st->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+				if (s < 0)
+					r.err = errno;
+				else
+					g_sock[st->a] = s;
+				break;
+			}
+			case OP_SOCKETPAIR: {
+				int sv[2];
+
+				if (socketpair(AF_UNIX, st->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+					r.err = errno;
+				} else {
+					g_sock[st->a] = sv[0];
+					g_sock[st->b] = sv[1];
+				}
+				break;
+			}
+			case OP_BIND:
+				if (sfd < 0) {
+					r.err = EBADF;
+					break;
+				}
+				sl = make_addr(&st->addr, &sa);
+				if (bind(sfd, (struct sockaddr *)&sa, sl) < 0)
+					r.err = errno;
+				break;
+			case OP_LISTEN:
+				if (sfd < 0)
+					r.err = EBADF;
+				else if (listen(sfd, 16) < 0)
+					r.err = errno;
+				break;
+			case OP_CONNECT:
+				if (sfd < 0) {
+					r.err = EBADF;
+					break;
+				}
+				sl = make_addr(&st->addr, &sa);
+				if (connect(sfd, (struct sockaddr *)&sa, sl) < 0)
+					r.err = errno;
+				break;
+			case OP_SENDTO:
+				if (sfd < 0) {
+					r.err = EBADF;
+					break;
+				}
+				sl = make_addr(&st->addr, &sa);
+				if (sendto(sfd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, sl) < 0)
+					r.err = errno;
+				break;
+			case OP_SEND:
+				if (sfd < 0)
+					r.err = EBADF;
+				else if (send(sfd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+					r.err = errno;
+				break;
+			case OP_PASS:
+				if (sfd < 0)
+					r.err = EBADF;
+				else
+					outfd = sfd;
+				break;
+			case OP_CLOSE:
+				if (sfd < 0) {
+					r.err = EBADF;
+				} else {
+					close(sfd);
+					g_sock[st->a] = -1;
+				}
+				break;
+			case OP_KILL:
+				if (kill(c.pid, st->b) < 0)
+					r.err = errno;
+				break;
+			case OP_TGKILL:
+				if (syscall(SYS_tgkill, c.pid, c.tid, st->b) < 0)
+					r.err = errno;
+				break;
+			case OP_HANG:
+				for (;;)
+					pause();
+			case OP_CRASH:
+				raise(SIGKILL);
+				_exit(1);
+			default:
+				r.err = EINVAL;
+			}
+		} else {
+			r.err = EINVAL;
+		}
+		if (fd >= 0 && c.kind != CMD_INSTALL)
+			close(fd);
+		if (send_msg(chan, &r, sizeof(r), outfd))
+			_exit(0);
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Coordinator (worker side)                                                           */
+
+enum { FAIL_NONE = 0, FAIL_TIMEOUT, FAIL_CRASH, FAIL_INTERNAL };
+static const char *const fail_names[] = { "", "timeout", "crash", "internal" };
+
+struct ctask {
+	pid_t tid;
+	int chan;
+	int proc;
+};
+
+struct cproc {
+	pid_t pid;
+	int parent; /* process index, or -1 for the worker */
+	int alive;
+};
+
+static struct ctask g_ct[MAX_TASKS];
+static struct cproc g_cp[MAX_TASKS];
+static int g_nct, g_ncp;
+static const char *g_batchdir;
+static int g_timeout_ms = 2000;
+static pid_t g_toppid;
+
+/* 1: readable, 0: deadline passed. */
+static int wait_readable(int fd, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left < 0)
+			left = 0;
+		r = poll(&p, 1, (int)left);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return 1; /* let the read report the problem */
+	}
+}
+
+/* Receives one reply from a channel: FAIL_NONE, FAIL_TIMEOUT or FAIL_CRASH (EOF/error). */
+static int co_recv(int chan, struct reply *r, int *gotfd, int64_t deadline)
+{
+	int dummy;
+	ssize_t n;
+
+	if (!gotfd)
+		gotfd = &dummy;
+	*gotfd = -1;
+	if (!wait_readable(chan, deadline))
+		return FAIL_TIMEOUT;
+	n = recv_msg(chan, r, sizeof(*r), gotfd);
+	if (n != (ssize_t)sizeof(*r)) {
+		if (*gotfd >= 0)
+			close(*gotfd);
+		*gotfd = -1;
+		return FAIL_CRASH;
+	}
+	if (gotfd == &dummy && dummy >= 0)
+		close(dummy);
+	return FAIL_NONE;
+}
+
+static int co_call(int task, const struct cmd *c, int passfd, struct reply *r, int *gotfd, int64_t deadline)
+{
+	if (send_msg(g_ct[task].chan, c, sizeof(*c), passfd))
+		return FAIL_CRASH;
+	return co_recv(g_ct[task].chan, r, gotfd, deadline);
+}
+
+static int live_task_of(int proc)
+{
+	for (int t = 0; t < g_nct; t++)
+		if (g_ct[t].proc == proc && g_ct[t].chan >= 0)
+			return t;
+	return -1;
+}
+
+/* Executes step i. Returns FAIL_*; on FAIL_NONE *res is 0 or an errno. */
+static int co_step(int i, int *res, int64_t deadline)
+{
+	const struct step *st = &g_sc.steps[i];
+	struct cmd c = { CMD_STEP, i, 0, 0, 0 };
+	struct reply r = { 0, 0 };
+	int f, by = st->by;
+
+	*res = 0;
+	switch (st->op) {
+	case OP_FORK:
+	case OP_THREAD: {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+			return FAIL_INTERNAL;
+		f = co_call(by, &c, sv[1], &r, NULL, deadline);
+		close(sv[1]);
+		if (f || r.err) {
+			close(sv[0]);
+			*res = r.err;
+			return f;
+		}
+		g_ct[st->a].chan = sv[0];
+		g_nct = st->a + 1;
+		if (st->op == OP_FORK) {
+			g_cp[g_ncp].pid = r.val;
+			g_cp[g_ncp].parent = g_ct[by].proc;
+			g_cp[g_ncp].alive = 1;
+			g_ct[st->a].proc = g_ncp++;
+			g_ct[st->a].tid = r.val;
+		} else {
+			g_ct[st->a].proc = g_ct[by].proc;
+			g_ct[st->a].tid = 0;
+		}
+		/* hello from the new task: it is set up (inherited channels closed) */
+		f = co_recv(sv[0], &r, NULL, deadline);
+		if (f)
+			return f;
+		g_ct[st->a].tid = r.val;
+		return FAIL_NONE;
+	}
+	case OP_EXIT: {
+		int p = g_ct[by].proc, chan = g_ct[by].chan, fd;
+		ssize_t n;
+
+		if (send_msg(chan, &c, sizeof(c), -1))
+			return FAIL_CRASH;
+		/* EOF on the channel: the process's descriptors are closed */
+		if (!wait_readable(chan, deadline))
+			return FAIL_TIMEOUT;
+		n = recv_msg(chan, &r, sizeof(r), &fd);
+		if (fd >= 0)
+			close(fd);
+		if (n != 0)
+			return FAIL_INTERNAL;
+		/* reap it: the worker, or a live task of the parent process */
+		if (g_cp[p].parent < 0) {
+			while (waitpid(g_cp[p].pid, NULL, __WALL) < 0)
+				if (errno != EINTR)
+					return FAIL_INTERNAL;
+		} else {
+			int t = live_task_of(g_cp[p].parent);
+			struct cmd rc = { CMD_REAP, 0, g_cp[p].pid, 0, 0 };
+
+			if (t < 0)
+				return FAIL_INTERNAL;
+			f = co_call(t, &rc, -1, &r, NULL, deadline);
+			if (f)
+				return f;
+			if (r.err)
+				return FAIL_INTERNAL;
+		}
+		g_cp[p].alive = 0;
+		for (int t = 0; t < g_nct; t++) {
+			if (g_ct[t].proc == p && g_ct[t].chan >= 0) {
+				close(g_ct[t].chan);
+				g_ct[t].chan = -1;
+			}
+		}
+		for (int q = 0; q < g_ncp; q++)
+			if (g_cp[q].parent == p)
+				g_cp[q].parent = -1; /* reparented to the worker (subreaper) */
+		return FAIL_NONE;
+	}
+	case OP_KILL:
+	case OP_TGKILL: {
+		const struct ctask *tg = &g_ct[st->a];
+
+		if (!g_cp[tg->proc].alive) {
+			*res = ESRCH; /* reaped: never pass its pid to the kernel */
+			return FAIL_NONE;
+		}
+		c.pid = g_cp[tg->proc].pid;
+		c.tid = tg->tid;
+		f = co_call(by, &c, -1, &r, NULL, deadline);
+		*res = r.err;
+		return f;
+	}
+	case OP_PASS: {
+		int fd;
+		struct cmd ic = { CMD_INSTALL, i, 0, 0, st->a };
+
+		f = co_call(by, &c, -1, &r, &fd, deadline);
+		if (f)
+			return f;
+		if (r.err) {
+			if (fd >= 0)
+				close(fd);
+			*res = r.err;
+			return FAIL_NONE;
+		}
+		if (fd < 0)
+			return FAIL_INTERNAL;
+		f = co_call(st->b, &ic, fd, &r, NULL, deadline);
+		close(fd);
+		*res = r.err;
+		return f;
+	}
+	default:
+		f = co_call(by, &c, -1, &r, NULL, deadline);
+		*res = r.err;
+		return f;
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP || flag == FTW_D)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static void teardown(pid_t pgid)
+{
+	int any = 0, st;
+
+	for (int p = 0; p < g_ncp; p++)
+		if (g_cp[p].alive)
+			any = 1;
+	/* Only while one of its members is unreaped is the group id surely still ours. */
+	if (any && pgid > 0)
+		kill(-pgid, SIGKILL);
+	for (int p = 0; p < g_ncp; p++) {
+		if (g_cp[p].alive) {
+			kill(g_cp[p].pid, SIGKILL);
+			g_cp[p].alive = 0;
+		}
+	}
+	for (int t = 0; t < MAX_TASKS; t++) {
+		if (g_ct[t].chan >= 0) {
+			close(g_ct[t].chan);
+			g_ct[t].chan = -1;
+		}
+	}
+	/* Reap everything: orphans come back to this worker (a subreaper). */
+	for (;;) {
+		if (waitpid(-1, &st, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+	}
+}
+
+static void p0_main(int chan, const char *dir) __attribute__((noreturn));
+static void p0_main(int chan, const char *dir)
+{
+	install_sigusr1();
+	setpgid(0, 0);
+	if (chan != 3) {
+		if (dup3(chan, 3, O_CLOEXEC) < 0)
+			_exit(127);
+		close(chan);
+		chan = 3;
+	}
+	close_from(4);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(127);
+	if (chdir(dir) < 0)
+		_exit(127);
+	g_chans[0] = chan;
+	g_nchans = 1;
+	task_loop(chan);
+}
+
+/* Runs g_sc as scenario number idx; writes the result line (with '\n') into out. */
+static void run_scenario(long idx, char *out, size_t outcap)
+{
+	static int results[MAX_STEPS];
+	char dir[PATH_MAX];
+	int nres = 0, fail = FAIL_NONE, sv[2];
+	int64_t deadline = now_ms() + g_timeout_ms;
+	pid_t pid = -1;
+	size_t o = 0;
+
+	for (int t = 0; t < MAX_TASKS; t++)
+		g_ct[t].chan = -1;
+	g_nct = g_ncp = 0;
+	for (int s = 0; s < MAX_SOCKS; s++)
+		g_sock[s] = -1;
+	g_prefix_len = snprintf(g_prefix, sizeof(g_prefix), "sc%d.%ld.", (int)g_toppid, idx);
+
+	if (snprintf(dir, sizeof(dir), "%s/%ld.XXXXXX", g_batchdir, idx) >= (int)sizeof(dir) || !mkdtemp(dir)) {
+		fail = FAIL_INTERNAL;
+		dir[0] = 0;
+		goto done;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fail = FAIL_INTERNAL;
+		goto done;
+	}
+	pid = fork();
+	if (pid == 0)
+		p0_main(sv[1], dir);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		fail = FAIL_INTERNAL;
+		goto done;
+	}
+	setpgid(pid, pid);
+	g_cp[0].pid = pid;
+	g_cp[0].parent = -1;
+	g_cp[0].alive = 1;
+	g_ct[0].tid = pid;
+	g_ct[0].chan = sv[0];
+	g_ct[0].proc = 0;
+	g_ncp = g_nct = 1;
+
+	for (int i = 0; i < g_sc.nsteps; i++) {
+		int res;
+
+		fail = co_step(i, &res, deadline);
+		if (fail)
+			break;
+		results[nres++] = res;
+	}
+done:
+	teardown(pid);
+	if (dir[0])
+		rm_tree(dir);
+
+	if (fail)
+		o += snprintf(out + o, outcap - o, "F %s", fail_names[fail]);
+	else
+		o += snprintf(out + o, outcap - o, "R");
+	for (int i = 0; i < nres && o + 24 < outcap; i++)
+		o += snprintf(out + o, outcap - o, " %s", results[i] ? errno_name(results[i]) : "ok");
+	out[o++] = '\n';
+	out[o] = 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Line reader                                                                          */
+
+struct lreader {
+	int fd;
+	char *buf;
+	size_t cap, start, end;
+	int eof;
+};
+
+static void lr_init(struct lreader *lr, int fd, size_t cap)
+{
+	lr->fd = fd;
+	lr->cap = cap;
+	lr->buf = malloc(cap + 1);
+	if (!lr->buf)
+		die("out of memory");
+	lr->start = lr->end = 0;
+	lr->eof = 0;
+}
+
+/* 1: *line set (NUL-terminated, without '\n'); 0: need more input; -1: EOF; -2: too long. */
+static int lr_next(struct lreader *lr, char **line)
+{
+	char *nl = memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+
+	if (nl) {
+		*nl = 0;
+		*line = lr->buf + lr->start;
+		lr->start = nl + 1 - lr->buf;
+		return 1;
+	}
+	if (lr->eof) {
+		if (lr->end > lr->start) { /* last line without '\n' */
+			lr->buf[lr->end] = 0;
+			*line = lr->buf + lr->start;
+			lr->start = lr->end;
+			return 1;
+		}
+		return -1;
+	}
+	if (lr->end - lr->start >= lr->cap)
+		return -2;
+	return 0;
+}
+
+/* One read(); returns -1 on a read error. */
+static int lr_fill(struct lreader *lr)
+{
+	ssize_t n;
+
+	if (lr->start > 0) {
+		memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+		lr->end -= lr->start;
+		lr->start = 0;
+	}
+	if (lr->end >= lr->cap)
+		return 0;
+	do
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		lr->eof = 1;
+	lr->end += n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Worker and dispatcher                                                                */
+
+static void worker_main(int in, int out) __attribute__((noreturn));
+static void worker_main(int in, int out)
+{
+	static char outline[MAX_STEPS * 20 + 64];
+	struct lreader lr;
+	char err[256];
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	install_sigusr1();
+	lr_init(&lr, in, MAX_LINE + 32);
+	for (;;) {
+		char *line, *sp;
+		long idx;
+		int r;
+
+		while ((r = lr_next(&lr, &line)) == 0)
+			if (lr_fill(&lr) < 0)
+				_exit(1);
+		if (r < 0)
+			_exit(r == -1 ? 0 : 1);
+		sp = strchr(line, ' ');
+		if (!sp)
+			_exit(1);
+		*sp = 0;
+		if (parse_long(line, 0, LONG_MAX / 2, &idx))
+			_exit(1);
+		if (parse_scenario(sp + 1, &g_sc, err, sizeof(err)) < 0) {
+			snprintf(outline, sizeof(outline), "F internal\n");
+		} else {
+			run_scenario(idx, outline, sizeof(outline));
+		}
+		if (write_all(out, outline, strlen(outline)))
+			_exit(1);
+	}
+}
+
+struct worker {
+	pid_t pid;
+	int in;  /* we write scenarios */
+	int out; /* we read results */
+	int outstanding;
+	struct lreader lr;
+};
+
+static int dispatcher_main(int nworkers)
+{
+	static struct worker w[MAX_WORKERS];
+	int fifo[2 * MAX_WORKERS]; /* worker index of each in-flight scenario, oldest first */
+	int fhead = 0, fcount = 0, per = 2;
+	long next_idx = 0;
+	struct lreader in;
+	int in_eof = 0, bad = 0, status = 0;
+	char err[512], why[256];
+	char *scratch = malloc(MAX_LINE + 32);
+	char *obuf = malloc(1 << 16);
+	size_t olen = 0;
+
+	if (!scratch || !obuf)
+		die("out of memory");
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < nworkers; i++) {
+		int a[2], b[2];
+
+		if (pipe2(a, O_CLOEXEC) || pipe2(b, O_CLOEXEC))
+			die("pipe: %s", strerror(errno));
+		fcntl(a[1], F_SETPIPE_SZ, 1 << 20);
+		w[i].pid = fork();
+		if (w[i].pid < 0)
+			die("fork: %s", strerror(errno));
+		if (w[i].pid == 0) {
+			int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+			int win = fcntl(a[0], F_DUPFD_CLOEXEC, 1000);
+			int wout = fcntl(b[1], F_DUPFD_CLOEXEC, 1001);
+
+			if (devnull < 0 || win < 0 || wout < 0)
+				_exit(1);
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			syscall(SYS_close_range, 3, 999, 0);
+			dup3(win, 3, O_CLOEXEC);
+			dup3(wout, 4, O_CLOEXEC);
+			close_from(5);
+			worker_main(3, 4);
+		}
+		close(a[0]);
+		close(b[1]);
+		w[i].in = a[1];
+		w[i].out = b[0];
+		w[i].outstanding = 0;
+		lr_init(&w[i].lr, b[0], MAX_STEPS * 20 + 64);
+	}
+	lr_init(&in, 0, MAX_LINE);
+
+	for (;;) {
+		char *line;
+		int r;
+
+		/* hand out complete input lines while there is room */
+		while (!in_eof && !bad && fcount < per * nworkers) {
+			size_t len;
+			int best = 0;
+
+			r = lr_next(&in, &line);
+			if (r == 0)
+				break;
+			if (r == -1) {
+				in_eof = 1;
+				break;
+			}
+			if (r == -2) {
+				snprintf(err, sizeof(err), "input line %ld is longer than %d bytes", next_idx + 1,
+					 MAX_LINE);
+				bad = 1;
+				break;
+			}
+			len = strlen(line);
+			if (len == 0)
+				continue;
+			memcpy(scratch, line, len + 1);
+			if (parse_scenario(scratch, &g_sc, why, sizeof(why)) < 0) {
+				snprintf(err, sizeof(err), "bad scenario on input line %ld (scenario index %ld): %s",
+					 next_idx + 1, next_idx, why);
+				bad = 1;
+				break;
+			}
+			for (int i = 1; i < nworkers; i++)
+				if (w[i].outstanding < w[best].outstanding)
+					best = i;
+			{
+				char hdr[32];
+				int hl = snprintf(hdr, sizeof(hdr), "%ld ", next_idx);
+
+				line[len] = '\n';
+				if (write_all(w[best].in, hdr, hl) || write_all(w[best].in, line, len + 1))
+					die("worker %d died", best);
+			}
+			w[best].outstanding++;
+			fifo[(fhead + fcount) % (2 * MAX_WORKERS)] = best;
+			fcount++;
+			next_idx++;
+		}
+		/* emit results that are ready, in order */
+		while (fcount > 0) {
+			struct worker *hw = &w[fifo[fhead]];
+
+			r = lr_next(&hw->lr, &line);
+			if (r == 0)
+				break;
+			if (r < 0)
+				die("worker %d died", fifo[fhead]);
+			{
+				size_t len = strlen(line);
+
+				if (olen + len + 1 > (1 << 16)) {
+					if (write_all(1, obuf, olen))
+						die("stdout: %s", strerror(errno));
+					olen = 0;
+				}
+				memcpy(obuf + olen, line, len);
+				olen += len;
+				obuf[olen++] = '\n';
+			}
+			hw->outstanding--;
+			fhead = (fhead + 1) % (2 * MAX_WORKERS);
+			fcount--;
+		}
+		if (fcount == 0 && (in_eof || bad))
+			break;
+		if (olen) {
+			if (write_all(1, obuf, olen))
+				die("stdout: %s", strerror(errno));
+			olen = 0;
+		}
+		{
+			struct pollfd p[2];
+			int np = 0, want_in = !in_eof && !bad && fcount < per * nworkers;
+
+			if (want_in) {
+				p[np].fd = 0;
+				p[np].events = POLLIN;
+				np++;
+			}
+			if (fcount > 0) {
+				p[np].fd = w[fifo[fhead]].out;
+				p[np].events = POLLIN;
+				np++;
+			}
+			if (np == 0)
+				continue;
+			if (poll(p, np, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				die("poll: %s", strerror(errno));
+			}
+			for (int k = 0; k < np; k++) {
+				if (!p[k].revents)
+					continue;
+				if (p[k].fd == 0) {
+					if (lr_fill(&in) < 0)
+						die("stdin: %s", strerror(errno));
+				} else if (lr_fill(&w[fifo[fhead]].lr) < 0) {
+					die("worker pipe: %s", strerror(errno));
+				}
+			}
+		}
+	}
+	if (olen && write_all(1, obuf, olen))
+		die("stdout: %s", strerror(errno));
+	for (int i = 0; i < nworkers; i++)
+		close(w[i].in);
+	for (int i = 0; i < nworkers; i++) {
+		int st;
+
+		while (waitpid(w[i].pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (bad) {
+		fprintf(stderr, PROG ": %s\n", err);
+		status = 2;
+	}
+	return status;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Kernel info, namespaces, main                                                        */
+
+static void print_info(void)
+{
+	struct utsname u;
+	long abi, errata;
+
+	uname(&u);
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, SC_CREATE_RULESET_VERSION);
+	if (abi < 0)
+		abi = 0;
+	errata = syscall(SYS_landlock_create_ruleset, NULL, 0, SC_CREATE_RULESET_ERRATA);
+	if (errata < 0)
+		errata = 0;
+	/* release/machine come from uname: no characters that need JSON escaping in practice */
+	printf("{\"release\":\"%s\",\"abi\":%ld,\"errata\":%ld,\"arch\":\"%s\"}\n", u.release, abi, errata,
+	       u.machine);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = write_all(fd, s, strlen(s));
+	close(fd);
+	return r;
+}
+
+static const char *enter_namespaces(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char m[64];
+
+	if (unshare(CLONE_NEWPID | CLONE_NEWNET) == 0)
+		return "pid+net";
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET) == 0) {
+		write_file("/proc/self/setgroups", "deny");
+		snprintf(m, sizeof(m), "0 %u 1\n", (unsigned)uid);
+		write_file("/proc/self/uid_map", m);
+		snprintf(m, sizeof(m), "0 %u 1\n", (unsigned)gid);
+		write_file("/proc/self/gid_map", m);
+		return "user+pid+net";
+	}
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [--serve] [--workers N] [--timeout-ms N] [--tmpdir DIR] [--no-namespaces]\n"
+		"       " PROG " --info | --version | --help\n"
+		"Reads scenarios (one encoded scenario per line) on stdin and writes one result line per\n"
+		"scenario on stdout. See the comment at the top of replayer/replayer.c for the format.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int nworkers = 2, no_ns = 0, alive[2], st;
+	const char *tmpdir = NULL, *ns;
+	char batch[PATH_MAX], *created = NULL;
+	pid_t pid;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		long v;
+
+		if (!strcmp(a, "--info")) {
+			print_info();
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf(PROG " " VERSION "\n");
+			return 0;
+		} else if (!strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--serve")) {
+		} else if (!strcmp(a, "--no-namespaces")) {
+			no_ns = 1;
+		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
+			if (parse_long(argv[++i], 1, MAX_WORKERS, &v))
+				die("--workers: expected 1..%d", MAX_WORKERS);
+			nworkers = (int)v;
+		} else if (!strcmp(a, "--timeout-ms") && i + 1 < argc) {
+			if (parse_long(argv[++i], 1, 3600000, &v))
+				die("--timeout-ms: expected 1..3600000");
+			g_timeout_ms = (int)v;
+		} else if (!strcmp(a, "--tmpdir") && i + 1 < argc) {
+			tmpdir = argv[++i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	g_test_hooks = getenv("SCOPECHECK_REPLAY_TEST_HOOKS") && !strcmp(getenv("SCOPECHECK_REPLAY_TEST_HOOKS"), "1");
+	g_toppid = getpid();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (tmpdir) {
+		if (!realpath(tmpdir, batch))
+			die("--tmpdir %s: %s", tmpdir, strerror(errno));
+	} else {
+		const char *base = getenv("TMPDIR");
+
+		if (!base || !*base)
+			base = "/tmp";
+		snprintf(batch, sizeof(batch), "%s/scopecheck-replay.XXXXXX", base);
+		if (!mkdtemp(batch))
+			die("mkdtemp %s: %s", batch, strerror(errno));
+		created = batch;
+	}
+	if (strlen(batch) > PATH_MAX - 64)
+		die("temporary directory path is too long");
+	g_batchdir = batch;
+
+	ns = no_ns ? NULL : enter_namespaces();
+	if (!ns && !no_ns)
+		fprintf(stderr, PROG ": warning: cannot create PID/network namespaces (%s); running without them\n",
+			strerror(errno));
+
+	if (pipe2(alive, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct pollfd p = { alive[0], POLLIN, 0 };
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		close(alive[1]);
+		if (poll(&p, 1, 0) > 0) /* the top process is already gone */
+			_exit(1);
+		close(alive[0]);
+		_exit(dispatcher_main(nworkers));
+	}
+	close(alive[0]);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	}
+	if (created)
+		rm_tree(created);
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	fprintf(stderr, PROG ": dispatcher killed by signal %d\n", WTERMSIG(st));
+	return 128 + WTERMSIG(st);
+}

@@ -1,0 +1,433 @@
+/**
+ * Writes the kernel selftest matrices (spec §6) as scenario files under scenarios/selftests/.
+ * The expected results come from the selftests' own tables (copied into this file from the spec),
+ * never from the model. Run: npx tsx scripts/gen-scenarios.ts
+ */
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Scenario, Step } from '../format/scenario.js';
+
+const ROOT = join(import.meta.dirname, '..', 'scenarios', 'selftests');
+
+type Variant = { name: string; both: boolean; parent: boolean; child: boolean };
+/** scoped_base_variants.h (spec §6.1): P1→P2 allowed iff !parent; P2→P1 allowed iff !child. */
+const BASE: Variant[] = [
+  { name: 'without_domain', both: false, parent: false, child: false },
+  { name: 'child_domain', both: false, parent: false, child: true },
+  { name: 'parent_domain', both: false, parent: true, child: false },
+  { name: 'sibling_domain', both: false, parent: true, child: true },
+  { name: 'inherited_domain', both: true, parent: false, child: false },
+  { name: 'nested_domain', both: true, parent: false, child: true },
+  { name: 'nested_and_parent_domain', both: true, parent: true, child: false },
+  { name: 'forked_domains', both: true, parent: true, child: true },
+];
+
+const F = 'scopecheck-scenario/1' as const;
+const files: Record<string, Scenario> = {};
+const put = (rel: string, s: Scenario) => {
+  files[rel] = s;
+};
+
+type Restrict = Omit<Extract<Step, { op: 'restrict_self' }>, 'op' | 'by'>;
+
+/**
+ * The scoped_domains fixture: P0 is the selftests' P1 (parent), P1 their P2 (child).
+ * `sandbox(point, enforced)` gives the restrict_self fields at a point, or null for none.
+ */
+function baseScenario(
+  v: Variant,
+  name: string,
+  description: string,
+  sandbox: (enforced: boolean) => Restrict | null,
+  body: (expectP0toP1: string, expectP1toP0: string) => Step[],
+  setup: Step[] = [],
+  deny = 'EPERM',
+): Scenario {
+  const steps: Step[] = [...setup];
+  const at = (by: string, enforced: boolean) => {
+    const r = sandbox(enforced);
+    if (r) steps.push({ op: 'restrict_self', by, ...r, expect: 'ok' });
+  };
+  at('P0', v.both);
+  steps.push({ op: 'fork', by: 'P0', child: 'P1' });
+  at('P0', v.parent);
+  at('P1', v.child);
+  steps.push(...body(v.parent ? deny : 'ok', v.child ? deny : 'ok'));
+  return { format: F, name, description, steps };
+}
+
+const scoped = (bits: Restrict['scoped']) => (enforced: boolean): Restrict | null => (enforced ? { scoped: bits } : null);
+
+for (const v of BASE) {
+  const desc = (what: string) =>
+    `scoped_domains.${v.name} (domain_both=${+v.both}, domain_parent=${+v.parent}, domain_child=${+v.child}): ${what}. P0 is the selftest's P1 (parent), P1 its P2 (child).`;
+
+  // scoped_abstract_unix_test.c: connect_to_parent / connect_to_child, stream and dgram.
+  put(
+    `scoped_domains/abstract/${v.name}.json`,
+    baseScenario(v, `abstract-${v.name}`, desc('abstract stream connect, dgram connect and dgram sendto in both directions'), scoped(['abstract_unix_socket']), (toChild, toParent) => [
+      { op: 'socket', by: 'P0', sock: 'p_stream', type: 'stream' },
+      { op: 'bind', by: 'P0', sock: 'p_stream', addr: { abstract: 'p_stream' } },
+      { op: 'listen', by: 'P0', sock: 'p_stream' },
+      { op: 'socket', by: 'P0', sock: 'p_dgram', type: 'dgram' },
+      { op: 'bind', by: 'P0', sock: 'p_dgram', addr: { abstract: 'p_dgram' } },
+      { op: 'socket', by: 'P1', sock: 'c_stream', type: 'stream' },
+      { op: 'bind', by: 'P1', sock: 'c_stream', addr: { abstract: 'c_stream' } },
+      { op: 'listen', by: 'P1', sock: 'c_stream' },
+      { op: 'socket', by: 'P1', sock: 'c_dgram', type: 'dgram' },
+      { op: 'bind', by: 'P1', sock: 'c_dgram', addr: { abstract: 'c_dgram' } },
+      // P1 (child) → P0 (parent)
+      { op: 'socket', by: 'P1', sock: 'c_cli', type: 'stream' },
+      { op: 'connect', by: 'P1', sock: 'c_cli', addr: { abstract: 'p_stream' }, expect: toParent },
+      { op: 'socket', by: 'P1', sock: 'c_dcli', type: 'dgram' },
+      { op: 'connect', by: 'P1', sock: 'c_dcli', addr: { abstract: 'p_dgram' }, expect: toParent },
+      { op: 'socket', by: 'P1', sock: 'c_dsend', type: 'dgram' },
+      { op: 'sendto', by: 'P1', sock: 'c_dsend', addr: { abstract: 'p_dgram' }, expect: toParent },
+      // P0 (parent) → P1 (child)
+      { op: 'socket', by: 'P0', sock: 'p_cli', type: 'stream' },
+      { op: 'connect', by: 'P0', sock: 'p_cli', addr: { abstract: 'c_stream' }, expect: toChild },
+      { op: 'socket', by: 'P0', sock: 'p_dcli', type: 'dgram' },
+      { op: 'connect', by: 'P0', sock: 'p_dcli', addr: { abstract: 'c_dgram' }, expect: toChild },
+      { op: 'socket', by: 'P0', sock: 'p_dsend', type: 'dgram' },
+      { op: 'sendto', by: 'P0', sock: 'p_dsend', addr: { abstract: 'c_dgram' }, expect: toChild },
+    ]),
+  );
+
+  // scoped_signal_test.c: check_access_signal, kill(other, 0).
+  put(
+    `scoped_domains/signal/${v.name}.json`,
+    baseScenario(v, `signal-${v.name}`, desc('kill(other, 0) in both directions'), scoped(['signal']), (toChild, toParent) => [
+      { op: 'kill', by: 'P1', target: 'P0', expect: toParent },
+      { op: 'kill', by: 'P0', target: 'P1', expect: toChild },
+      { op: 'kill', by: 'P0', target: 'P0', expect: 'ok' },
+      { op: 'kill', by: 'P1', target: 'P1', expect: 'ok' },
+    ]),
+  );
+
+  // The seed patch: the same matrix for pathname sockets with scope bit pathname_unix_socket.
+  put(
+    `scoped_domains/pathname_scope/${v.name}.json`,
+    baseScenario(v, `pathname-scope-${v.name}`, desc('pathname stream connect, dgram connect and sendto under the seed patch\'s pathname_unix_socket scope'), scoped(['pathname_unix_socket']), (toChild, toParent) => [
+      { op: 'socket', by: 'P0', sock: 'p_stream', type: 'stream' },
+      { op: 'bind', by: 'P0', sock: 'p_stream', addr: { pathname: 'p_stream' } },
+      { op: 'listen', by: 'P0', sock: 'p_stream' },
+      { op: 'socket', by: 'P0', sock: 'p_dgram', type: 'dgram' },
+      { op: 'bind', by: 'P0', sock: 'p_dgram', addr: { pathname: 'p_dgram' } },
+      { op: 'socket', by: 'P1', sock: 'c_stream', type: 'stream' },
+      { op: 'bind', by: 'P1', sock: 'c_stream', addr: { pathname: 'c_stream' } },
+      { op: 'listen', by: 'P1', sock: 'c_stream' },
+      { op: 'socket', by: 'P1', sock: 'c_dgram', type: 'dgram' },
+      { op: 'bind', by: 'P1', sock: 'c_dgram', addr: { pathname: 'c_dgram' } },
+      { op: 'socket', by: 'P1', sock: 'c_cli', type: 'stream' },
+      { op: 'connect', by: 'P1', sock: 'c_cli', addr: { pathname: 'p_stream' }, expect: toParent },
+      { op: 'socket', by: 'P1', sock: 'c_dcli', type: 'dgram' },
+      { op: 'connect', by: 'P1', sock: 'c_dcli', addr: { pathname: 'p_dgram' }, expect: toParent },
+      { op: 'socket', by: 'P1', sock: 'c_dsend', type: 'dgram' },
+      { op: 'sendto', by: 'P1', sock: 'c_dsend', addr: { pathname: 'p_dgram' }, expect: toParent },
+      { op: 'socket', by: 'P0', sock: 'p_cli', type: 'stream' },
+      { op: 'connect', by: 'P0', sock: 'p_cli', addr: { pathname: 'c_stream' }, expect: toChild },
+      { op: 'socket', by: 'P0', sock: 'p_dcli', type: 'dgram' },
+      { op: 'connect', by: 'P0', sock: 'p_dcli', addr: { pathname: 'c_dgram' }, expect: toChild },
+      { op: 'socket', by: 'P0', sock: 'p_dsend', type: 'dgram' },
+      { op: 'sendto', by: 'P0', sock: 'p_dsend', addr: { pathname: 'c_dgram' }, expect: toChild },
+    ]),
+  );
+
+  // fs_test.c: unix_{stream,dgram,seqpacket}_connect_to_{parent,child}, unix_dgram_sendmsg_to_*,
+  // plain (deny-all RESOLVE_UNIX domains) and _full (unsandboxed points get an allow-all domain).
+  for (const full of [false, true]) {
+    const sandbox = (enforced: boolean): Restrict | null =>
+      enforced
+        ? { handled_fs: ['resolve_unix'] }
+        : full
+          ? { handled_fs: ['resolve_unix'], rules: [{ path: 'd', access: ['resolve_unix'] }] }
+          : null;
+    const types = ['stream', 'seqpacket', 'dgram'] as const;
+    put(
+      `scoped_domains/resolve_unix/${v.name}${full ? '_full' : ''}.json`,
+      baseScenario(
+        v,
+        `resolve-unix-${v.name}${full ? '-full' : ''}`,
+        desc(
+          `RESOLVE_UNIX: stream, seqpacket and dgram connect and dgram sendto in both directions${full ? '; every point without a domain in the variant enforces a RESOLVE_UNIX domain with an allow rule on the socket directory instead (ENFORCE_ALL)' : ''}`,
+        ),
+        sandbox,
+        (toChild, toParent) => {
+          const st: Step[] = [];
+          for (const [srv, who] of [['p', 'P0'], ['c', 'P1']] as const)
+            for (const t of types) {
+              st.push({ op: 'socket', by: who, sock: `${srv}_${t}`, type: t });
+              st.push({ op: 'bind', by: who, sock: `${srv}_${t}`, addr: { pathname: `d/${srv}_${t}` } });
+              if (t !== 'dgram') st.push({ op: 'listen', by: who, sock: `${srv}_${t}` });
+            }
+          for (const [cli, who, srv, exp] of [['c', 'P1', 'p', toParent], ['p', 'P0', 'c', toChild]] as const) {
+            for (const t of types) {
+              st.push({ op: 'socket', by: who, sock: `${cli}_cli_${t}`, type: t });
+              st.push({ op: 'connect', by: who, sock: `${cli}_cli_${t}`, addr: { pathname: `d/${srv}_${t}` }, expect: exp });
+            }
+            st.push({ op: 'socket', by: who, sock: `${cli}_send`, type: 'dgram' });
+            st.push({ op: 'sendto', by: who, sock: `${cli}_send`, addr: { pathname: `d/${srv}_dgram` }, expect: exp });
+          }
+          return st;
+        },
+        [{ op: 'mkdir', by: 'P0', path: 'd', expect: 'ok' }],
+        'EACCES',
+      ),
+    );
+  }
+}
+
+// scoped_multiple_domain_variants.h (spec §6.2): P3 → P2 allowed iff grand_child != SCOPE;
+// P3 → P1 allowed iff that and children != SCOPE.
+type D = 'NO' | 'SCOPE' | 'OTHER';
+const MULTI: { name: string; all: D; parent: D; children: D; child: D; grand_child: D; toP2: boolean; toP1: boolean }[] = [
+  { name: 'deny_scoped', all: 'OTHER', parent: 'NO', children: 'SCOPE', child: 'NO', grand_child: 'NO', toP2: true, toP1: false },
+  { name: 'all_scoped', all: 'SCOPE', parent: 'NO', children: 'SCOPE', child: 'NO', grand_child: 'NO', toP2: true, toP1: false },
+  { name: 'allow_with_other_domain', all: 'OTHER', parent: 'NO', children: 'OTHER', child: 'NO', grand_child: 'NO', toP2: true, toP1: true },
+  { name: 'allow_with_one_domain', all: 'NO', parent: 'OTHER', children: 'NO', child: 'SCOPE', grand_child: 'NO', toP2: true, toP1: true },
+  { name: 'allow_with_grand_parent_scoped', all: 'NO', parent: 'SCOPE', children: 'NO', child: 'OTHER', grand_child: 'NO', toP2: true, toP1: true },
+  { name: 'allow_with_parents_domain', all: 'NO', parent: 'SCOPE', children: 'NO', child: 'SCOPE', grand_child: 'NO', toP2: true, toP1: true },
+  { name: 'deny_with_self_and_grandparent_domain', all: 'NO', parent: 'SCOPE', children: 'NO', child: 'NO', grand_child: 'SCOPE', toP2: false, toP1: false },
+];
+for (const m of MULTI) {
+  const steps: Step[] = [];
+  const dom = (by: string, d: D) => {
+    if (d === 'SCOPE') steps.push({ op: 'restrict_self', by, scoped: ['abstract_unix_socket'], expect: 'ok' });
+    if (d === 'OTHER') steps.push({ op: 'restrict_self', by, handled_fs: ['read_dir'], expect: 'ok' });
+  };
+  dom('P0', m.all);
+  steps.push({ op: 'fork', by: 'P0', child: 'P1' });
+  dom('P0', m.parent);
+  steps.push(
+    { op: 'socket', by: 'P0', sock: 'p1_stream', type: 'stream' },
+    { op: 'bind', by: 'P0', sock: 'p1_stream', addr: { abstract: 'p1_stream' } },
+    { op: 'listen', by: 'P0', sock: 'p1_stream' },
+    { op: 'socket', by: 'P0', sock: 'p1_dgram', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'p1_dgram', addr: { abstract: 'p1_dgram' } },
+  );
+  dom('P1', m.children);
+  steps.push({ op: 'fork', by: 'P1', child: 'P2' });
+  dom('P1', m.child);
+  steps.push(
+    { op: 'socket', by: 'P1', sock: 'p2_stream', type: 'stream' },
+    { op: 'bind', by: 'P1', sock: 'p2_stream', addr: { abstract: 'p2_stream' } },
+    { op: 'listen', by: 'P1', sock: 'p2_stream' },
+    { op: 'socket', by: 'P1', sock: 'p2_dgram', type: 'dgram' },
+    { op: 'bind', by: 'P1', sock: 'p2_dgram', addr: { abstract: 'p2_dgram' } },
+  );
+  dom('P2', m.grand_child);
+  const e = (b: boolean) => (b ? 'ok' : 'EPERM');
+  steps.push(
+    { op: 'socket', by: 'P2', sock: 's1', type: 'stream' },
+    { op: 'connect', by: 'P2', sock: 's1', addr: { abstract: 'p2_stream' }, expect: e(m.toP2) },
+    { op: 'socket', by: 'P2', sock: 'd1', type: 'dgram' },
+    { op: 'connect', by: 'P2', sock: 'd1', addr: { abstract: 'p2_dgram' }, expect: e(m.toP2) },
+    { op: 'socket', by: 'P2', sock: 's2', type: 'stream' },
+    { op: 'connect', by: 'P2', sock: 's2', addr: { abstract: 'p1_stream' }, expect: e(m.toP1) },
+    { op: 'socket', by: 'P2', sock: 'd2', type: 'dgram' },
+    { op: 'connect', by: 'P2', sock: 'd2', addr: { abstract: 'p1_dgram' }, expect: e(m.toP1) },
+  );
+  put(`scoped_vs_unscoped/${m.name}.json`, {
+    format: F,
+    name: `scoped-vs-unscoped-${m.name}`,
+    description: `scoped_vs_unscoped.${m.name} (all=${m.all}, parent=${m.parent}, children=${m.children}, child=${m.child}, grand_child=${m.grand_child}): the grandchild P2 connects (stream and dgram) to its parent P1's abstract servers, then to P0's. P0/P1/P2 are the selftest's P1/P2/P3.`,
+    steps,
+  });
+}
+
+// scoped_abstract_unix_test.c: outside_socket (spec §6.3, §7 #7).
+for (const type of ['stream', 'dgram'] as const) {
+  const last = (expect: string): Step =>
+    type === 'stream'
+      ? { op: 'connect', by: 'P1', sock: 'cli', addr: { abstract: 'srv' }, expect }
+      : { op: 'connect', by: 'P1', sock: 'cli', addr: { abstract: 'srv' }, expect };
+  const tail: Step[] = type === 'stream' ? [{ op: 'listen', by: 'P0', sock: 'srv' }] : [];
+  put(`misc/outside_socket_allow_${type}_child.json`, {
+    format: F,
+    name: `outside-socket-allow-${type}-child`,
+    description: `outside_socket.allow_${type}_child: the scoped child creates the server socket and passes it to the parent, which scopes itself (a sibling domain), binds and listens; the child's connect is allowed because the socket's domain is the child's.`,
+    steps: [
+      { op: 'fork', by: 'P0', child: 'P1' },
+      { op: 'restrict_self', by: 'P1', scoped: ['abstract_unix_socket'], expect: 'ok' },
+      { op: 'socket', by: 'P1', sock: 'srv', type },
+      { op: 'pass', by: 'P1', sock: 'srv', to: 'P0' },
+      { op: 'close', by: 'P1', sock: 'srv' },
+      { op: 'restrict_self', by: 'P0', scoped: ['abstract_unix_socket'], expect: 'ok' },
+      { op: 'bind', by: 'P0', sock: 'srv', addr: { abstract: 'srv' }, expect: 'ok' },
+      ...tail,
+      { op: 'socket', by: 'P1', sock: 'cli', type },
+      last('ok'),
+    ],
+  });
+  put(`misc/outside_socket_deny_${type}_server.json`, {
+    format: F,
+    name: `outside-socket-deny-${type}-server`,
+    description: `outside_socket.deny_${type}_server: the parent creates the socket before scoping itself, so the socket has no domain; the scoped child is denied.`,
+    steps: [
+      { op: 'socket', by: 'P0', sock: 'srv', type },
+      { op: 'fork', by: 'P0', child: 'P1' },
+      { op: 'close', by: 'P1', sock: 'srv' },
+      { op: 'restrict_self', by: 'P1', scoped: ['abstract_unix_socket'], expect: 'ok' },
+      { op: 'restrict_self', by: 'P0', scoped: ['abstract_unix_socket'], expect: 'ok' },
+      { op: 'bind', by: 'P0', sock: 'srv', addr: { abstract: 'srv' }, expect: 'ok' },
+      ...tail,
+      { op: 'socket', by: 'P1', sock: 'cli', type },
+      last('EPERM'),
+    ],
+  });
+}
+
+// various_address_sockets {scoped, other, no domain}: only abstract targets are ever scoped.
+for (const [variant, r] of [
+  ['pathname_socket_scoped_domain', { scoped: ['abstract_unix_socket'] }],
+  ['pathname_socket_other_domain', { handled_fs: ['read_dir'] }],
+  ['pathname_socket_no_domain', null],
+] as const) {
+  const deny = variant === 'pathname_socket_scoped_domain' ? 'EPERM' : 'ok';
+  const steps: Step[] = [
+    { op: 'socketpair', by: 'P0', socks: ['pair0', 'pair1'], type: 'dgram' },
+    { op: 'socket', by: 'P0', sock: 'path_stream', type: 'stream' },
+    { op: 'bind', by: 'P0', sock: 'path_stream', addr: { pathname: 'stream.sock' } },
+    { op: 'listen', by: 'P0', sock: 'path_stream' },
+    { op: 'socket', by: 'P0', sock: 'path_dgram', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'path_dgram', addr: { pathname: 'dgram.sock' } },
+    { op: 'socket', by: 'P0', sock: 'abs_stream', type: 'stream' },
+    { op: 'bind', by: 'P0', sock: 'abs_stream', addr: { abstract: 'stream' } },
+    { op: 'listen', by: 'P0', sock: 'abs_stream' },
+    { op: 'socket', by: 'P0', sock: 'abs_dgram', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'abs_dgram', addr: { abstract: 'dgram' } },
+    { op: 'fork', by: 'P0', child: 'P1' },
+  ];
+  if (r) steps.push({ op: 'restrict_self', by: 'P1', ...(r as Restrict), expect: 'ok' });
+  steps.push(
+    { op: 'send', by: 'P1', sock: 'pair1', expect: 'ok' },
+    { op: 'socket', by: 'P1', sock: 'c1', type: 'stream' },
+    { op: 'connect', by: 'P1', sock: 'c1', addr: { pathname: 'stream.sock' }, expect: 'ok' },
+    { op: 'send', by: 'P1', sock: 'c1', expect: 'ok' },
+    { op: 'socket', by: 'P1', sock: 'c2', type: 'dgram' },
+    { op: 'sendto', by: 'P1', sock: 'c2', addr: { pathname: 'dgram.sock' }, expect: 'ok' },
+    { op: 'socket', by: 'P1', sock: 'c3', type: 'dgram' },
+    { op: 'connect', by: 'P1', sock: 'c3', addr: { pathname: 'dgram.sock' }, expect: 'ok' },
+    { op: 'send', by: 'P1', sock: 'c3', expect: 'ok' },
+    { op: 'socket', by: 'P1', sock: 'c4', type: 'stream' },
+    { op: 'connect', by: 'P1', sock: 'c4', addr: { abstract: 'stream' }, expect: deny },
+    { op: 'socket', by: 'P1', sock: 'c5', type: 'dgram' },
+    { op: 'sendto', by: 'P1', sock: 'c5', addr: { abstract: 'dgram' }, expect: deny },
+    { op: 'socket', by: 'P1', sock: 'c6', type: 'dgram' },
+    { op: 'connect', by: 'P1', sock: 'c6', addr: { abstract: 'dgram' }, expect: deny },
+  );
+  put(`misc/various_address_sockets_${variant}.json`, {
+    format: F,
+    name: `various-address-sockets-${variant.replaceAll('_', '-')}`,
+    description: `various_address_sockets.${variant}: the child reaches the parent's unnamed, pathname and abstract sockets; only abstract ones are scoped.`,
+    steps,
+  });
+}
+
+put('misc/datagram_sockets.json', {
+  format: F,
+  name: 'datagram-sockets',
+  description: 'datagram_sockets: a datagram socket connected before scoping keeps sending to its peer; sendto() to another abstract server is denied.',
+  steps: [
+    { op: 'socket', by: 'P0', sock: 'srv1', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'srv1', addr: { abstract: 'srv1' } },
+    { op: 'socket', by: 'P0', sock: 'srv2', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'srv2', addr: { abstract: 'srv2' } },
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'socket', by: 'P1', sock: 'conn', type: 'dgram' },
+    { op: 'connect', by: 'P1', sock: 'conn', addr: { abstract: 'srv1' }, expect: 'ok' },
+    { op: 'send', by: 'P1', sock: 'conn', expect: 'ok' },
+    { op: 'socket', by: 'P1', sock: 'unconn', type: 'dgram' },
+    { op: 'restrict_self', by: 'P1', scoped: ['abstract_unix_socket'], expect: 'ok' },
+    { op: 'send', by: 'P1', sock: 'conn', expect: 'ok' },
+    { op: 'sendto', by: 'P1', sock: 'conn', addr: { abstract: 'srv1' }, expect: 'ok' },
+    { op: 'sendto', by: 'P1', sock: 'unconn', addr: { abstract: 'srv2' }, expect: 'EPERM' },
+  ],
+});
+
+put('misc/self_connect.json', {
+  format: F,
+  name: 'self-connect',
+  description: 'self_connect: the parent binds two abstract datagram sockets; the child inherits them and scopes itself; it is denied its own inherited sockets.',
+  steps: [
+    { op: 'socket', by: 'P0', sock: 'a', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'a', addr: { abstract: 'a' } },
+    { op: 'socket', by: 'P0', sock: 'b', type: 'dgram' },
+    { op: 'bind', by: 'P0', sock: 'b', addr: { abstract: 'b' } },
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'restrict_self', by: 'P1', scoped: ['abstract_unix_socket'], expect: 'ok' },
+    { op: 'connect', by: 'P1', sock: 'a', addr: { abstract: 'a' }, expect: 'EPERM' },
+    { op: 'sendto', by: 'P1', sock: 'a', addr: { abstract: 'a' }, expect: 'EPERM' },
+    { op: 'sendto', by: 'P1', sock: 'b', addr: { abstract: 'b' }, expect: 'EPERM' },
+  ],
+});
+
+put('misc/scoping_signals.json', {
+  format: F,
+  name: 'scoping-signals',
+  description: 'scoping_signals: kill(parent) works before scoping and is denied after; signalling oneself always works.',
+  steps: [
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'kill', by: 'P1', target: 'P0', signal: 'SIGUSR1', expect: 'ok' },
+    { op: 'restrict_self', by: 'P1', scoped: ['signal'], expect: 'ok' },
+    { op: 'kill', by: 'P1', target: 'P0', signal: 'SIGUSR1', expect: 'EPERM' },
+    { op: 'kill', by: 'P1', target: 'P1', signal: 'SIGUSR1', expect: 'ok' },
+    { op: 'tgkill', by: 'P1', target: 'P1', expect: 'ok' },
+  ],
+});
+
+for (const when of ['before', 'after'] as const) {
+  const steps: Step[] =
+    when === 'before'
+      ? [
+          { op: 'thread', by: 'P0', child: 'T1' },
+          { op: 'restrict_self', by: 'P0', scoped: ['signal'], expect: 'ok' },
+        ]
+      : [
+          { op: 'restrict_self', by: 'P0', scoped: ['signal'], expect: 'ok' },
+          { op: 'thread', by: 'P0', child: 'T1' },
+        ];
+  steps.push({ op: 'tgkill', by: 'P0', target: 'T1', signal: 'SIGUSR1', expect: 'ok' });
+  steps.push({ op: 'tgkill', by: 'T1', target: 'P0', signal: 'SIGUSR1', expect: 'ok' });
+  put(`misc/signal_scoping_thread_${when}.json`, {
+    format: F,
+    name: `signal-scoping-thread-${when}`,
+    description: `signal_scoping_thread_${when}: a thread created ${when} the restriction is signalled with tgkill (pthread_kill): always allowed within one process (erratum 2).`,
+    steps,
+  });
+}
+
+{
+  const steps: Step[] = [{ op: 'fork', by: 'P0', child: 'P1' }];
+  for (let i = 0; i < 16; i++) {
+    steps.push({ op: 'restrict_self', by: 'P1', scoped: ['signal'], expect: 'ok' });
+    steps.push({ op: 'kill', by: 'P1', target: 'P0', expect: 'EPERM' });
+  }
+  steps.push({ op: 'restrict_self', by: 'P1', scoped: ['signal'], expect: 'E2BIG' });
+  steps.push({ op: 'kill', by: 'P1', target: 'P1', expect: 'ok' });
+  put('misc/layers_limit.json', {
+    format: F,
+    name: 'layers-limit',
+    description: 'audit.layers: 16 nested signal-scoped layers, each denied kill(getppid(), 0); the 17th landlock_restrict_self() gives E2BIG.',
+    steps,
+  });
+}
+
+put('released/ruleset_with_unknown_scope.json', {
+  format: F,
+  name: 'ruleset-with-unknown-scope',
+  description: 'ruleset_with_unknown_scope: scope bit 1<<2 (the seed patch\'s pathname_unix_socket) is unknown to every released kernel: EINVAL; an empty ruleset is ENOMSG.',
+  steps: [
+    { op: 'restrict_self', by: 'P0', scoped: ['pathname_unix_socket'], expect: 'EINVAL' },
+    { op: 'restrict_self', by: 'P0', expect: 'ENOMSG' },
+    { op: 'restrict_self', by: 'P0', scoped: ['abstract_unix_socket', 'signal'], expect: 'ok' },
+  ],
+});
+
+rmSync(ROOT, { recursive: true, force: true });
+for (const [rel, s] of Object.entries(files)) {
+  const p = join(ROOT, rel);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, `${JSON.stringify(s, null, 2)}\n`);
+}
+console.log(`wrote ${Object.keys(files).length} scenario files under ${ROOT}`);
