@@ -162,7 +162,13 @@ export function formatScenarioError(e: ScenarioError, file?: string): string {
   return `${file ?? '<scenario>'}: ${where}${e.field}: ${e.message}`;
 }
 
-function issuePathToError(path: readonly PropertyKey[], message: string): ScenarioError {
+function issuePathToError(iss: z.core.$ZodIssue): ScenarioError {
+  let path: PropertyKey[] = [...iss.path];
+  let message = iss.message;
+  if (iss.code === 'unrecognized_keys') {
+    path = [...path, iss.keys.join(',')];
+    message = 'unknown field';
+  }
   if (path[0] === 'steps' && typeof path[1] === 'number') {
     const rest = path.slice(2).map(String);
     return { step: path[1], field: rest.length ? rest.join('.') : 'step', message };
@@ -250,7 +256,7 @@ export function parseScenario(raw: unknown, file?: string): Scenario {
   const r = scenarioSchema.safeParse(raw);
   if (!r.success) {
     throw new ScenarioValidationError(
-      r.error.issues.map((iss) => issuePathToError(iss.path, iss.message)),
+      r.error.issues.map(issuePathToError),
       file,
     );
   }

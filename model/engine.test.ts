@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'vitest';
+import { parseScenario } from '../format/scenario.js';
+import { evaluate, results } from './engine.js';
+import { abi7, abi11, pathnameScopePatch, withErrata } from './semantics/index.js';
+
+const sc = (...steps: object[]) => parseScenario({ format: 'scopecheck-scenario/1', steps });
+
+describe('engine', () => {
+  test('erratum 2 off: a scoped thread may not signal a sibling thread outside its domain', () => {
+    const s = sc(
+      { op: 'thread', by: 'P0', child: 'T1' },
+      { op: 'restrict_self', by: 'P0', scoped: ['signal'] },
+      { op: 'tgkill', by: 'P0', target: 'T1' },
+    );
+    expect(results(s, abi7)).toEqual(['ok', 'ok', 'ok']);
+    expect(results(s, abi7, { errata: 0 })).toEqual(['ok', 'ok', 'EPERM']);
+    expect(results(s, withErrata(abi7, 0))).toEqual(['ok', 'ok', 'EPERM']);
+  });
+  test('threads have their own credentials; fork from a thread inherits that thread\'s domain', () => {
+    const s = sc(
+      { op: 'thread', by: 'P0', child: 'T1' },
+      { op: 'restrict_self', by: 'T1', scoped: ['signal'] },
+      { op: 'fork', by: 'T1', child: 'C' },
+      { op: 'fork', by: 'P0', child: 'D' },
+      { op: 'kill', by: 'C', target: 'D' },
+      { op: 'kill', by: 'D', target: 'C' },
+    );
+    const out = evaluate(s, abi11);
+    expect(out.map((o) => o.result)).toEqual(['ok', 'ok', 'ok', 'ok', 'EPERM', 'ok']);
+    expect(out[4]!.denial).toMatchObject({ mechanism: 'signal', layer: 0, hook: 'task_kill' });
+    expect(out[0]!.domain).toBe('none');
+  });
+  test('denials carry the mechanism, the hook and the errno of each semantics', () => {
+    const s = sc(
+      { op: 'socket', by: 'P0', sock: 'srv', type: 'stream' },
+      { op: 'bind', by: 'P0', sock: 'srv', addr: { pathname: 's' } },
+      { op: 'listen', by: 'P0', sock: 'srv' },
+      { op: 'fork', by: 'P0', child: 'P1' },
+      { op: 'restrict_self', by: 'P1', scoped: ['pathname_unix_socket'] },
+      { op: 'restrict_self', by: 'P1', handled_fs: ['resolve_unix'] },
+      { op: 'socket', by: 'P1', sock: 'c', type: 'stream' },
+      { op: 'connect', by: 'P1', sock: 'c', addr: { pathname: 's' } },
+    );
+    const patch = evaluate(s, pathnameScopePatch);
+    expect(patch.map((o) => o.result)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'EINVAL', 'ok', 'EPERM']);
+    expect(patch[7]!.denial).toMatchObject({ mechanism: 'pathname_unix_socket', hook: 'unix_stream_connect' });
+    const merged = evaluate(s, abi11);
+    expect(merged.map((o) => o.result)).toEqual(['ok', 'ok', 'ok', 'ok', 'EINVAL', 'ok', 'ok', 'EACCES']);
+    expect(merged[7]!.denial).toMatchObject({ mechanism: 'resolve_unix', hook: 'unix_find', layer: 0 });
+    expect(results(s, abi7)).toEqual(['ok', 'ok', 'ok', 'ok', 'EINVAL', 'EINVAL', 'ok', 'ok']);
+  });
+  test('evaluation is pure: the same scenario twice gives the same outcomes', () => {
+    const s = sc({ op: 'restrict_self', by: 'P0', scoped: ['signal'] }, { op: 'fork', by: 'P0', child: 'C' });
+    expect(evaluate(s, abi11)).toEqual(evaluate(s, abi11));
+  });
+});
