@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from './io.js';
+import { registerCheck } from './cmd-check.js';
+import { registerReplay } from './cmd-replay.js';
 import { registerRun } from './cmd-run.js';
 
 export const VERSION = '0.1.0';
@@ -45,7 +47,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError();
+  registerCheck(program, io, setExit);
   registerRun(program, io, setExit);
+  registerReplay(program, io, setExit);
   return program;
 }
 

@@ -11,7 +11,7 @@ import type { Address, SocketType } from '../format/scenario.js';
 import { ACCESS_FS_MAKE_SOCK } from './limits.js';
 import { lookup, lookupCreate, parentOf, pathAccessDeniedLayer } from './fs.js';
 import type { Denial, UnixContext } from './semantics/types.js';
-import { abstractKey, newSock, type Reach, type Sock, type Task, type World } from './state.js';
+import { abstractKey, consultUnix, newSock, type Reach, type Sock, type Task, type World } from './state.js';
 
 /** listen() backlog used by every runner. */
 export const LISTEN_BACKLOG = 16;
@@ -28,8 +28,9 @@ export interface Result {
 const ok: Result = { result: 'ok' };
 const err = (result: string, note?: string): Result => (note ? { result, note } : { result });
 
-function reachOf(task: Task, other: Sock, kind: Reach['kind'], isPeer: boolean): Reach {
+function reachOf(task: Task, other: Sock, kind: Reach['kind'], isPeer: boolean, path: string | null = null): Reach {
   return {
+    path,
     kind,
     clientTask: task.name,
     client: task.domain,
@@ -75,9 +76,9 @@ function findOther(
   if (l.kind !== 'sock') return err('ECONNREFUSED', `"${path}" is not a socket`);
   const other = w.boundPath.get(path);
   if (!other) return err('ECONNREFUSED', `no live socket is bound to "${path}"`);
-  const reach = reachOf(task, other, 'pathname', s.peer === other);
+  const reach = reachOf(task, other, 'pathname', s.peer === other, path);
   if (other.type !== s.type) return { ...err('EPROTOTYPE', `"${path}" is a ${other.type} socket`), reach };
-  const denial = w.semantics.hooks.unixFind(unixCtx(task, s, other, syscall, path));
+  const denial = consultUnix(w, 'unix_find', unixCtx(task, s, other, syscall, path));
   if (denial) return { result: denial.errno, denial, reach };
   return { other, reach };
 }
@@ -131,7 +132,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
   if (other.embryos.length > LISTEN_BACKLOG) return { ...err('EAGAIN', `the backlog of ${other.name} is full`), reach };
   if (s.connected) return { ...err('EISCONN'), reach };
   if (s.listening) return { ...err('EINVAL', `${s.name} is listening`), reach };
-  const denial = w.semantics.hooks.unixStreamConnect(unixCtx(task, s, other, 'connect', null));
+  const denial = consultUnix(w, 'unix_stream_connect', unixCtx(task, s, other, 'connect', null));
   if (denial) return { result: denial.errno, denial, reach };
   const embryo = newSock(w, `${other.name}~${other.embryos.length}`, other.type, null, true, other.domain);
   embryo.peer = s;
@@ -145,7 +146,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
 /** unix_dgram_connect / unix_dgram_sendmsg after the lookup: af_unix's may_send, then the LSM. */
 function dgramChecks(w: World, task: Task, s: Sock, other: Sock, syscall: UnixContext['syscall'], reach: Reach): Result | null {
   if (other.peer && other.peer !== s) return { ...err('EPERM', `${other.name} is connected to another socket (af_unix)`), reach };
-  const denial = w.semantics.hooks.unixMaySend(unixCtx(task, s, other, syscall, null));
+  const denial = consultUnix(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
   if (denial) return { result: denial.errno, denial, reach };
   return null;
 }
@@ -162,7 +163,7 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
     return { ...err('ECONNREFUSED', `the peer of ${s.name} is closed`), reach };
   }
   if (s.type !== 'seqpacket') {
-    const denial = w.semantics.hooks.unixMaySend(unixCtx(task, s, other, syscall, null));
+    const denial = consultUnix(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
     if (denial) return { result: denial.errno, denial, reach };
   }
   if (other !== s && other.peer !== s && other.queue > MAX_DGRAM_QLEN)

@@ -8,7 +8,7 @@ import { describeDomain } from './domain.js';
 import { ACCESS_FS_MAKE_DIR } from './limits.js';
 import { lookupCreate, parentOf, pathAccessDeniedLayer } from './fs.js';
 import type { Semantics, SignalContext } from './semantics/types.js';
-import { newProcess, newSock, newWorld, type Sock, type StepOutcome, type Task, type World } from './state.js';
+import { consultKill, newProcess, newSock, newWorld, type Sock, type StepOutcome, type Task, type World } from './state.js';
 import { restrictSelf } from './syscalls.js';
 
 export interface EvalOptions {
@@ -46,8 +46,10 @@ function dropFd(w: World, t: Task, s: Sock): void {
 
 export function step(w: World, st: Step): StepOutcome {
   const t = taskOf(w, st.by);
+  w.decisions = [];
   const r = apply(w, t, st);
-  return { ...r, domain: describeDomain(t.domain) };
+  const out: StepOutcome = { ...r, domain: describeDomain(t.domain) };
+  return w.decisions.length ? { ...out, decisions: w.decisions } : out;
 }
 
 function apply(w: World, t: Task, st: Step): Omit<StepOutcome, 'domain'> {
@@ -142,8 +144,9 @@ function apply(w: World, t: Task, st: Step): Omit<StepOutcome, 'domain'> {
         targetOwner: victim.name,
         isPeer: false,
         sameThreadGroup: ctx.sameThreadGroup,
+        path: null,
       };
-      const denial = w.semantics.hooks.taskKill(ctx);
+      const denial = consultKill(w, ctx);
       if (denial) return { result: denial.errno, denial, reach };
       return { result: 'ok', reach };
     }

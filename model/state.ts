@@ -6,7 +6,7 @@
 import type { Address, SocketType } from '../format/scenario.js';
 import type { MaybeDomain } from './domain.js';
 import type { Tree } from './fs.js';
-import type { Denial, Semantics } from './semantics/types.js';
+import type { Denial, HookName, Semantics, SignalContext, UnixContext } from './semantics/types.js';
 
 export interface Task {
   readonly name: string;
@@ -62,6 +62,27 @@ export interface World {
   /** type + "\0" + abstract name → the socket bound there (one namespace per socket type). */
   readonly boundAbstract: Map<string, Sock>;
   nextNode: number;
+  /** Hook calls of the step being evaluated. */
+  decisions: Decision[];
+}
+
+/** One call of a semantics hook: what it was told and what it decided. */
+export type Decision =
+  | { hook: 'task_kill'; ctx: SignalContext; denial: Denial | null }
+  | { hook: Exclude<HookName, 'task_kill'>; ctx: UnixContext; denial: Denial | null };
+
+/** Calls a UNIX socket hook of the semantics and records the decision. */
+export function consultUnix(w: World, hook: Exclude<HookName, 'task_kill'>, ctx: UnixContext): Denial | null {
+  const h = w.semantics.hooks;
+  const denial = hook === 'unix_find' ? h.unixFind(ctx) : hook === 'unix_stream_connect' ? h.unixStreamConnect(ctx) : h.unixMaySend(ctx);
+  w.decisions.push({ hook, ctx, denial });
+  return denial;
+}
+
+export function consultKill(w: World, ctx: SignalContext): Denial | null {
+  const denial = w.semantics.hooks.taskKill(ctx);
+  w.decisions.push({ hook: 'task_kill', ctx, denial });
+  return denial;
 }
 
 /** What a step reached, or tried to: the raw material of the properties. */
@@ -80,6 +101,8 @@ export interface Reach {
   /** The client socket was already connected to this peer (datagram peer exemption). */
   readonly isPeer: boolean;
   readonly sameThreadGroup: boolean;
+  /** The path looked up (pathname kind). */
+  readonly path: string | null;
 }
 
 export interface StepOutcome {
@@ -91,6 +114,8 @@ export interface StepOutcome {
   readonly reach?: Reach;
   /** Why a non-Landlock error happened, when it is not obvious. */
   readonly note?: string;
+  /** Every hook call the step made, in order. */
+  readonly decisions?: readonly Decision[];
 }
 
 export function newWorld(semantics: Semantics, errata = semantics.errata): World {
@@ -106,6 +131,7 @@ export function newWorld(semantics: Semantics, errata = semantics.errata): World
     boundPath: new Map(),
     boundAbstract: new Map(),
     nextNode: 1,
+    decisions: [],
   };
   newProcess(w, 'P0', null);
   return w;

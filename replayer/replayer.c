@@ -37,6 +37,12 @@
  *                               the listed results; the next step is the one that failed
  * Bad input: message on stderr, exit status 2; nothing is written for the bad scenario
  * (scenarios before it are completed and written).
+ *
+ * Isolation: abstract names get the prefix "sc<top pid>.<scenario index>."; pathnames are
+ * relative to the cwd of every task, a fresh mkdtemp directory under the batch directory
+ * (--tmpdir, else $TMPDIR or /tmp) that is removed after the scenario. A scenario that never
+ * resolves a path runs in the (empty) batch directory instead. After each scenario every
+ * process of it is SIGKILLed (process group + known pids, never a reaped pid) and reaped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -154,6 +160,7 @@ struct step {
 
 struct scenario {
 	int nsteps, ntasks, nsocks, nrules;
+	int uses_fs; /* some step resolves a path: mkdir, a pathname address, a rule */
 	struct step steps[MAX_STEPS];
 	struct rule rules[MAX_RULES];
 };
@@ -613,6 +620,14 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 	if (next_tok(&t))
 		PERR("trailing tokens after %ld steps", nsteps);
 	sc->nsteps = (int)nsteps;
+	sc->uses_fs = 0;
+	for (int si = 0; si < sc->nsteps; si++) {
+		const struct step *st = &sc->steps[si];
+
+		if (st->op == OP_MKDIR || (st->op == OP_RESTRICT && st->nrules > 0) ||
+		    ((st->op == OP_BIND || st->op == OP_CONNECT || st->op == OP_SENDTO) && st->addr.kind == 'p'))
+			sc->uses_fs = 1;
+	}
 	sc->ntasks = v.ntasks;
 	sc->nsocks = v.nsocks;
 	return 0;
@@ -999,6 +1014,7 @@ static int g_nct, g_ncp;
 static const char *g_batchdir;
 static int g_timeout_ms = 2000;
 static pid_t g_toppid;
+static int g_pin = 1;
 
 /* 1: readable, 0: deadline passed. */
 static int wait_readable(int fd, int64_t deadline)
@@ -1270,7 +1286,14 @@ static void run_scenario(long idx, char *out, size_t outcap)
 		g_sock[s] = -1;
 	g_prefix_len = snprintf(g_prefix, sizeof(g_prefix), "sc%d.%ld.", (int)g_toppid, idx);
 
-	if (snprintf(dir, sizeof(dir), "%s/%ld.XXXXXX", g_batchdir, idx) >= (int)sizeof(dir) || !mkdtemp(dir)) {
+	/*
+	 * A private directory (the cwd of every task) for each scenario that resolves a path.
+	 * One that never does runs in the batch's own directory, which no scenario writes to:
+	 * skipping a mkdir+rmdir per scenario is about 20% of the run time on ext4.
+	 */
+	dir[0] = 0;
+	if (g_sc.uses_fs &&
+	    (snprintf(dir, sizeof(dir), "%s/%ld.XXXXXX", g_batchdir, idx) >= (int)sizeof(dir) || !mkdtemp(dir))) {
 		fail = FAIL_INTERNAL;
 		dir[0] = 0;
 		goto done;
@@ -1281,7 +1304,7 @@ static void run_scenario(long idx, char *out, size_t outcap)
 	}
 	pid = fork();
 	if (pid == 0)
-		p0_main(sv[1], dir);
+		p0_main(sv[1], dir[0] ? dir : g_batchdir);
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
@@ -1392,13 +1415,43 @@ static int lr_fill(struct lreader *lr)
 /* ------------------------------------------------------------------------------------ */
 /* Worker and dispatcher                                                                */
 
-static void worker_main(int in, int out) __attribute__((noreturn));
-static void worker_main(int in, int out)
+/*
+ * Pins this worker (and so every task of its scenarios) to one CPU: the coordinator and the
+ * tasks ping-pong on every step, and a wakeup on the same CPU is much cheaper than one
+ * across CPUs (an IPI, and a halted vCPU in a VM). Scheduling does not change results.
+ */
+static void pin_worker(int k)
+{
+	cpu_set_t allowed, one;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return;
+	n = CPU_COUNT(&allowed);
+	if (n <= 1)
+		return;
+	k %= n;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &allowed))
+			continue;
+		if (k-- == 0) {
+			CPU_ZERO(&one);
+			CPU_SET(c, &one);
+			sched_setaffinity(0, sizeof(one), &one);
+			return;
+		}
+	}
+}
+
+static void worker_main(int in, int out, int k) __attribute__((noreturn));
+static void worker_main(int in, int out, int k)
 {
 	static char outline[MAX_STEPS * 20 + 64];
 	struct lreader lr;
 	char err[256];
 
+	if (g_pin)
+		pin_worker(k);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	install_sigusr1();
@@ -1475,7 +1528,7 @@ static int dispatcher_main(int nworkers)
 			dup3(win, 3, O_CLOEXEC);
 			dup3(wout, 4, O_CLOEXEC);
 			close_from(5);
-			worker_main(3, 4);
+			worker_main(3, 4, i);
 		}
 		close(a[0]);
 		close(b[1]);
@@ -1503,8 +1556,8 @@ static int dispatcher_main(int nworkers)
 				break;
 			}
 			if (r == -2) {
-				snprintf(err, sizeof(err), "input line %ld is longer than %d bytes", next_idx + 1,
-					 MAX_LINE);
+				snprintf(err, sizeof(err), "input line %ld (scenario index %ld) is longer than %d bytes",
+					 next_idx + 1, next_idx, MAX_LINE);
 				bad = 1;
 				break;
 			}
@@ -1670,7 +1723,7 @@ static const char *enter_namespaces(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--serve] [--workers N] [--timeout-ms N] [--tmpdir DIR] [--no-namespaces]\n"
+		"usage: " PROG " [--serve] [--workers N] [--timeout-ms N] [--tmpdir DIR] [--no-namespaces] [--no-pin]\n"
 		"       " PROG " --info | --version | --help\n"
 		"Reads scenarios (one encoded scenario per line) on stdin and writes one result line per\n"
 		"scenario on stdout. See the comment at the top of replayer/replayer.c for the format.\n");
@@ -1697,6 +1750,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "--serve")) {
+		} else if (!strcmp(a, "--no-pin")) {
+			g_pin = 0;
 		} else if (!strcmp(a, "--no-namespaces")) {
 			no_ns = 1;
 		} else if (!strcmp(a, "--workers") && i + 1 < argc) {

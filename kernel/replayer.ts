@@ -1,0 +1,422 @@
+/**
+ * TypeScript driver of the native kernel replayer (replayer/replayer.c).
+ *
+ * A batch of scenarios runs in ONE replayer process: scenarios are encoded one per line on
+ * its stdin and it answers one line per scenario on stdout, in order. Inside, the replayer
+ * runs in fresh PID and network namespaces, in 2 parallel workers, each scenario in a
+ * private temporary directory with a unique abstract-socket prefix, with a per-scenario
+ * watchdog.
+ *
+ * Wire format (also documented at the top of replayer/replayer.c):
+ *   in : "<nsteps> <op> <args>..." — task and socket names become indices in order of
+ *        introduction (P0 = 0), addresses "a NAME" / "p PATH", masks in decimal;
+ *   out: "R <result>..." (all steps ran) or "F <timeout|crash|internal> <result>..." (the
+ *        scenario failed at step <number of results>).
+ *
+ * Failures: a scenario that times out or crashes does not stop the batch. Its outcome has
+ * `error` set (a message naming the scenario index, the reason and the step) and `results`
+ * holds only the results of the steps that completed before it (so
+ * `results.length < steps.length`). Consumers must check `error`; `recordTraces` throws
+ * instead of writing such a scenario. If the replayer process itself dies, or rejects its
+ * input (exit status 2), `replayScenarios` throws a ReplayerError.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FS_RIGHT_NAMES,
+  SCOPE_NAMES,
+  ScenarioValidationError,
+  structuralErrors,
+  type Address,
+  type Scenario,
+} from '../format/scenario.js';
+import { TRACE_FORMAT, type KernelInfo, type Trace } from '../format/trace.js';
+import { ensureReplayer } from './build-replayer.js';
+
+export const RECORDER = { name: 'scopecheck-replay', version: '0.1.0' } as const;
+export const DEFAULT_TIMEOUT_MS = 2000;
+
+export interface ReplayOutcome {
+  /** One result per step ("ok" or an errno name); shorter than the steps when `error` is set. */
+  results: string[];
+  /** Set when the scenario did not run to completion (timeout, crash, internal error). */
+  error?: string;
+}
+
+export interface ReplayOptions {
+  /** Per-scenario watchdog in milliseconds (default 2000). */
+  timeoutMs?: number;
+  /** Replayer binary (default: build/scopecheck-replay, built on demand). */
+  binary?: string;
+  /** Parallel workers inside the replayer (default 2). */
+  workers?: number;
+  /** Parent of the batch's temporary directory (default: os.tmpdir(), i.e. $TMPDIR or /tmp). */
+  tmpdir?: string;
+  /** Enables the replayer's test-only ops ("hang", "crash"). For tests. */
+  testHooks?: boolean;
+  /** Called with the replayer's pid once it is spawned. For tests. */
+  onSpawn?: (pid: number) => void;
+}
+
+export class ReplayerError extends Error {
+  constructor(
+    message: string,
+    /** Outcomes of the scenarios that completed before the failure, in order. */
+    readonly completed: ReplayOutcome[] = [],
+    readonly exitCode: number | null = null,
+    readonly stderr = '',
+  ) {
+    super(message);
+    this.name = 'ReplayerError';
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Encoding
+
+function mask(names: readonly string[] | undefined, order: readonly string[]): number {
+  let m = 0;
+  for (const n of names ?? []) {
+    const i = order.indexOf(n);
+    if (i < 0) throw new Error(`unknown name ${JSON.stringify(n)}`);
+    m |= 2 ** i; // bits <= 16: exact in a double
+  }
+  return m;
+}
+
+function addr(a: Address): string {
+  return 'abstract' in a ? `a ${a.abstract}` : `p ${a.pathname}`;
+}
+
+/**
+ * Encodes one scenario as a replayer input line (without '\n'). Throws
+ * ScenarioValidationError if the scenario is structurally invalid.
+ */
+export function encodeScenario(s: Scenario): string {
+  const errs = structuralErrors(s);
+  if (errs.length) throw new ScenarioValidationError(errs);
+  const tasks = new Map<string, number>([['P0', 0]]);
+  const socks = new Map<string, number>();
+  const t = (n: string) => {
+    const i = tasks.get(n);
+    if (i === undefined) throw new Error(`unknown task ${n}`);
+    return i;
+  };
+  const k = (n: string) => {
+    const i = socks.get(n);
+    if (i === undefined) throw new Error(`unknown socket ${n}`);
+    return i;
+  };
+  const newTask = (n: string) => {
+    tasks.set(n, tasks.size);
+    return tasks.size - 1;
+  };
+  const newSock = (n: string) => {
+    socks.set(n, socks.size);
+    return socks.size - 1;
+  };
+  const out: string[] = [String(s.steps.length)];
+  for (const st of s.steps) {
+    const by = t(st.by);
+    switch (st.op) {
+      case 'fork':
+      case 'thread':
+        out.push(st.op, String(by), String(newTask(st.child)));
+        break;
+      case 'exit':
+        out.push('exit', String(by));
+        break;
+      case 'restrict_self': {
+        const rules = st.rules ?? [];
+        out.push(
+          'restrict',
+          String(by),
+          String(mask(st.scoped, SCOPE_NAMES)),
+          String(mask(st.handled_fs, FS_RIGHT_NAMES)),
+          st.tsync ? '1' : '0',
+          String(rules.length),
+        );
+        for (const r of rules) out.push(r.path, String(mask(r.access, FS_RIGHT_NAMES)));
+        break;
+      }
+      case 'mkdir':
+        out.push('mkdir', String(by), st.path);
+        break;
+      case 'socket':
+        out.push('socket', String(by), String(newSock(st.sock)), st.type);
+        break;
+      case 'socketpair':
+        out.push('socketpair', String(by), String(newSock(st.socks[0])), String(newSock(st.socks[1])), st.type);
+        break;
+      case 'bind':
+      case 'connect':
+      case 'sendto':
+        out.push(st.op, String(by), String(k(st.sock)), addr(st.addr));
+        break;
+      case 'listen':
+      case 'send':
+      case 'close':
+        out.push(st.op, String(by), String(k(st.sock)));
+        break;
+      case 'pass':
+        out.push('pass', String(by), String(k(st.sock)), String(t(st.to)));
+        break;
+      case 'kill':
+      case 'tgkill':
+        out.push(st.op, String(by), String(t(st.target)), st.signal === 'SIGUSR1' ? 'USR1' : '0');
+        break;
+      default: {
+        const never: never = st;
+        throw new Error(`unknown op ${JSON.stringify((never as { op: string }).op)}`);
+      }
+    }
+  }
+  return out.join(' ');
+}
+
+// ------------------------------------------------------------------------------------------
+// Kernel info
+
+function parseKernelInfo(text: string): KernelInfo {
+  const j = JSON.parse(text) as Partial<KernelInfo>;
+  if (
+    typeof j.release !== 'string' ||
+    typeof j.arch !== 'string' ||
+    typeof j.abi !== 'number' ||
+    typeof j.errata !== 'number'
+  )
+    throw new Error(`scopecheck-replay --info printed unexpected output: ${text.trim()}`);
+  return { release: j.release, abi: j.abi, errata: j.errata, arch: j.arch };
+}
+
+const infoCache = new Map<string, KernelInfo>();
+
+/** Kernel release, arch, Landlock ABI and errata of this machine (abi 0 without Landlock). */
+export async function kernelInfo(binary?: string): Promise<KernelInfo> {
+  const bin = binary ?? ensureReplayer();
+  const hit = infoCache.get(bin);
+  if (hit) return hit;
+  const text = await new Promise<string>((res, rej) =>
+    execFile(bin, ['--info'], (err, stdout) => (err ? rej(err) : res(stdout))),
+  );
+  const info = parseKernelInfo(text);
+  infoCache.set(bin, info);
+  return info;
+}
+
+/** Synchronous variant of kernelInfo (for test-time decisions). */
+export function kernelInfoSync(binary?: string): KernelInfo {
+  const bin = binary ?? ensureReplayer();
+  const hit = infoCache.get(bin);
+  if (hit) return hit;
+  const info = parseKernelInfo(execFileSync(bin, ['--info'], { encoding: 'utf8' }));
+  infoCache.set(bin, info);
+  return info;
+}
+
+/**
+ * Whether Landlock is usable on this kernel (ABI >= 1). Builds the replayer if needed; a
+ * missing compiler is an error (thrown), not "unavailable".
+ */
+export function landlockAvailable(binary?: string): boolean {
+  return kernelInfoSync(binary).abi > 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// Running a batch
+
+function describeFailure(index: number, reason: string, step: number, s: Scenario | undefined, timeoutMs: number): string {
+  const st = s?.steps[step];
+  const where = st ? `at step ${step} (${st.op} by ${st.by})` : `at step ${step}`;
+  const what =
+    reason === 'timeout'
+      ? `timed out after ${timeoutMs} ms`
+      : reason === 'crash'
+        ? 'crashed (a task died unexpectedly)'
+        : 'failed inside the replayer';
+  return `scenario ${index}${s?.name ? ` (${s.name})` : ''}: ${what} ${where}`;
+}
+
+/**
+ * Runs pre-encoded lines (see encodeScenario) in one replayer process. `scenarios`, when
+ * given, is only used to make error messages and to check result counts.
+ */
+export async function replayEncoded(
+  lines: string[],
+  opts: ReplayOptions = {},
+  scenarios?: Scenario[],
+): Promise<ReplayOutcome[]> {
+  const bin = opts.binary ?? ensureReplayer();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const workers = opts.workers ?? 2;
+  if (lines.length === 0) return [];
+  for (const [i, l] of lines.entries())
+    if (l.includes('\n')) throw new Error(`encoded scenario ${i} contains a newline`);
+  const batchDir = mkdtempSync(join(opts.tmpdir ?? tmpdir(), 'scopecheck-replay-'));
+  const env = { ...process.env };
+  if (opts.testHooks) env.SCOPECHECK_REPLAY_TEST_HOOKS = '1';
+  else delete env.SCOPECHECK_REPLAY_TEST_HOOKS;
+  const child = spawn(
+    bin,
+    ['--serve', '--workers', String(workers), '--timeout-ms', String(timeoutMs), '--tmpdir', batchDir],
+    { stdio: ['pipe', 'pipe', 'pipe'], env },
+  );
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+
+  const outcomes: ReplayOutcome[] = [];
+  let stderr = '';
+  let pending = '';
+  let protocolError: string | undefined;
+  let lastProgress = Date.now();
+  // The replayer bounds every scenario by its own watchdog; this only catches a replayer
+  // that stopped answering altogether.
+  const stallMs = Math.max(15_000, 4 * timeoutMs + 5_000);
+
+  const onLine = (line: string) => {
+    const i = outcomes.length;
+    const s = scenarios?.[i];
+    const toks = line.split(' ');
+    if (toks[0] === 'R') {
+      const results = toks.slice(1).filter((x) => x !== '');
+      if (s && results.length !== s.steps.length) {
+        protocolError ??= `scenario ${i}: replayer returned ${results.length} results for ${s.steps.length} steps`;
+      }
+      outcomes.push({ results });
+    } else if (toks[0] === 'F' && toks[1]) {
+      const results = toks.slice(2).filter((x) => x !== '');
+      outcomes.push({ results, error: describeFailure(i, toks[1], results.length, s, timeoutMs) });
+    } else {
+      protocolError ??= `unexpected replayer output line ${i + 1}: ${JSON.stringify(line.slice(0, 200))}`;
+    }
+    lastProgress = Date.now();
+  };
+
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    pending += chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = pending.indexOf('\n', start)) >= 0) {
+      onLine(pending.slice(start, nl));
+      start = nl + 1;
+    }
+    pending = pending.slice(start);
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (stderr.length < 64 * 1024) stderr += chunk;
+  });
+  child.stdin.on('error', () => {
+    /* EPIPE when the replayer died or rejected its input: reported by the exit handler */
+  });
+
+  let stalled = false;
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastProgress > stallMs) {
+      stalled = true;
+      child.kill('SIGKILL');
+    }
+  }, 1000);
+  watchdog.unref();
+
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal })),
+  );
+  const spawnError = new Promise<Error>((res) => child.on('error', res));
+
+  // Stream the input with back-pressure.
+  const writer = (async () => {
+    const CHUNK = 256;
+    for (let i = 0; i < lines.length; i += CHUNK) {
+      const ok = child.stdin.write(lines.slice(i, i + CHUNK).join('\n') + '\n');
+      if (!ok) {
+        const r = await Promise.race([
+          new Promise<'drain'>((res) => child.stdin.once('drain', () => res('drain'))),
+          closed.then(() => 'closed' as const),
+        ]);
+        if (r === 'closed') return;
+      }
+    }
+    child.stdin.end();
+  })();
+
+  const result = await Promise.race([closed, spawnError.then((e) => ({ code: null, signal: null, error: e }))]);
+  clearInterval(watchdog);
+  await writer.catch(() => undefined);
+  rmSync(batchDir, { recursive: true, force: true });
+
+  if ('error' in result) throw new ReplayerError(`cannot run ${bin}: ${result.error.message}`, outcomes);
+  const tail = stderr.trim() ? `\n${stderr.trim()}` : '';
+  if (result.code === 2)
+    throw new ReplayerError(`scopecheck-replay rejected its input (exit status 2):${tail}`, outcomes, 2, stderr);
+  if (stalled)
+    throw new ReplayerError(
+      `scopecheck-replay stopped answering for ${stallMs} ms after ${outcomes.length} of ${lines.length} scenarios; killed it${tail}`,
+      outcomes,
+      result.code,
+      stderr,
+    );
+  if (result.code !== 0 || result.signal)
+    throw new ReplayerError(
+      `scopecheck-replay ${result.signal ? `was killed by ${result.signal}` : `exited with status ${result.code}`} ` +
+        `after ${outcomes.length} of ${lines.length} scenarios (scenario ${outcomes.length} has no result)${tail}`,
+      outcomes,
+      result.code,
+      stderr,
+    );
+  if (protocolError) throw new ReplayerError(protocolError, outcomes, result.code, stderr);
+  if (outcomes.length !== lines.length)
+    throw new ReplayerError(
+      `scopecheck-replay answered ${outcomes.length} of ${lines.length} scenarios${tail}`,
+      outcomes,
+      result.code,
+      stderr,
+    );
+  return outcomes;
+}
+
+/**
+ * Runs a batch of scenarios on this machine's kernel, in one replayer process; outcomes are
+ * in the order of `scenarios`.
+ */
+export async function replayScenarios(
+  scenarios: Scenario[],
+  opts: ReplayOptions = {},
+): Promise<{ kernel: KernelInfo; outcomes: ReplayOutcome[] }> {
+  const lines = scenarios.map((s, i) => {
+    try {
+      return encodeScenario(s);
+    } catch (e) {
+      if (e instanceof ScenarioValidationError)
+        throw new ScenarioValidationError(e.errors, `scenario ${i}${s.name ? ` (${s.name})` : ''}`);
+      throw e;
+    }
+  });
+  const kernel = await kernelInfo(opts.binary);
+  const outcomes = await replayEncoded(lines, opts, scenarios);
+  return { kernel, outcomes };
+}
+
+/**
+ * Runs scenarios and returns one scopecheck-trace/1 record per scenario. Throws a
+ * ReplayerError naming every scenario that did not complete (a trace is never written with
+ * missing results).
+ */
+export async function recordTraces(scenarios: Scenario[], opts: ReplayOptions = {}): Promise<Trace[]> {
+  const { kernel, outcomes } = await replayScenarios(scenarios, opts);
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length)
+    throw new ReplayerError(
+      `${failed.length} scenario(s) did not complete:\n${failed.map((o) => o.error).join('\n')}`,
+      outcomes,
+    );
+  return scenarios.map((scenario, i) => ({
+    format: TRACE_FORMAT,
+    kernel,
+    recorder: { ...RECORDER },
+    scenario,
+    results: outcomes[i]!.results,
+  }));
+}

@@ -1,0 +1,387 @@
+/**
+ * The invariants of scoping, each with a stable name, a statement and, per semantics, the verdict
+ * it should get. Each is a pure check of one evaluated scenario (and, for the metamorphic ones,
+ * a variant of it).
+ */
+import { structuralErrors, type Scenario, type Step } from '../format/scenario.js';
+import { commonPrefix, describeDomain, isSameOrNested, type Layer, type MaybeDomain } from '../model/domain.js';
+import { ruleGrants } from '../model/fs.js';
+import {
+  ACCESS_FS_RESOLVE_UNIX,
+  ERRATUM_2_SIGNAL_THREAD_GROUP,
+  SCOPE_ABSTRACT_UNIX_SOCKET,
+  SCOPE_PATHNAME_UNIX_SOCKET,
+  SCOPE_SIGNAL,
+} from '../model/limits.js';
+import type { Semantics, Verdict } from '../model/semantics/types.js';
+import type { Decision, Reach, StepOutcome } from '../model/state.js';
+import { restrictProfile, type Extra } from './arbitrary.js';
+
+export interface Violation {
+  /** The step (of `scenario`) where the invariant breaks. */
+  step: number;
+  message: string;
+  /** For metamorphic properties: the variant compared with, and where its step stands. */
+  variant?: { label: string; scenario: Scenario; step: number };
+}
+
+export interface CheckInput {
+  scenario: Scenario;
+  sem: Semantics;
+  outcomes: readonly StepOutcome[];
+  extra: Extra;
+  /** Evaluates another scenario under the same semantics (and errata). */
+  evaluate: (s: Scenario) => StepOutcome[];
+}
+
+export interface PropertyDef {
+  readonly name: string;
+  readonly statement: string;
+  /** The verdict this property should get under a semantics (before its own `expectations`). */
+  readonly expect: (sem: Semantics, errata: number) => Verdict;
+  readonly check: (input: CheckInput) => Violation | null;
+}
+
+type Mech = 'abstract' | 'pathname' | 'signal';
+
+const mechName: Record<Mech, string> = {
+  abstract: 'abstract UNIX sockets',
+  pathname: 'pathname UNIX sockets',
+  signal: 'signals',
+};
+
+/** Does this layer restrict the mechanism of `r` (scope bit, or RESOLVE_UNIX without a rule for the path)? */
+function restricts(l: Layer, r: Reach): boolean {
+  switch (r.kind) {
+    case 'abstract':
+      return (l.scope & SCOPE_ABSTRACT_UNIX_SOCKET) !== 0;
+    case 'signal':
+      return (l.scope & SCOPE_SIGNAL) !== 0;
+    case 'pathname':
+      return (
+        (l.scope & SCOPE_PATHNAME_UNIX_SOCKET) !== 0 ||
+        ((l.fs & ACCESS_FS_RESOLVE_UNIX) !== 0 && !ruleGrants(l.rules, ACCESS_FS_RESOLVE_UNIX, r.path ?? ''))
+      );
+    default:
+      return false;
+  }
+}
+
+/** A new connection, an addressed datagram, or a signal to another process: what scoping governs. */
+function governed(r: Reach | undefined): r is Reach & { kind: Mech } {
+  return !!r && r.kind !== 'connected' && !r.isPeer && !(r.kind === 'signal' && r.sameThreadGroup);
+}
+
+const what = (r: Reach) =>
+  r.kind === 'signal' ? `signalled ${r.targetName} (${describeDomain(r.target)})` : `reached ${r.targetName}, created by ${r.targetOwner} in ${describeDomain(r.target)},`;
+
+/** The first step where a client reached a target outside one of its layers that `bad` picks. */
+function firstOutsideReach(
+  outcomes: readonly StepOutcome[],
+  extraCond: (r: Reach) => boolean,
+  bad: (l: Layer, r: Reach) => boolean,
+  why: string,
+): Violation | null {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (o.result !== 'ok' || !governed(o.reach) || !o.reach.client || !extraCond(o.reach)) continue;
+    const r = o.reach;
+    const c = r.client!;
+    const k = commonPrefix(c, r.target);
+    for (let j = c.layers.length - 1; j >= k; j--)
+      if (bad(c.layers[j]!, r))
+        return {
+          step: i,
+          message: `${r.clientTask} (${describeDomain(c)}) ${what(r)} outside layer ${j}, which ${why} ${mechName[r.kind as Mech]}`,
+        };
+  }
+  return null;
+}
+
+const outsideUnreachable: PropertyDef = {
+  name: 'outside-unreachable',
+  statement:
+    'For each mechanism (abstract socket, pathname socket, signal), when a layer of the client\'s domain restricts it (its scope bit, or resolve_unix handled with no rule covering the path), no new connection or addressed datagram reaches a socket created outside that layer\'s domain, and no signal reaches a task outside it. A datagram peer connected before the restriction is not a new connection; threads of one process are the erratum-2 exception.',
+  expect: () => 'holds',
+  check: ({ outcomes }) => firstOutsideReach(outcomes, () => true, restricts, 'restricts'),
+};
+
+/** A layer that turns on every IPC restriction the semantics offers. */
+function isFullSandbox(l: Layer, sem: Semantics): boolean {
+  if ((l.scope & sem.scopes) !== sem.scopes) return false;
+  if (sem.fsRights & ACCESS_FS_RESOLVE_UNIX)
+    return (l.fs & ACCESS_FS_RESOLVE_UNIX) !== 0 && !l.rules.some((r) => r.access & ACCESS_FS_RESOLVE_UNIX);
+  return true;
+}
+
+const sandboxClosed: PropertyDef = {
+  name: 'sandbox-closed',
+  statement:
+    'A domain that turns on every IPC restriction its semantics offers (all its scope bits, and resolve_unix with no rule where it exists) reaches no socket created outside it by address and signals no task outside it. Expected violated under abi6-abi8: pathname sockets are the gap the seed patch was written for.',
+  expect: (sem) => (sem.pathnameRestriction === 'none' ? 'violated' : 'holds'),
+  check: ({ outcomes, sem }) =>
+    firstOutsideReach(outcomes, () => true, (l) => isFullSandbox(l, sem), 'turns on every IPC restriction of the semantics, yet does not stop'),
+};
+
+const siblingsIsolated: PropertyDef = {
+  name: 'siblings-isolated',
+  statement:
+    'Tasks in sibling domains (neither nested in the other) that restrict a mechanism cannot reach each other through it.',
+  expect: () => 'holds',
+  check: ({ outcomes }) =>
+    firstOutsideReach(
+      outcomes,
+      (r) => !!r.client && !!r.target && !isSameOrNested(r.target, r.client) && !isSameOrNested(r.client, r.target),
+      restricts,
+      'restricts',
+    ),
+};
+
+const insideReachable: PropertyDef = {
+  name: 'inside-reachable',
+  statement:
+    'A socket created in the client\'s own domain or a nested one, and a task there, is never denied by Landlock (no false denials; other errors such as ECONNREFUSED are not denials).',
+  expect: () => 'holds',
+  check: ({ outcomes }) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.denial && o.reach && isSameOrNested(o.reach.target, o.reach.client))
+        return {
+          step: i,
+          message: `${o.reach.clientTask} (${describeDomain(o.reach.client)}) was denied (${o.result}, ${o.denial.mechanism}) ${o.reach.targetName} in ${describeDomain(o.reach.target)}, which is inside its domain`,
+        };
+    }
+    return null;
+  },
+};
+
+const errnoByMechanism: PropertyDef = {
+  name: 'errno-by-mechanism',
+  statement:
+    'Abstract-socket, signal and the seed patch\'s pathname scopes deny with EPERM; resolve_unix denies with EACCES.',
+  expect: () => 'holds',
+  check: ({ outcomes }) => {
+    const want: Record<string, string> = {
+      abstract_unix_socket: 'EPERM',
+      signal: 'EPERM',
+      pathname_unix_socket: 'EPERM',
+      resolve_unix: 'EACCES',
+    };
+    for (let i = 0; i < outcomes.length; i++) {
+      const d = outcomes[i]!.denial;
+      if (d && want[d.mechanism] && want[d.mechanism] !== outcomes[i]!.result)
+        return { step: i, message: `a ${d.mechanism} denial gave ${outcomes[i]!.result}, not ${want[d.mechanism]}` };
+    }
+    return null;
+  },
+};
+
+const threadGroupSignals: PropertyDef = {
+  name: 'thread-group-signals',
+  statement: 'Signals between threads of one process are always allowed (where erratum 2 is fixed).',
+  expect: (_sem, errata) => (errata & ERRATUM_2_SIGNAL_THREAD_GROUP ? 'holds' : 'violated'),
+  check: ({ outcomes }) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const r = outcomes[i]!.reach;
+      if (r?.kind === 'signal' && r.sameThreadGroup && outcomes[i]!.result !== 'ok')
+        return { step: i, message: `${r.clientTask} could not signal ${r.targetName}, a thread of its own process (${outcomes[i]!.result})` };
+    }
+    return null;
+  },
+};
+
+const inboundClosed: PropertyDef = {
+  name: 'inbound-closed',
+  statement:
+    'Nothing outside a domain can connect into it or signal into it: a socket or task whose domain restricts a mechanism is unreachable through it from outside that domain. Expected violated under every released semantics (scoping is outbound only; upstream "bidirectional scoping" discussion): a documented limitation.',
+  expect: () => 'violated',
+  check: ({ outcomes }) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.result !== 'ok' || !governed(o.reach) || !o.reach.target) continue;
+      const r = o.reach;
+      const t = r.target!;
+      const k = commonPrefix(r.client, t);
+      for (let j = t.layers.length - 1; j >= k; j--)
+        if (restricts(t.layers[j]!, r))
+          return {
+            step: i,
+            message: `${r.clientTask} (${describeDomain(r.client)}), outside layer ${j} of ${describeDomain(t)}, ${r.kind === 'signal' ? 'signalled' : 'reached'} ${r.targetName} although that layer restricts ${mechName[r.kind as Mech]}`,
+          };
+    }
+    return null;
+  },
+};
+
+/* ---- decision-level independence ---- */
+
+const mapDomain = (d: MaybeDomain, f: (l: Layer) => Layer): MaybeDomain => (d ? { layers: d.layers.map(f) } : null);
+const withScope = (bit: number, on: boolean) => (l: Layer): Layer => ({ ...l, scope: on ? l.scope | bit : l.scope & ~bit });
+const withPathname = (on: boolean) => (l: Layer): Layer =>
+  on
+    ? { ...l, scope: l.scope | SCOPE_PATHNAME_UNIX_SOCKET, fs: l.fs | ACCESS_FS_RESOLVE_UNIX }
+    : {
+        ...l,
+        scope: l.scope & ~SCOPE_PATHNAME_UNIX_SOCKET,
+        fs: l.fs & ~ACCESS_FS_RESOLVE_UNIX,
+        rules: l.rules.map((r) => ({ ...r, access: r.access & ~ACCESS_FS_RESOLVE_UNIX })).filter((r) => r.access),
+      };
+
+function redecide(sem: Semantics, d: Decision, f: (l: Layer) => Layer): string | null {
+  if (d.hook === 'task_kill') return null;
+  const ctx = { ...d.ctx, client: mapDomain(d.ctx.client, f), server: mapDomain(d.ctx.server, f) };
+  const h = sem.hooks;
+  const r = d.hook === 'unix_find' ? h.unixFind(ctx) : d.hook === 'unix_stream_connect' ? h.unixStreamConnect(ctx) : h.unixMaySend(ctx);
+  return r ? r.errno : 'allow';
+}
+
+const abstractPathnameIndependent: PropertyDef = {
+  name: 'abstract-pathname-independent',
+  statement:
+    'Changing only the abstract scope never changes a pathname result, and changing only the pathname restriction (pathname scope bit, resolve_unix and its rules) never changes an abstract result: every hook decision on a pathname socket is the same with the abstract bit added to or removed from every layer, and vice versa.',
+  expect: () => 'holds',
+  check: ({ outcomes, sem }) => {
+    const changes: [string, (l: Layer) => Layer, 'abstract' | 'pathname'][] = [
+      ['adding the abstract scope to every layer', withScope(SCOPE_ABSTRACT_UNIX_SOCKET, true), 'pathname'],
+      ['removing the abstract scope from every layer', withScope(SCOPE_ABSTRACT_UNIX_SOCKET, false), 'pathname'],
+      ['adding the pathname restriction to every layer', withPathname(true), 'abstract'],
+      ['removing the pathname restriction from every layer', withPathname(false), 'abstract'],
+    ];
+    for (let i = 0; i < outcomes.length; i++)
+      for (const d of outcomes[i]!.decisions ?? []) {
+        if (d.hook === 'task_kill' || !d.ctx.serverAddress) continue;
+        const kind = 'abstract' in d.ctx.serverAddress ? 'abstract' : 'pathname';
+        const before = d.denial ? d.denial.errno : 'allow';
+        for (const [label, f, applies] of changes) {
+          if (applies !== kind) continue;
+          const after = redecide(sem, d, f);
+          if (after !== before)
+            return { step: i, message: `${d.hook} on a ${kind} socket decided ${before}, but ${after} after ${label}` };
+        }
+      }
+    return null;
+  },
+};
+
+/* ---- metamorphic properties ---- */
+
+/** Tasks alive just before step `pos`, and the process (by leader) of each task. */
+function structure(s: Scenario, pos: number): { alive: string[]; procOf: Map<string, string> } {
+  const procOf = new Map<string, string>([['P0', 'P0']]);
+  const dead = new Set<string>();
+  for (const st of s.steps.slice(0, pos)) {
+    if (st.op === 'fork') procOf.set(st.child, st.child);
+    if (st.op === 'thread') procOf.set(st.child, procOf.get(st.by)!);
+    if (st.op === 'exit') dead.add(procOf.get(st.by)!);
+  }
+  const alive = [...procOf.keys()].filter((t) => !dead.has(procOf.get(t)!));
+  return { alive, procOf };
+}
+
+const layersMonotonic: PropertyDef = {
+  name: 'layers-monotonic',
+  statement:
+    'Adding a layer (one more restrict_self anywhere) never turns a Landlock denial into success. Compared where every original restrict_self keeps its result (a layer pushed past the 16-layer limit can make a later scoped layer fail with E2BIG).',
+  expect: () => 'holds',
+  check: ({ scenario, outcomes, extra, sem, evaluate }) => {
+    const n = scenario.steps.length;
+    const pos = extra.pos % (n + 1);
+    const { alive } = structure(scenario, pos);
+    if (alive.length === 0) return null;
+    const by = alive[extra.who % alive.length]!;
+    const added: Step = { op: 'restrict_self', by, ...restrictProfile(extra.profile, sem) };
+    const variant: Scenario = { ...scenario, steps: [...scenario.steps.slice(0, pos), added, ...scenario.steps.slice(pos)] };
+    if (structuralErrors(variant).length) return null;
+    const vo = evaluate(variant);
+    const at = (i: number) => (i < pos ? i : i + 1);
+    for (let i = 0; i < n; i++)
+      if (scenario.steps[i]!.op === 'restrict_self' && outcomes[i]!.result !== vo[at(i)]!.result) return null;
+    for (let i = 0; i < n; i++)
+      if (outcomes[i]!.denial && vo[at(i)]!.result === 'ok')
+        return {
+          step: i,
+          message: `step ${i} was denied (${outcomes[i]!.result}, ${outcomes[i]!.denial!.mechanism}) but succeeds once ${by} adds a layer before step ${pos}`,
+          variant: { label: `with a layer added at step ${pos}`, scenario: variant, step: at(i) },
+        };
+    return null;
+  },
+};
+
+const forkInherits: PropertyDef = {
+  name: 'fork-inherits',
+  statement:
+    'A forked child gets the same decisions as its parent at the fork: a step the parent performs later, before either of them changes its domain, gives the same result when the child performs it instead (signals to the parent\'s own process excepted: that exemption is by thread group, not by domain).',
+  expect: () => 'holds',
+  check: ({ scenario, outcomes, extra, evaluate }) => {
+    const forks = scenario.steps.flatMap((st, i) => (st.op === 'fork' ? [i] : []));
+    if (!forks.length) return null;
+    const f = forks[extra.pick % forks.length]!;
+    const fst = scenario.steps[f] as Extract<Step, { op: 'fork' }>;
+    const { procOf } = structure(scenario, scenario.steps.length);
+    const groups = new Set([procOf.get(fst.by), fst.child]);
+    for (let s = f + 1; s < scenario.steps.length; s++) {
+      const st = scenario.steps[s]!;
+      if (st.op === 'restrict_self' && groups.has(procOf.get(st.by))) return null;
+      if (st.op === 'exit' && groups.has(procOf.get(st.by))) return null;
+      if (st.by !== fst.by || !['connect', 'sendto', 'send', 'kill', 'tgkill'].includes(st.op)) continue;
+      // Signals within the parent's own process are exempt by thread group (erratum 2), not by domain.
+      if ((st.op === 'kill' || st.op === 'tgkill') && procOf.get(st.target) === procOf.get(fst.by)) continue;
+      const variant: Scenario = { ...scenario, steps: scenario.steps.map((x, i) => (i === s ? { ...x, by: fst.child } : x)) };
+      if (structuralErrors(variant).length) return null;
+      const vo = evaluate(variant);
+      if (vo[s]!.result === 'EBADF') return null; // the child's process does not hold that socket
+      if (vo[s]!.result !== outcomes[s]!.result)
+        return {
+          step: s,
+          message: `${fst.by} got ${outcomes[s]!.result} at step ${s}, but its child ${fst.child} (forked at step ${f}) gets ${vo[s]!.result}`,
+          variant: { label: `step ${s} performed by ${fst.child}`, scenario: variant, step: s },
+        };
+      return null;
+    }
+    return null;
+  },
+};
+
+const creatorDomainStable: PropertyDef = {
+  name: 'creator-domain-stable',
+  statement:
+    'A socket\'s domain is its creator\'s at socket()/socketpair() time: binding by another process, passing it, or the creator\'s later sandboxing never change whom it admits. Every decision about a socket uses the domain its creator had at creation.',
+  expect: () => 'holds',
+  check: ({ scenario, outcomes }) => {
+    const created = new Map<string, string>();
+    for (let i = 0; i < outcomes.length; i++) {
+      const st = scenario.steps[i]!;
+      if (st.op === 'socket' && outcomes[i]!.result === 'ok') created.set(st.sock, outcomes[i]!.domain);
+      if (st.op === 'socketpair' && outcomes[i]!.result === 'ok') for (const n of st.socks) created.set(n, outcomes[i]!.domain);
+      const r = outcomes[i]!.reach;
+      if (!r || r.kind === 'signal') continue;
+      const want = created.get(r.targetName);
+      if (want !== undefined && describeDomain(r.target) !== want)
+        return { step: i, message: `${r.targetName} was created in ${want} but was judged as a socket of ${describeDomain(r.target)}` };
+    }
+    return null;
+  },
+};
+
+export const PROPERTIES: readonly PropertyDef[] = [
+  outsideUnreachable,
+  sandboxClosed,
+  siblingsIsolated,
+  abstractPathnameIndependent,
+  insideReachable,
+  layersMonotonic,
+  forkInherits,
+  creatorDomainStable,
+  errnoByMechanism,
+  threadGroupSignals,
+  inboundClosed,
+];
+
+export function propertyByName(name: string): PropertyDef | undefined {
+  return PROPERTIES.find((p) => p.name === name);
+}
+
+/** The verdict a property should get under a semantics, honouring the semantics' own expectations. */
+export function expectedVerdict(p: PropertyDef, sem: Semantics, errata: number): Verdict {
+  return sem.expectations?.[p.name] ?? p.expect(sem, errata);
+}
