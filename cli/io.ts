@@ -71,7 +71,7 @@ export function readTraceFile(file: string): Trace[] {
 }
 
 /** Writes a file atomically: a temporary file in the same directory, then rename. */
-export function writeFileAtomic(file: string, data: string): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(dirname(file) || '.', { recursive: true });
   const tmp = join(dirname(file) || '.', `.${basename(file)}.${process.pid}.tmp`);
   try {

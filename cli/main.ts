@@ -5,6 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from './io.js';
 import { registerCheck } from './cmd-check.js';
+import { registerCorpus } from './cmd-corpus.js';
+import { registerDiff } from './cmd-diff.js';
+import { registerRecord } from './cmd-record.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerRun } from './cmd-run.js';
 
@@ -50,6 +53,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCheck(program, io, setExit);
   registerRun(program, io, setExit);
   registerReplay(program, io, setExit);
+  registerRecord(program, io, setExit);
+  registerDiff(program, io, setExit);
+  registerCorpus(program, io);
   return program;
 }
 

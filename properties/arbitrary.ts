@@ -273,3 +273,8 @@ export function genInputArb(o: GenOptions = {}): fc.Arbitrary<GenInput> {
     extra: fc.record({ pos: fc.nat({ max: 63 }), who: small, profile: small, pick: small }),
   });
 }
+
+/** `n` random scenarios from one seed (the corpus and fuzz generator). */
+export function sampleInputs(n: number, seed: number, o: GenOptions = {}): GenInput[] {
+  return n === 0 ? [] : fc.sample(genInputArb(o), { seed, numRuns: n });
+}

@@ -1,6 +1,6 @@
 /**
  * Test helper: the scenario corpus under scenarios/, with the semantics each group's
- * "expect" fields hold under (scenarios/index.json).
+ * "expect" fields hold under (test/scenario-groups.json).
  */
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -27,7 +27,7 @@ function walk(dir: string): string[] {
 }
 
 export function loadCorpus(): CorpusEntry[] {
-  const index = JSON.parse(readFileSync(join(SCENARIO_ROOT, 'index.json'), 'utf8')) as {
+  const index = JSON.parse(readFileSync(join(import.meta.dirname, 'scenario-groups.json'), 'utf8')) as {
     groups: { dir: string; semantics: string[] }[];
   };
   const all = BUILTIN_SEMANTICS.map((s) => s.name);

@@ -1,0 +1,88 @@
+/**
+ * scopecheck record: runs scenarios on a real kernel (the live one, a Debian kernel under qemu, or
+ * a kernel image the user built) and writes traces. Nothing is written unless every scenario ran.
+ */
+import type { Command } from 'commander';
+import type { Scenario } from '../format/scenario.js';
+import { TRACE_FORMAT, type KernelInfo, type Trace } from '../format/trace.js';
+import { RECORDER, replayScenarios, type ReplayOutcome } from '../kernel/replayer.js';
+import { intOption } from './cmd-check.js';
+import { InputError, writeFileAtomic } from './io.js';
+import type { Io } from './main.js';
+import { CORPUS_EXT, readCorpus, readScenarioInputs, TRACESET_EXT, writeTraceset } from './store.js';
+
+export interface KernelTarget {
+  /** A Debian kernel version to boot under qemu (e.g. "7.3"). */
+  kernel?: string;
+  /** A bzImage to boot under qemu. */
+  kernelImage?: string;
+  timeoutMs?: number;
+}
+
+export interface BatchResult {
+  kernel: KernelInfo;
+  outcomes: ReplayOutcome[];
+  bootSeconds?: number;
+}
+
+/** Runs one batch on the target kernel: live, or in one qemu boot. */
+export async function runOnKernel(scenarios: Scenario[], t: KernelTarget): Promise<BatchResult> {
+  if (t.kernel || t.kernelImage) {
+    const vmModule = '../kernel/vm.js'; // loaded only when a VM is asked for
+    const vm = (await import(vmModule)) as {
+      replayInVm: (s: Scenario[], o: object) => Promise<BatchResult>;
+      checkExpectedAbi?: (k: KernelInfo, v: string) => void;
+    };
+    const r = await vm.replayInVm(scenarios, { kernel: t.kernel, kernelImage: t.kernelImage, timeoutMs: t.timeoutMs });
+    if (t.kernel && vm.checkExpectedAbi) vm.checkExpectedAbi(r.kernel, t.kernel);
+    return r;
+  }
+  return replayScenarios(scenarios, t.timeoutMs ? { timeoutMs: t.timeoutMs } : {});
+}
+
+export function failedOutcomes(outcomes: readonly ReplayOutcome[]): string[] {
+  return outcomes.flatMap((o, i) => (o.error ? [`scenario ${i}: ${o.error}`] : []));
+}
+
+export function registerRecord(program: Command, io: Io, setExit: (c: number) => void): void {
+  program
+    .command('record')
+    .description('run scenarios on a real kernel and write traces')
+    .argument('<input...>', `scenario files, corpora (${CORPUS_EXT}) or directories of them`)
+    .requiredOption('-o, --out <file>', `traces (.jsonl), or a trace set (${TRACESET_EXT}) for one corpus`)
+    .option('--kernel <version>', 'boot this Debian kernel under qemu (6.12, 6.18, 7.0, 7.1, 7.2, 7.3) instead of the live kernel')
+    .option('--kernel-image <bzImage>', 'boot this kernel image under qemu (a kernel you built)')
+    .addOption(intOption('--timeout-ms <n>', 'per-scenario time bound on the live kernel (default 2000)', 1))
+    .action(async (inputs: string[], o: { out: string; kernel?: string; kernelImage?: string; timeoutMs?: number }) => {
+      const asSet = o.out.endsWith(TRACESET_EXT);
+      if (!asSet && !o.out.endsWith('.jsonl')) throw new InputError(`--out: ${o.out}: must end in .jsonl or ${TRACESET_EXT}`);
+      if (o.kernel && o.kernelImage) throw new InputError('--kernel and --kernel-image exclude each other');
+      let scenarios: Scenario[];
+      let corpusFile = '';
+      let corpusSha = '';
+      if (asSet) {
+        if (inputs.length !== 1 || !inputs[0]!.endsWith(CORPUS_EXT)) throw new InputError(`a trace set (${TRACESET_EXT}) records exactly one corpus (${CORPUS_EXT})`);
+        corpusFile = inputs[0]!;
+        const c = readCorpus(corpusFile);
+        scenarios = c.corpus.scenarios;
+        corpusSha = c.sha;
+      } else scenarios = readScenarioInputs(inputs).map((x) => x.scenario);
+      const t0 = performance.now();
+      const r = await runOnKernel(scenarios, { kernel: o.kernel, kernelImage: o.kernelImage, timeoutMs: o.timeoutMs });
+      const secs = (performance.now() - t0) / 1000;
+      const failed = failedOutcomes(r.outcomes);
+      if (failed.length) {
+        io.err(`scopecheck record: ${failed.length} scenario(s) did not complete; nothing written:\n  ${failed.slice(0, 10).join('\n  ')}`);
+        setExit(1);
+        return;
+      }
+      if (asSet) writeTraceset(o.out, corpusFile, corpusSha, r.kernel, RECORDER, r.outcomes.map((x) => x.results));
+      else {
+        const traces: Trace[] = scenarios.map((scenario, i) => ({ format: TRACE_FORMAT, kernel: r.kernel, recorder: RECORDER, scenario, results: r.outcomes[i]!.results }));
+        writeFileAtomic(o.out, traces.map((t) => JSON.stringify(t)).join('\n') + '\n');
+      }
+      io.out(
+        `recorded ${scenarios.length} scenario(s) on ${r.kernel.release} (Landlock ABI ${r.kernel.abi}, errata ${r.kernel.errata}) in ${secs.toFixed(2)} s${r.bootSeconds !== undefined ? ` (boot ${r.bootSeconds.toFixed(1)} s)` : ''} → ${o.out}`,
+      );
+    });
+}
