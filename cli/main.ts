@@ -7,6 +7,7 @@ import { InputError } from './io.js';
 import { registerCheck } from './cmd-check.js';
 import { registerCorpus } from './cmd-corpus.js';
 import { registerDiff } from './cmd-diff.js';
+import { registerFuzz } from './cmd-fuzz.js';
 import { registerRecord } from './cmd-record.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerRun } from './cmd-run.js';
@@ -56,6 +57,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerRecord(program, io, setExit);
   registerDiff(program, io, setExit);
   registerCorpus(program, io);
+  registerFuzz(program, io, setExit);
   return program;
 }
 

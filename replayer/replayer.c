@@ -59,7 +59,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -67,6 +69,7 @@
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1672,7 +1675,8 @@ static int dispatcher_main(int nworkers)
 /* ------------------------------------------------------------------------------------ */
 /* Kernel info, namespaces, main                                                        */
 
-static void print_info(void)
+/* The kernel info JSON object (without '\n') into buf. */
+static void format_info(char *buf, size_t cap)
 {
 	struct utsname u;
 	long abi, errata;
@@ -1685,8 +1689,16 @@ static void print_info(void)
 	if (errata < 0)
 		errata = 0;
 	/* release/machine come from uname: no characters that need JSON escaping in practice */
-	printf("{\"release\":\"%s\",\"abi\":%ld,\"errata\":%ld,\"arch\":\"%s\"}\n", u.release, abi, errata,
-	       u.machine);
+	snprintf(buf, cap, "{\"release\":\"%s\",\"abi\":%ld,\"errata\":%ld,\"arch\":\"%s\"}", u.release, abi,
+		 errata, u.machine);
+}
+
+static void print_info(void)
+{
+	char buf[512];
+
+	format_info(buf, sizeof(buf));
+	printf("%s\n", buf);
 }
 
 static int write_file(const char *path, const char *s)
@@ -1724,52 +1736,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--serve] [--workers N] [--timeout-ms N] [--tmpdir DIR] [--no-namespaces] [--no-pin]\n"
+		"       " PROG " --guest [--batch FILE] [--out FILE] [--workers N] [--timeout-ms N] ...\n"
 		"       " PROG " --info | --version | --help\n"
 		"Reads scenarios (one encoded scenario per line) on stdin and writes one result line per\n"
-		"scenario on stdout. See the comment at the top of replayer/replayer.c for the format.\n");
+		"scenario on stdout. See the comment at the top of replayer/replayer.c for the format.\n"
+		"Guest mode (--guest, or as PID 1): see the comment above guest_main().\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * Serve mode: runs the batch read on stdin, results on stdout. tmpdir may be NULL
+ * ($TMPDIR or /tmp). Returns the exit status.
+ */
+static int serve_main(int nworkers, int no_ns, const char *tmpdir)
 {
-	int nworkers = 2, no_ns = 0, alive[2], st;
-	const char *tmpdir = NULL, *ns;
+	int alive[2], st;
+	const char *ns;
 	char batch[PATH_MAX], *created = NULL;
 	pid_t pid;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		long v;
-
-		if (!strcmp(a, "--info")) {
-			print_info();
-			return 0;
-		} else if (!strcmp(a, "--version")) {
-			printf(PROG " " VERSION "\n");
-			return 0;
-		} else if (!strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--serve")) {
-		} else if (!strcmp(a, "--no-pin")) {
-			g_pin = 0;
-		} else if (!strcmp(a, "--no-namespaces")) {
-			no_ns = 1;
-		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
-			if (parse_long(argv[++i], 1, MAX_WORKERS, &v))
-				die("--workers: expected 1..%d", MAX_WORKERS);
-			nworkers = (int)v;
-		} else if (!strcmp(a, "--timeout-ms") && i + 1 < argc) {
-			if (parse_long(argv[++i], 1, 3600000, &v))
-				die("--timeout-ms: expected 1..3600000");
-			g_timeout_ms = (int)v;
-		} else if (!strcmp(a, "--tmpdir") && i + 1 < argc) {
-			tmpdir = argv[++i];
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	g_test_hooks = getenv("SCOPECHECK_REPLAY_TEST_HOOKS") && !strcmp(getenv("SCOPECHECK_REPLAY_TEST_HOOKS"), "1");
 	g_toppid = getpid();
 	signal(SIGPIPE, SIG_IGN);
 
@@ -1821,4 +1805,239 @@ int main(int argc, char **argv)
 		return WEXITSTATUS(st);
 	fprintf(stderr, PROG ": dispatcher killed by signal %d\n", WTERMSIG(st));
 	return 128 + WTERMSIG(st);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Guest mode (init of a qemu VM)                                                       */
+
+/*
+ * Guest mode runs one batch inside a VM booted by kernel/vm.ts: this binary is /init of
+ * the initramfs. It is selected by --guest, or by running as PID 1 with no argument
+ * (arguments after "--" on the kernel command line are passed to init).
+ *
+ * As PID 1 it mounts devtmpfs on /dev, proc on /proc and a tmpfs on /tmp, and powers the
+ * machine off at the end (reboot(RB_POWER_OFF)); otherwise (for tests on a host) it
+ * mounts nothing and exits with the batch's status.
+ *
+ * The batch (serve-mode input lines) is read from --batch FILE (default
+ * /scopecheck/batch) and run exactly as in serve mode, with its temporary directories on
+ * /tmp. The framed report goes to --out FILE (default /dev/ttyS1, the second serial
+ * port, put in raw mode), '\n'-terminated lines:
+ *
+ *   SCOPECHECK-BEGIN 1
+ *   I <kernel info JSON, as --info prints it>
+ *   <one serve-mode result line per scenario: "R ..." or "F ...">
+ *   SCOPECHECK-END <number of result lines> <hash> <exit status of the batch>
+ *
+ * <hash> is the 32-bit FNV-1a hash (8 lower-case hex digits) of every byte from the "I"
+ * line through the last result line, '\n's included, so a truncated or garbled report is
+ * detected. A status other than 0 means the batch did not complete (2: the replayer
+ * rejected its input; the message is on the console, stderr). If the guest cannot run
+ * the batch at all, it writes "SCOPECHECK-ERROR <message>" instead of the END line.
+ */
+
+#define GUEST_BATCH "/scopecheck/batch"
+#define GUEST_OUT "/dev/ttyS1"
+
+static uint32_t fnv1a(uint32_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int g_guest_out = -1;
+static int g_guest_pid1;
+
+static void guest_finish(int status) __attribute__((noreturn));
+static void guest_finish(int status)
+{
+	if (g_guest_out >= 0) {
+		if (isatty(g_guest_out))
+			tcdrain(g_guest_out);
+		fsync(g_guest_out);
+	}
+	if (!g_guest_pid1)
+		_exit(status);
+	sync();
+	reboot(RB_POWER_OFF);
+	/* not reached unless the power-off failed: exiting PID 1 panics the kernel */
+	fprintf(stderr, PROG ": reboot(RB_POWER_OFF): %s\n", strerror(errno));
+	_exit(status ? status : 1);
+}
+
+static void guest_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void guest_fail(const char *fmt, ...)
+{
+	char msg[512], line[600];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = snprintf(line, sizeof(line), "SCOPECHECK-ERROR %s\n", msg);
+	if (g_guest_out >= 0)
+		write_all(g_guest_out, line, n);
+	fputs(PROG ": ", stderr);
+	fputs(line, stderr);
+	fflush(stderr);
+	guest_finish(1);
+}
+
+static void guest_mount(const char *src, const char *dir, const char *type, mode_t mode)
+{
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		guest_fail("mkdir %s: %s", dir, strerror(errno));
+	if (mount(src, dir, type, 0, NULL) < 0 && errno != EBUSY)
+		guest_fail("mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+static int guest_main(const char *batch_path, const char *out_path, int nworkers, int no_ns)
+{
+	char info[512], buf[4096], line[MAX_STEPS * 20 + 64];
+	size_t llen = 0;
+	uint32_t hash = 2166136261u;
+	long count = 0;
+	int pfd[2], batch, st, status;
+	pid_t pid;
+
+	g_guest_pid1 = getpid() == 1;
+	if (g_guest_pid1) {
+		guest_mount("devtmpfs", "/dev", "devtmpfs", 0755);
+		guest_mount("proc", "/proc", "proc", 0555);
+		guest_mount("tmpfs", "/tmp", "tmpfs", 01777);
+	}
+	g_guest_out = open(out_path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (g_guest_pid1 ? 0 : O_CREAT | O_TRUNC), 0644);
+	if (g_guest_out < 0)
+		guest_fail("open %s: %s", out_path, strerror(errno));
+	if (isatty(g_guest_out)) {
+		struct termios t;
+
+		if (tcgetattr(g_guest_out, &t) == 0) {
+			cfmakeraw(&t);
+			cfsetospeed(&t, B115200);
+			tcsetattr(g_guest_out, TCSANOW, &t);
+		}
+	}
+	batch = open(batch_path, O_RDONLY | O_CLOEXEC);
+	if (batch < 0)
+		guest_fail("open %s: %s", batch_path, strerror(errno));
+
+	format_info(info, sizeof(info));
+	{
+		int n = snprintf(buf, sizeof(buf), "I %s\n", info);
+
+		if (write_all(g_guest_out, "SCOPECHECK-BEGIN 1\n", 19) || write_all(g_guest_out, buf, n))
+			guest_fail("write %s: %s", out_path, strerror(errno));
+		hash = fnv1a(hash, buf, n);
+	}
+
+	if (pipe2(pfd, O_CLOEXEC))
+		guest_fail("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		guest_fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (dup2(batch, 0) < 0 || dup2(pfd[1], 1) < 0)
+			_exit(1);
+		close(g_guest_out);
+		close(pfd[0]);
+		_exit(serve_main(nworkers, no_ns, "/tmp"));
+	}
+	close(pfd[1]);
+	close(batch);
+	/* Forward complete lines (a line is never split by the framing), hashing them. */
+	for (;;) {
+		ssize_t n = read(pfd[0], buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			guest_fail("read results: %s", strerror(errno));
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (llen >= sizeof(line))
+				guest_fail("result line %ld is too long", count + 1);
+			line[llen++] = buf[i];
+			if (buf[i] == '\n') {
+				if (write_all(g_guest_out, line, llen))
+					guest_fail("write %s: %s", out_path, strerror(errno));
+				hash = fnv1a(hash, line, llen);
+				count++;
+				llen = 0;
+			}
+		}
+	}
+	if (llen)
+		guest_fail("the replayer wrote an incomplete last line");
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			guest_fail("waitpid: %s", strerror(errno));
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0) /* orphans reparented to PID 1 */
+		;
+	status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	{
+		int n = snprintf(buf, sizeof(buf), "SCOPECHECK-END %ld %08x %d\n", count, hash, status);
+
+		if (write_all(g_guest_out, buf, n))
+			guest_fail("write %s: %s", out_path, strerror(errno));
+	}
+	guest_finish(status);
+}
+
+int main(int argc, char **argv)
+{
+	int nworkers = 2, no_ns = 0, guest = 0;
+	const char *tmpdir = NULL, *batch_path = GUEST_BATCH, *out_path = GUEST_OUT;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		long v;
+
+		if (!strcmp(a, "--info")) {
+			print_info();
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf(PROG " " VERSION "\n");
+			return 0;
+		} else if (!strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--serve")) {
+		} else if (!strcmp(a, "--guest")) {
+			guest = 1;
+		} else if (!strcmp(a, "--batch") && i + 1 < argc) {
+			batch_path = argv[++i];
+		} else if (!strcmp(a, "--out") && i + 1 < argc) {
+			out_path = argv[++i];
+		} else if (!strcmp(a, "--test-hooks")) {
+			setenv("SCOPECHECK_REPLAY_TEST_HOOKS", "1", 1);
+		} else if (!strcmp(a, "--no-pin")) {
+			g_pin = 0;
+		} else if (!strcmp(a, "--no-namespaces")) {
+			no_ns = 1;
+		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
+			if (parse_long(argv[++i], 1, MAX_WORKERS, &v))
+				die("--workers: expected 1..%d", MAX_WORKERS);
+			nworkers = (int)v;
+		} else if (!strcmp(a, "--timeout-ms") && i + 1 < argc) {
+			if (parse_long(argv[++i], 1, 3600000, &v))
+				die("--timeout-ms: expected 1..3600000");
+			g_timeout_ms = (int)v;
+		} else if (!strcmp(a, "--tmpdir") && i + 1 < argc) {
+			tmpdir = argv[++i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	g_test_hooks = getenv("SCOPECHECK_REPLAY_TEST_HOOKS") && !strcmp(getenv("SCOPECHECK_REPLAY_TEST_HOOKS"), "1");
+	if (guest || (getpid() == 1 && argc == 1))
+		return guest_main(batch_path, out_path, nworkers, no_ns);
+	return serve_main(nworkers, no_ns, tmpdir);
 }
