@@ -7,6 +7,7 @@ import { InputError } from './io.js';
 import { registerCheck } from './cmd-check.js';
 import { registerCorpus } from './cmd-corpus.js';
 import { registerDiff } from './cmd-diff.js';
+import { registerExport } from './cmd-export.js';
 import { registerFuzz } from './cmd-fuzz.js';
 import { registerRecord } from './cmd-record.js';
 import { registerReplay } from './cmd-replay.js';
@@ -58,6 +59,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDiff(program, io, setExit);
   registerCorpus(program, io);
   registerFuzz(program, io, setExit);
+  registerExport(program, io);
   return program;
 }
 

@@ -69,8 +69,14 @@ export interface ResolveOptions {
   log?: (msg: string) => void;
 }
 
+export type DebianKernelErrorKind = 'bad-version' | 'not-found' | 'network' | 'apt';
+
 export class DebianKernelError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** 'network': the mirror could not be reached (apt-get update/download failed). */
+    readonly kind: DebianKernelErrorKind = 'apt',
+  ) {
     super(message);
     this.name = 'DebianKernelError';
   }
@@ -244,6 +250,7 @@ class PrivateApt {
       if (err.code === 'ENOENT') throw new DebianKernelError('apt-get is not installed: cannot fetch Debian kernels');
       throw new DebianKernelError(
         `apt-get update of ${DEBIAN_SUITES.join(', ')} from ${this.mirror.uri} failed (no network?):\n${tail(err.stderr ?? err.message)}`,
+        'network',
       );
     }
     // apt-get update exits 0 on some fetch failures: look for them.
@@ -251,6 +258,7 @@ class PrivateApt {
     if (failed)
       throw new DebianKernelError(
         `apt-get update of ${DEBIAN_SUITES.join(', ')} from ${this.mirror.uri} could not fetch every index (no network?):\n${tail(out.stderr)}`,
+        'network',
       );
     writeFileSync(join(this.dir, 'updated'), new Date().toISOString());
   }
@@ -272,6 +280,16 @@ class PrivateApt {
     return { version, depends: dep.split(',').map((d) => d.trim().split(/[\s(|]/)[0]!).filter(Boolean) };
   }
 
+  /** Whether the suites hold that version of the package. */
+  async has(pkg: string, version: string): Promise<boolean> {
+    try {
+      const { stdout } = await run('apt-cache', [...this.opts(), 'madison', pkg]);
+      return stdout.split('\n').some((l) => l.split('|')[1]?.trim() === version);
+    } catch {
+      return false;
+    }
+  }
+
   async download(pkgs: string[], dir: string): Promise<void> {
     try {
       await run('apt-get', [...this.opts(), 'download', ...pkgs], { cwd: dir, timeoutMs: 900_000 });
@@ -279,6 +297,7 @@ class PrivateApt {
       const err = e as Error & { stderr?: string };
       throw new DebianKernelError(
         `apt-get download ${pkgs.join(' ')} from ${this.mirror.uri} failed (no network?):\n${tail(err.stderr ?? err.message)}`,
+        'network',
       );
     }
   }
@@ -379,6 +398,7 @@ async function resolveUncached(version: string, opts: ResolveOptions): Promise<D
   if (!VERSION_RE.test(version))
     throw new DebianKernelError(
       `bad Debian kernel version ${JSON.stringify(version)}: expected MAJOR.MINOR ("7.3"), MAJOR.MINOR.PATCH ("6.12.117") or a release ("7.3.4+deb13-cloud-amd64")`,
+      'bad-version',
     );
   const cache = opts.cacheDir ?? defaultCacheDir();
   const log = opts.log ?? (() => undefined);
@@ -418,6 +438,7 @@ async function resolveUncached(version: string, opts: ResolveOptions): Promise<D
     throw new DebianKernelError(
       `no Debian kernel package matches ${JSON.stringify(version)}: searched linux-image-${version}*-${DEBIAN_FLAVOUR} in ` +
         `${DEBIAN_SUITES.join(', ')} at ${apt.mirror.uri}; available: ${majors.join(', ') || 'none'}`,
+      'not-found',
     );
   }
   const release = image.slice('linux-image-'.length);
@@ -427,9 +448,13 @@ async function resolveUncached(version: string, opts: ResolveOptions): Promise<D
   const img = await apt.show(image);
   const binary = `linux-binary-${release}`;
   const base = `linux-base-${release}`;
-  const pkgs = img.depends.includes(binary)
-    ? [binary, ...(img.depends.includes(base) ? [base] : [])].map((p) => `${p}=${img.version}`)
-    : [`${image}=${img.version}`];
+  let pkgs = [`${image}=${img.version}`];
+  if (img.depends.includes(binary)) {
+    pkgs = [`${binary}=${img.version}`];
+    // The config is optional: the mirror may lack linux-base (seen for 7.0.13 and 7.1.13).
+    if (img.depends.includes(base) && (await apt.has(base, img.version))) pkgs.push(`${base}=${img.version}`);
+    else log(`${base}=${img.version} is not available: the kernel's config will be missing`);
+  }
 
   mkdirSync(join(cache, 'kernels'), { recursive: true });
   const work = mkdtempSync(join(cache, 'kernels', `.download-${release}-`));

@@ -43,6 +43,10 @@
  * (--tmpdir, else $TMPDIR or /tmp) that is removed after the scenario. A scenario that never
  * resolves a path runs in the (empty) batch directory instead. After each scenario every
  * process of it is SIGKILLed (process group + known pids, never a reaped pid) and reaped.
+ *
+ * Guest mode (--guest, or PID 1 without arguments): /init of a qemu VM (kernel/vm.ts); runs
+ * the batch in a file and writes a framed, hashed report to the second serial port, then
+ * powers off. See the comment above guest_main().
  */
 #define _GNU_SOURCE
 #include <errno.h>

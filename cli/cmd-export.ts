@@ -1,0 +1,90 @@
+/**
+ * scopecheck export <file> --as FORMAT: a scenario (or a counterexample's, or a trace's) as a
+ * standalone C program, a kselftest, shell steps, a mermaid flowchart or an SVG diagram.
+ */
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexample.js';
+import { EXPORT_FORMATS, exportScenario, isExportFormat, type ExportInput } from '../format/export/index.js';
+import { parseScenario, ScenarioValidationError, type Scenario } from '../format/scenario.js';
+import { evaluate } from '../model/engine.js';
+import { DEFAULT_SEMANTICS } from '../model/semantics/index.js';
+import type { Semantics } from '../model/semantics/types.js';
+import { semanticsForTrace } from './cmd-diff.js';
+import { InputError, readTraceFile, writeFileAtomic } from './io.js';
+import { errataOption, semanticsOption, type Io } from './main.js';
+import { loadSemantics } from './semantics.js';
+
+export interface ExportSource {
+  scenario: Scenario;
+  semantics: Semantics;
+}
+
+/**
+ * Reads a scenario file (.json), a counterexample (scopecheck-counterexample/1) or a trace
+ * (.jsonl: its first line) and resolves the semantics: the given one, else the counterexample's
+ * (with its errata), else the trace kernel's ABI and errata, else the default.
+ */
+export async function loadExportSource(file: string, semantics?: string, errata?: number): Promise<ExportSource> {
+  const given = semantics === undefined ? undefined : await loadSemantics(semantics, errata);
+  if (file.endsWith('.jsonl')) {
+    const traces = readTraceFile(file);
+    const t = traces[0];
+    if (!t) throw new InputError(`${file}: no trace in the file`);
+    return { scenario: t.scenario, semantics: semanticsForTrace(t, given, errata) };
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    if ((raw as { format?: unknown } | null)?.format === COUNTEREXAMPLE_FORMAT) {
+      const ce = parseCounterexample(raw, file);
+      return { scenario: ce.scenario, semantics: given ?? (await loadSemantics(ce.semantics, errata ?? ce.errata)) };
+    }
+    return { scenario: parseScenario(raw, file), semantics: given ?? (await loadSemantics(DEFAULT_SEMANTICS, errata)) };
+  } catch (e) {
+    // parseCounterexample / parseScenario: messages name the file, the step and the field
+    if (e instanceof ScenarioValidationError || (e instanceof Error && e.message.startsWith(`${file}:`)))
+      throw new InputError(e.message);
+    throw e;
+  }
+}
+
+export function registerExport(program: Command, io: Io): void {
+  program
+    .command('export')
+    .description('export a scenario as a C program, a kselftest, shell steps, a mermaid flowchart or an SVG diagram')
+    .argument('<file>', 'a scenario (.json), a counterexample (.json) or a trace (.jsonl, first line)')
+    .addOption(
+      new Option('--as <format>', `output format: ${Object.keys(EXPORT_FORMATS).join(', ')}`).makeOptionMandatory(),
+    )
+    .addOption(semanticsOption(false))
+    .addOption(errataOption())
+    .option('-o, --out <file>', 'write to a file (atomically) instead of stdout')
+    .action(async (file: string, o: { as: string; semantics?: string; errata?: number; out?: string }) => {
+      if (!isExportFormat(o.as))
+        throw new InputError(`--as: unknown format "${o.as}"; known: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
+      const src = await loadExportSource(file, o.semantics, o.errata);
+      const outcomes = evaluate(src.scenario, src.semantics);
+      const input: ExportInput = {
+        scenario: src.scenario,
+        outcomes,
+        semantics: src.semantics.name,
+        errata: src.semantics.errata,
+        source: file,
+      };
+      const text = exportScenario(o.as, input);
+      const body = text.endsWith('\n') ? text : `${text}\n`;
+      if (o.out) writeFileAtomic(o.out, body);
+      else io.out(body);
+    });
+}

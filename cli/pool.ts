@@ -1,0 +1,63 @@
+/**
+ * Runs jobs on N worker threads (or inline for N = 1). Results come back in job order, so the
+ * output never depends on the number of workers.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InputError } from './io.js';
+import { runJob, type Job, type JobResult } from './jobs.js';
+
+export const defaultWorkers = (): number => Math.max(1, availableParallelism());
+
+export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (done: number) => void): Promise<JobResult[]> {
+  const results: JobResult[] = new Array(jobs.length);
+  let done = 0;
+  if (workers <= 1 || jobs.length <= 1) {
+    for (let i = 0; i < jobs.length; i++) {
+      results[i] = await runJob(jobs[i]!);
+      onDone?.(++done);
+    }
+    return results;
+  }
+  // Compiled: worker.js sits next to this file. From the TypeScript sources (vitest): use the build.
+  let url = new URL('./worker.js', import.meta.url);
+  if (!existsSync(fileURLToPath(url))) url = new URL('../dist/cli/worker.js', import.meta.url);
+  const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(url));
+  let next = 0;
+  try {
+    await Promise.all(
+      pool.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next >= jobs.length) return resolve();
+              const id = next++;
+              w.postMessage({ id, job: jobs[id] });
+            };
+            w.on('message', (m: { id: number; result?: JobResult; error?: string }) => {
+              if (m.error) return reject(new InputError(m.error));
+              results[m.id] = m.result!;
+              onDone?.(++done);
+              feed();
+            });
+            w.on('error', reject);
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+/** --shard k/n: which of the jobs this machine runs. */
+export function parseShard(text: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new InputError(`--shard: "${text}" is not k/n with 1 <= k <= n`);
+  return { k: Number(m[1]), n: Number(m[2]) };
+}
+
+export const inShard = (i: number, s: { k: number; n: number } | undefined): boolean => !s || i % s.n === s.k - 1;

@@ -1,0 +1,423 @@
+/**
+ * Runs a batch of scenarios inside a qemu VM booted on another kernel (a Debian cloud
+ * kernel fetched by kernel/debian.ts, or a bzImage the user built), in ONE boot: the
+ * statically linked replayer is /init of an initramfs (kernel/initramfs.ts) that also
+ * holds the encoded batch; it runs the batch exactly as `scopecheck-replay --serve` does
+ * and writes a framed report on the VM's second serial port (see guest_main() in
+ * replayer/replayer.c), then powers the VM off.
+ *
+ * Every boot is bounded in time (scaled with the batch size); qemu is killed and the
+ * temporary directory removed on every path. A guest that panics, hangs, or writes a
+ * truncated or garbled report is a VmError carrying the tail of the console log — never
+ * partial results. Scenarios that time out or crash inside the guest are outcomes with
+ * `error` set, as with replayScenarios.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScenarioValidationError, type Scenario } from '../format/scenario.js';
+import type { KernelInfo } from '../format/trace.js';
+import { ensureReplayer } from './build-replayer.js';
+import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
+import { buildInitramfs } from './initramfs.js';
+import { DEFAULT_TIMEOUT_MS, encodeScenario, type ReplayOutcome } from './replayer.js';
+
+export type Accel = 'tcg' | 'kvm' | 'auto';
+
+export interface VmOptions {
+  /** A Debian kernel version ("7.3", "6.12.117", "7.3.4+deb13-cloud-amd64"); see kernel/debian.ts. */
+  kernel?: string;
+  /** A kernel image (bzImage) to boot instead of a Debian kernel. */
+  kernelImage?: string;
+  /** Bound of the whole boot, launch to power-off, in ms (default: bootBoundMs(n, ...)). */
+  timeoutMs?: number;
+  /** Per-scenario watchdog inside the guest, in ms (default 2000, as replayScenarios). */
+  scenarioTimeoutMs?: number;
+  /** 'auto' (default) uses KVM only when it really works (probed once per process). */
+  accel?: Accel;
+  /** Guest memory in MiB (default 512). */
+  memoryMb?: number;
+  /** Replayer workers inside the guest (default 1: the guest has one vCPU). */
+  workers?: number;
+  /** qemu binary (default qemu-system-x86_64 on PATH, or $SCOPECHECK_QEMU). */
+  qemu?: string;
+  /** Replayer binary (default build/scopecheck-replay, built on demand; must be static). */
+  binary?: string;
+  /** Options for resolveDebianKernel (cache directory, mirror). */
+  resolve?: ResolveOptions;
+  /** Enables the replayer's test-only ops ("hang", "crash") in the guest. For tests. */
+  testHooks?: boolean;
+  /** Called with qemu's pid once it is spawned. For tests. */
+  onSpawn?: (pid: number) => void;
+  /** Parent of the temporary directory (default os.tmpdir()). */
+  tmpdir?: string;
+}
+
+export interface VmResult {
+  kernel: KernelInfo;
+  outcomes: ReplayOutcome[];
+  /** Wall time of the boot that produced the results, launch to power-off, in seconds. */
+  bootSeconds: number;
+  /** outcomes.length / bootSeconds. */
+  scenariosPerBootSecond: number;
+  accel: 'tcg' | 'kvm';
+  /** The Debian kernel booted, when `kernel` was given. */
+  debian?: DebianKernel;
+  /** Number of boots it took (2 when an early crash was retried). */
+  boots: number;
+}
+
+export type VmErrorReason = 'setup' | 'qemu' | 'timeout' | 'crash' | 'garbled' | 'rejected';
+
+export class VmError extends Error {
+  constructor(
+    message: string,
+    readonly reason: VmErrorReason,
+    /** Last lines of the guest's console (kernel messages, replayer stderr). */
+    readonly consoleTail = '',
+  ) {
+    super(message);
+    this.name = 'VmError';
+  }
+}
+
+/** Time allowed for a boot of n scenarios: 60 s of boot + 30 ms per scenario + two scenario watchdogs. */
+export function bootBoundMs(n: number, scenarioTimeoutMs = DEFAULT_TIMEOUT_MS): number {
+  return 60_000 + 30 * n + 2 * scenarioTimeoutMs;
+}
+
+// ------------------------------------------------------------------------------------------
+// The guest's report
+
+const BEGIN = 'SCOPECHECK-BEGIN 1';
+
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(s, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function describeFailure(index: number, reason: string, step: number, s: Scenario | undefined, timeoutMs: number): string {
+  const st = s?.steps[step];
+  const where = st ? `at step ${step} (${st.op} by ${st.by})` : `at step ${step}`;
+  const what =
+    reason === 'timeout'
+      ? `timed out after ${timeoutMs} ms`
+      : reason === 'crash'
+        ? 'crashed (a task died unexpectedly)'
+        : 'failed inside the replayer';
+  return `scenario ${index}${s?.name ? ` (${s.name})` : ''}: ${what} ${where}`;
+}
+
+/**
+ * Parses the guest's report (the second serial port's bytes) of a batch of `scenarios`.
+ * Throws VmError('garbled' | 'rejected' | 'crash') unless it is complete and intact.
+ */
+export function parseGuestReport(
+  text: string,
+  scenarios: Scenario[],
+  scenarioTimeoutMs = DEFAULT_TIMEOUT_MS,
+): { kernel: KernelInfo; outcomes: ReplayOutcome[] } {
+  const lines = text.replace(/\r/g, '').split('\n');
+  const b = lines.indexOf(BEGIN);
+  if (b < 0) throw new VmError('the guest wrote no report (no SCOPECHECK-BEGIN line): it did not get to run the batch', 'crash');
+  const body: string[] = [];
+  let end: string | undefined;
+  for (const l of lines.slice(b + 1)) {
+    if (l.startsWith('SCOPECHECK-END') || l.startsWith('SCOPECHECK-ERROR')) {
+      end = l;
+      break;
+    }
+    body.push(l);
+  }
+  if (end === undefined)
+    throw new VmError(`the guest's report is truncated after ${Math.max(0, body.length - 1)} result line(s) (no SCOPECHECK-END line)`, 'crash');
+  if (end.startsWith('SCOPECHECK-ERROR')) throw new VmError(`the guest failed: ${end.slice('SCOPECHECK-ERROR '.length)}`, 'crash');
+  const m = /^SCOPECHECK-END (\d+) ([0-9a-f]{8}) (\d+)$/.exec(end);
+  if (!m) throw new VmError(`the guest's report ends with a garbled line: ${JSON.stringify(end.slice(0, 200))}`, 'garbled');
+  const [count, hash, status] = [Number(m[1]), m[2]!, Number(m[3])];
+  const info = body[0];
+  const results = body.slice(1);
+  if (!info?.startsWith('I ')) throw new VmError(`the guest's report has no kernel info line`, 'garbled');
+  if (results.length !== count || fnv1a(body.map((l) => `${l}\n`).join('')) !== hash)
+    throw new VmError(
+      `the guest's report is garbled: ${results.length} result line(s) for a count of ${count}, ` +
+        `hash ${fnv1a(body.map((l) => `${l}\n`).join(''))} for ${hash}`,
+      'garbled',
+    );
+  if (status === 2) throw new VmError('the replayer in the guest rejected its input (exit status 2)', 'rejected');
+  if (status !== 0)
+    throw new VmError(`the replayer in the guest exited with status ${status} after ${count} of ${scenarios.length} scenarios`, 'crash');
+  if (count !== scenarios.length)
+    throw new VmError(`the guest answered ${count} of ${scenarios.length} scenarios`, 'garbled');
+  let kernel: KernelInfo;
+  try {
+    const j = JSON.parse(info.slice(2)) as Partial<KernelInfo>;
+    if (typeof j.release !== 'string' || typeof j.abi !== 'number' || typeof j.errata !== 'number' || typeof j.arch !== 'string')
+      throw new Error('missing field');
+    kernel = { release: j.release, abi: j.abi, errata: j.errata, arch: j.arch };
+  } catch {
+    throw new VmError(`the guest's kernel info line is garbled: ${JSON.stringify(info.slice(0, 200))}`, 'garbled');
+  }
+  const outcomes = results.map((l, i): ReplayOutcome => {
+    const toks = l.split(' ').filter((x) => x !== '');
+    const s = scenarios[i];
+    if (toks[0] === 'R') {
+      const r = toks.slice(1);
+      if (s && r.length !== s.steps.length)
+        throw new VmError(`scenario ${i}: the guest returned ${r.length} results for ${s.steps.length} steps`, 'garbled');
+      return { results: r };
+    }
+    if (toks[0] === 'F' && toks[1]) {
+      const r = toks.slice(2);
+      return { results: r, error: describeFailure(i, toks[1], r.length, s, scenarioTimeoutMs) };
+    }
+    throw new VmError(`unexpected result line ${i + 1} in the guest's report: ${JSON.stringify(l.slice(0, 200))}`, 'garbled');
+  });
+  return { kernel, outcomes };
+}
+
+// ------------------------------------------------------------------------------------------
+// qemu
+
+export function findQemu(explicit?: string): string | undefined {
+  const q = explicit ?? process.env.SCOPECHECK_QEMU ?? 'qemu-system-x86_64';
+  if (q.includes('/')) return existsSync(q) ? q : undefined;
+  for (const d of (process.env.PATH ?? '').split(':'))
+    if (d && existsSync(join(d, q))) return join(d, q);
+  return undefined;
+}
+
+/** Whether qemu-system-x86_64 is installed (for test-time decisions). */
+export function qemuAvailable(qemu?: string): boolean {
+  return findQemu(qemu) !== undefined;
+}
+
+/** Cheap check: /dev/kvm is usable and the CPU advertises hardware virtualisation. */
+function kvmPlausible(): boolean {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return /\b(vmx|svm)\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(c: ChildProcess) {
+  live.add(c);
+  c.on('close', () => live.delete(c));
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const q of live) q.kill('SIGKILL');
+    });
+  }
+}
+
+/** The last lines of the console log; from the first panic/oops line when there is one. */
+function consoleTail(path: string, n = 25): string {
+  let lines: string[];
+  try {
+    lines = readFileSync(path, 'utf8').replace(/\r/g, '').trimEnd().split('\n');
+  } catch {
+    return '';
+  }
+  if (lines.length === 1 && lines[0] === '') return '';
+  const p = lines.findIndex((l) => /Kernel panic|BUG:|Oops:|general protection fault|scopecheck-replay:/.test(l));
+  if (p >= 0) {
+    const from = Math.max(0, p - 3);
+    const to = Math.min(lines.length, from + 40);
+    return [...lines.slice(from, to), ...(to < lines.length ? [`[... ${lines.length - to} more line(s)]`] : [])].join('\n');
+  }
+  return lines.slice(-n).join('\n');
+}
+
+interface BootResult {
+  kernel: KernelInfo;
+  outcomes: ReplayOutcome[];
+  seconds: number;
+}
+
+/** One boot of the batch. Throws VmError. */
+async function bootOnce(
+  image: string,
+  lines: string[],
+  scenarios: Scenario[],
+  accel: 'tcg' | 'kvm',
+  boundMs: number,
+  o: VmOptions & { qemu: string; binary: string },
+): Promise<BootResult> {
+  const scenarioTimeoutMs = o.scenarioTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const ram = buildInitramfs(o.binary, lines, o.tmpdir);
+  const consolePath = join(ram.dir, 'console.log');
+  const reportPath = join(ram.dir, 'report.txt');
+  const initArgs = ['--guest', '--workers', String(o.workers ?? 1), '--timeout-ms', String(scenarioTimeoutMs)];
+  if (o.testHooks) initArgs.push('--test-hooks');
+  const args = [
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-smp', '1', '-m', String(o.memoryMb ?? 512),
+    '-kernel', image, '-initrd', ram.path,
+    // Full kernel log on the console (costs no measurable boot time, and its tail explains
+    // a failed boot); panic=-1 + -no-reboot: a panic ends qemu at once.
+    '-append', `console=ttyS0 panic=-1 -- ${initArgs.join(' ')}`,
+    '-serial', `file:${consolePath}`, '-serial', `file:${reportPath}`,
+  ];
+  const t0 = Date.now();
+  let child: ChildProcess | undefined;
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    child = spawn(o.qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    if (child.pid !== undefined) o.onSpawn?.(child.pid);
+    let qemuOut = '';
+    const grab = (d: Buffer) => {
+      if (qemuOut.length < 16384) qemuOut += d.toString('utf8');
+    };
+    child.stdout!.on('data', grab);
+    child.stderr!.on('data', grab);
+    const c = child;
+    const done = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((res) => {
+      c.on('error', (error) => res({ code: null, signal: null, error }));
+      c.on('close', (code, signal) => res({ code, signal }));
+      timer = setTimeout(() => {
+        timedOut = true;
+        c.kill('SIGKILL');
+      }, boundMs);
+    });
+    const seconds = (Date.now() - t0) / 1000;
+    const tail = () => {
+      const t = consoleTail(consolePath);
+      return t ? `\n--- console (last lines) ---\n${t}` : '\n(the console is empty)';
+    };
+    if (done.error) throw new VmError(`cannot run ${o.qemu}: ${done.error.message}`, 'qemu');
+    if (timedOut)
+      throw new VmError(
+        `the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms; killed qemu${tail()}`,
+        'timeout',
+        consoleTail(consolePath),
+      );
+    if (done.code !== 0)
+      throw new VmError(
+        `qemu exited with ${done.signal ? `signal ${done.signal}` : `status ${done.code}`} (kernel ${image})` +
+          `${qemuOut.trim() ? `:\n${qemuOut.trim()}` : ''}${tail()}`,
+        'qemu',
+        consoleTail(consolePath),
+      );
+    let report = '';
+    try {
+      report = readFileSync(reportPath, 'utf8');
+    } catch {
+      /* no report */
+    }
+    try {
+      const r = parseGuestReport(report, scenarios, scenarioTimeoutMs);
+      return { ...r, seconds };
+    } catch (e) {
+      if (!(e instanceof VmError)) throw e;
+      throw new VmError(`${e.message} (kernel ${image}, ${accel})${tail()}`, e.reason, consoleTail(consolePath));
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child!.once('close', r));
+    }
+    ram.cleanup();
+  }
+}
+
+let kvmWorks: Promise<boolean> | undefined;
+
+async function chooseAccel(accel: Accel, image: string, o: VmOptions & { qemu: string; binary: string }): Promise<'tcg' | 'kvm'> {
+  if (accel !== 'auto') return accel;
+  if (!kvmPlausible()) return 'tcg';
+  kvmWorks ??= bootOnce(image, [], [], 'kvm', 20_000, o).then(
+    () => true,
+    () => false,
+  );
+  return (await kvmWorks) ? 'kvm' : 'tcg';
+}
+
+/**
+ * Runs a batch of scenarios in ONE boot of a VM and returns the guest kernel's info and one
+ * outcome per scenario (as replayScenarios does for this machine's kernel). Give `kernel`
+ * (a Debian version) or `kernelImage`. Throws VmError when the VM does not deliver a
+ * complete, intact report within its bound; an early crash (no report started) is retried
+ * once. Does not check the ABI: see checkExpectedAbi.
+ */
+export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): Promise<VmResult> {
+  if (!opts.kernel === !opts.kernelImage) throw new VmError('replayInVm: give exactly one of `kernel` (a Debian version) and `kernelImage`', 'setup');
+  const lines = scenarios.map((s, i) => {
+    try {
+      return encodeScenario(s);
+    } catch (e) {
+      if (e instanceof ScenarioValidationError)
+        throw new ScenarioValidationError(e.errors, `scenario ${i}${s.name ? ` (${s.name})` : ''}`);
+      throw e;
+    }
+  });
+  const qemu = findQemu(opts.qemu);
+  if (!qemu)
+    throw new VmError(
+      `qemu-system-x86_64 not found${opts.qemu ? ` (${opts.qemu})` : ''}: install the Debian package qemu-system-x86 ` +
+        `(apt-get install --no-install-recommends qemu-system-x86) or set SCOPECHECK_QEMU`,
+      'setup',
+    );
+  const binary = opts.binary ?? ensureReplayer();
+  const fileOut = spawnSync('file', ['-b', binary], { encoding: 'utf8' });
+  if (fileOut.status === 0 && /dynamically linked/.test(fileOut.stdout))
+    throw new VmError(`${binary} is dynamically linked: it cannot be /init of the VM (install the static C library, e.g. libc6-dev)`, 'setup');
+  let debian: DebianKernel | undefined;
+  let image = opts.kernelImage;
+  if (opts.kernel) {
+    debian = await resolveDebianKernel(opts.kernel, opts.resolve);
+    image = debian.vmlinuz;
+  }
+  if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
+  const o = { ...opts, qemu, binary };
+  const accel = await chooseAccel(opts.accel ?? 'auto', image, o);
+  const bound = opts.timeoutMs ?? bootBoundMs(scenarios.length, opts.scenarioTimeoutMs);
+  let boots = 1;
+  let r: BootResult;
+  try {
+    r = await bootOnce(image, lines, scenarios, accel, bound, o);
+  } catch (e) {
+    // An early crash (the guest never started its report; e.g. 7.3.4 once crashed early in
+    // boot) is retried once. A timeout, a rejected batch or a garbled report is not.
+    if (!(e instanceof VmError) || !/no SCOPECHECK-BEGIN/.test(e.message)) throw e;
+    boots = 2;
+    try {
+      r = await bootOnce(image, lines, scenarios, accel, bound, o);
+    } catch (e2) {
+      if (e2 instanceof VmError) throw new VmError(`(2 boots) ${e2.message}`, e2.reason, e2.consoleTail);
+      throw e2;
+    }
+  }
+  return {
+    kernel: r.kernel,
+    outcomes: r.outcomes,
+    bootSeconds: r.seconds,
+    scenariosPerBootSecond: r.seconds > 0 ? scenarios.length / r.seconds : 0,
+    accel,
+    ...(debian ? { debian } : {}),
+    boots,
+  };
+}
+
+/**
+ * Checks that a kernel reported the Landlock ABI expected for a Debian version ("7.3",
+ * "7.3.4+deb13-cloud-amd64"; see EXPECTED_ABI in kernel/debian.ts). Returns an error
+ * message, or undefined when the ABI matches or nothing is known about the version.
+ */
+export function checkExpectedAbi(kernel: KernelInfo, version: string): string | undefined {
+  const want = expectedAbiOf(version);
+  if (want === undefined || kernel.abi === want) return undefined;
+  return `kernel ${kernel.release} reports Landlock ABI ${kernel.abi}, but Debian ${version} is expected to have ABI ${want}`;
+}

@@ -1,0 +1,230 @@
+/**
+ * Bounded exhaustive checking: every scenario within a bound (tasks, layers, sockets, steps),
+ * breadth-first so that each violation found is a shortest one.
+ *
+ * Reductions, all sound for the state-local properties (a violation is decided by one step's
+ * outcome, which depends only on the state before it):
+ * - symmetry of names: a new task or socket always takes the next name in creation order, so
+ *   scenarios that differ only by renaming are generated once;
+ * - repeated states (which also covers steps that commute, and steps that change nothing, such
+ *   as a denied connect or any kill): a scenario whose resulting state was already reached at the
+ *   same or a smaller depth is checked but not extended.
+ * Exploration is split into units, one per first step; each unit has its own memo, so a run split
+ * over workers or machines (--shard) explores exactly the same scenarios and merges to the same
+ * verdicts.
+ */
+import type { Address, Scenario, SocketType, Step } from '../format/scenario.js';
+import { SCENARIO_FORMAT } from '../format/scenario.js';
+import { numLayers } from '../model/domain.js';
+import { step as applyStep } from '../model/engine.js';
+import type { Semantics, Verdict } from '../model/semantics/types.js';
+import { cloneWorld, canonicalKey } from '../model/snapshot.js';
+import { newWorld, type StepOutcome, type World } from '../model/state.js';
+import { fullSandbox } from './arbitrary.js';
+import { expectedVerdict, PROPERTIES, type PropertyDef, type Violation } from './invariants.js';
+
+export interface Bound {
+  tasks: number;
+  layers: number;
+  sockets: number;
+  steps: number;
+}
+
+export const DEFAULT_BOUND: Bound = { tasks: 3, layers: 2, sockets: 2, steps: 5 };
+
+/** Properties decided by one step's outcome: exhaustive mode is complete for them up to the bound. */
+export const LOCAL_PROPERTIES = [
+  'outside-unreachable',
+  'sandbox-closed',
+  'siblings-isolated',
+  'abstract-pathname-independent',
+  'inside-reachable',
+  'creator-domain-stable',
+  'errno-by-mechanism',
+  'thread-group-signals',
+  'inbound-closed',
+];
+
+export function parseBound(text: string, base: Bound = DEFAULT_BOUND): Bound {
+  const b = { ...base };
+  for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(tasks|layers|sockets|steps)=(\d+)$/.exec(part);
+    if (!m) throw new Error(`bad bound "${part}": expected tasks=N, layers=N, sockets=N or steps=N`);
+    b[m[1] as keyof Bound] = Number(m[2]);
+  }
+  if (b.tasks < 1 || b.steps < 1) throw new Error('the bound needs tasks >= 1 and steps >= 1');
+  return b;
+}
+
+export const boundText = (b: Bound) => `tasks=${b.tasks},layers=${b.layers},sockets=${b.sockets},steps=${b.steps}`;
+
+const ADDRS: Address[] = [{ abstract: 'a' }, { pathname: 'p' }];
+const TYPES: SocketType[] = ['stream', 'dgram'];
+
+/** The restrict_self profiles exhaustive mode tries: every restriction the semantics offers, one scope at a time, and a filesystem-only ("other") domain. */
+function profiles(sem: Semantics): Omit<Extract<Step, { op: 'restrict_self' }>, 'op' | 'by'>[] {
+  return [fullSandbox(sem), { scoped: ['abstract_unix_socket'] }, { scoped: ['signal'] }, { handled_fs: ['read_dir'] }];
+}
+
+/** Every step that may follow in world `w` (names are positional), within the bound. */
+export function successors(w: World, sem: Semantics, b: Bound): Step[] {
+  const out: Step[] = [];
+  const tasks = [...w.tasks.values()];
+  const alive = tasks.filter((t) => t.proc.alive);
+  const nSock = w.sockets.size;
+  for (const t of alive) {
+    const by = t.name;
+    if (tasks.length < b.tasks) {
+      out.push({ op: 'fork', by, child: `P${tasks.length}` });
+      out.push({ op: 'thread', by, child: `T${tasks.length}` });
+    }
+    if (numLayers(t.domain) < b.layers) for (const p of profiles(sem)) out.push({ op: 'restrict_self', by, ...p });
+    if (nSock < b.sockets) for (const type of TYPES) out.push({ op: 'socket', by, sock: `s${nSock}`, type });
+    for (const s of t.proc.fds) {
+      const sock = s.name;
+      if (!s.addr) for (const addr of ADDRS) out.push({ op: 'bind', by, sock, addr });
+      if (s.type !== 'dgram' && s.addr && !s.listening) out.push({ op: 'listen', by, sock });
+      for (const addr of ADDRS) {
+        out.push({ op: 'connect', by, sock, addr });
+        if (s.type === 'dgram') out.push({ op: 'sendto', by, sock, addr });
+      }
+      if (s.peer) out.push({ op: 'send', by, sock });
+    }
+    for (const target of tasks) if (target !== t) out.push({ op: 'kill', by, target: target.name });
+  }
+  return out;
+}
+
+export interface ExhaustiveCell {
+  property: string;
+  semantics: string;
+  verdict: Verdict;
+  expected: Verdict;
+  /** Complete up to the bound (a state-local property, and no state cap hit). */
+  complete: boolean;
+  counterexample: Scenario | null;
+  violation: Violation | null;
+  outcomes: StepOutcome[] | null;
+}
+
+export interface UnitResult {
+  unit: number;
+  scenarios: number;
+  states: number;
+  capped: boolean;
+  /** First violation per property in this unit (BFS order), with its depth. */
+  found: Record<string, { depth: number; steps: Step[]; violation: Violation; outcomes: StepOutcome[] }>;
+}
+
+interface Node {
+  parent: Node | null;
+  step: Step | null;
+  depth: number;
+  world: World;
+  outcome: StepOutcome | null;
+}
+
+const stepsOf = (n: Node): Step[] => {
+  const s: Step[] = [];
+  for (let x: Node | null = n; x && x.step; x = x.parent) s.push(x.step);
+  return s.reverse();
+};
+const outcomesOf = (n: Node): StepOutcome[] => {
+  const o: StepOutcome[] = [];
+  for (let x: Node | null = n; x && x.outcome; x = x.parent) o.push(x.outcome);
+  return o.reverse();
+};
+
+export interface ExploreOptions {
+  /** Properties to check (default: the state-local ones). */
+  properties?: readonly PropertyDef[];
+  errata?: number;
+  /** Stop a unit after this many distinct states (the result is then not complete). */
+  maxStates?: number;
+}
+
+/** The units of a run: one per first step. */
+export function unitCount(sem: Semantics, b: Bound): number {
+  return successors(newWorld(sem), sem, b).length;
+}
+
+/** Explores one unit (all scenarios starting with the unit's first step). */
+export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOptions = {}): UnitResult {
+  const props = o.properties ?? PROPERTIES.filter((p) => LOCAL_PROPERTIES.includes(p.name));
+  const errata = o.errata ?? sem.errata;
+  const root = newWorld(sem, errata);
+  const first = successors(root, sem, b)[unit]!;
+  const found: UnitResult['found'] = {};
+  const seen = new Set<string>();
+  let scenarios = 0;
+  let capped = false;
+  const maxStates = o.maxStates ?? Infinity;
+  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null };
+  let frontier: Node[] = [];
+  const visit = (parent: Node, st: Step): Node | null => {
+    const w = cloneWorld(parent.world);
+    const outcome = applyStep(w, st);
+    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
+    scenarios++;
+    // Only a step that reached something, was denied, or asked a hook can break a local property.
+    const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
+    const remaining = relevant ? props.filter((p) => !found[p.name]) : [];
+    if (remaining.length) {
+      const steps = stepsOf(node);
+      const scenario: Scenario = { format: SCENARIO_FORMAT, steps };
+      const outcomes = outcomesOf(node);
+      const ev = (x: Scenario) => {
+        const ww = newWorld(sem, errata);
+        return x.steps.map((s) => applyStep(ww, s));
+      };
+      for (const p of remaining) {
+        const v = p.check({ scenario, sem, outcomes, extra: { pos: 0, who: 0, profile: 0, pick: 0 }, evaluate: ev });
+        if (v) found[p.name] = { depth: node.depth, steps, violation: v, outcomes };
+      }
+    }
+    const key = canonicalKey(w);
+    if (seen.has(key)) return null;
+    if (seen.size >= maxStates) {
+      capped = true;
+      return null;
+    }
+    seen.add(key);
+    return node;
+  };
+  seen.add(canonicalKey(root));
+  const n1 = visit(rootNode, first);
+  if (n1) frontier.push(n1);
+  while (frontier.length && frontier[0]!.depth < b.steps) {
+    const next: Node[] = [];
+    for (const n of frontier) {
+      for (const st of successors(n.world, sem, b)) {
+        const c = visit(n, st);
+        if (c) next.push(c);
+      }
+      (n as { world: World | null }).world = null as unknown as World; // expanded: free it
+    }
+    frontier = next;
+  }
+  return { unit, scenarios, states: seen.size, capped, found };
+}
+
+/** Merges unit results (from any workers or shards) into per-property verdicts, deterministically. */
+export function mergeUnits(sem: Semantics, b: Bound, units: readonly UnitResult[], o: ExploreOptions = {}): { cells: ExhaustiveCell[]; scenarios: number; states: number; capped: boolean } {
+  const props = o.properties ?? PROPERTIES.filter((p) => LOCAL_PROPERTIES.includes(p.name));
+  const errata = o.errata ?? sem.errata;
+  const sorted = [...units].sort((x, y) => x.unit - y.unit);
+  const capped = sorted.some((u) => u.capped);
+  const cells = props.map((p): ExhaustiveCell => {
+    let best: UnitResult['found'][string] | undefined;
+    for (const u of sorted) {
+      const f = u.found[p.name];
+      if (f && (!best || f.depth < best.depth)) best = f;
+    }
+    const expected = expectedVerdict(p, sem, errata);
+    const complete = LOCAL_PROPERTIES.includes(p.name) && !capped;
+    return best
+      ? { property: p.name, semantics: sem.name, verdict: 'violated', expected, complete, counterexample: { format: SCENARIO_FORMAT, steps: best.steps }, violation: best.violation, outcomes: best.outcomes }
+      : { property: p.name, semantics: sem.name, verdict: 'holds', expected, complete, counterexample: null, violation: null, outcomes: null };
+  });
+  return { cells, scenarios: sorted.reduce((a, u) => a + u.scenarios, 0), states: sorted.reduce((a, u) => a + u.states, 0), capped };
+}

@@ -1,0 +1,45 @@
+/**
+ * The output of `check` is byte-identical whatever the number of workers and however the run is
+ * sharded and merged.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { main, type Io } from '../cli/main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'scopecheck-workers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const capture = (): Io & { text: () => string } => {
+  const out: string[] = [];
+  return { out: (s) => out.push(s), err: () => {}, isTTY: false, text: () => out.join('\n') };
+};
+async function run(args: string[]): Promise<string> {
+  const io = capture();
+  const code = await main(args, io);
+  expect(code).toBe(0);
+  return io.text();
+}
+
+describe('workers and shards', () => {
+  for (const mode of [
+    ['--runs', '300', '--seed', '3'],
+    ['--exhaustive', '--bound', 'tasks=2,layers=1,sockets=1,steps=4'],
+  ])
+    test(`${mode[0]}: 1 worker = 2 workers = 3 shards merged`, async () => {
+      const base = ['check', '-s', 'abi7', 'abi11', '--out', join(dir, 'cx'), ...mode];
+      const one = await run([...base, '--workers', '1']);
+      const two = await run([...base, '--workers', '2']);
+      expect(two).toBe(one);
+      const shards = [1, 2, 3].map((k) => join(dir, `${mode[0]}-${k}.json`));
+      for (const [i, f] of shards.entries()) await run([...base, '--workers', '1', '--shard', `${i + 1}/3`, '--shard-out', f]);
+      const merged = await run(['merge', ...shards.reverse()]);
+      expect(merged).toBe(one);
+    }, 120_000);
+  test('merge refuses an incomplete set of shards', async () => {
+    const f = join(dir, 'only.json');
+    await run(['check', '-s', 'abi7', '--runs', '50', '--out', join(dir, 'cx'), '--shard', '1/2', '--shard-out', f]);
+    const io = capture();
+    expect(await main(['merge', f], io)).toBe(2);
+  }, 60_000);
+});
