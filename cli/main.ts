@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from './io.js';
 import { registerCheck } from './cmd-check.js';
+import { registerCompare } from './cmd-compare.js';
 import { registerCorpus } from './cmd-corpus.js';
 import { registerDiff } from './cmd-diff.js';
 import { registerExport } from './cmd-export.js';
@@ -59,6 +60,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDiff(program, io, setExit);
   registerCorpus(program, io);
   registerFuzz(program, io, setExit);
+  registerCompare(program, io, setExit);
   registerExport(program, io);
   return program;
 }

@@ -51,6 +51,8 @@ export function stepText(st: Step): string {
 export interface RenderOptions {
   /** Per-step second result to show side by side (e.g. the kernel's), with its label. */
   other?: { label: string; results: readonly string[] };
+  /** What the main results are called in difference lines (default "model"). */
+  selfLabel?: string;
   /** Mark steps whose `expect` differs from the result. */
   checkExpect?: boolean;
 }
@@ -62,8 +64,8 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
   s.steps.forEach((st, i) => {
     const out = outcomes[i]!;
     const idx = `#${i}`.padStart(4);
-    let line = `${idx}  ${stepText(st).padEnd(width)}  ${out.result.padEnd(12)}`;
-    if (o.other) line += `${o.other.label}=${(o.other.results[i] ?? '?').padEnd(12)}`;
+    let line = `${idx}  ${stepText(st).padEnd(width)}  ${out.result.padEnd(13)}`;
+    if (o.other) line += `${o.other.label}=${(o.other.results[i] ?? "?").padEnd(13)}`;
     line += `${st.by}: ${out.domain}`;
     lines.push(line);
     if (out.denial)
@@ -72,7 +74,7 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
     if (o.checkExpect && st.expect !== undefined && st.expect !== out.result)
       lines.push(`        ✗ expected ${st.expect}, got ${out.result}`);
     if (o.other && o.other.results[i] !== undefined && o.other.results[i] !== out.result)
-      lines.push(`        ✗ model ${out.result}, ${o.other.label} ${o.other.results[i]}`);
+      lines.push(`        ✗ ${o.selfLabel ?? 'model'} ${out.result}, ${o.other.label} ${o.other.results[i]}`);
   });
   return lines.join('\n');
 }

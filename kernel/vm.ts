@@ -29,10 +29,10 @@ export interface VmOptions {
   kernel?: string;
   /** A kernel image (bzImage) to boot instead of a Debian kernel. */
   kernelImage?: string;
-  /** Bound of the whole boot, launch to power-off, in ms (default: bootBoundMs(n, ...)). */
+  /** Per-scenario watchdog inside the guest, in ms (default 2000): as ReplayOptions.timeoutMs of replayScenarios. */
   timeoutMs?: number;
-  /** Per-scenario watchdog inside the guest, in ms (default 2000, as replayScenarios). */
-  scenarioTimeoutMs?: number;
+  /** Bound of the whole boot, launch to power-off, in ms (default: bootBoundMs(n, timeoutMs)). */
+  bootTimeoutMs?: number;
   /** 'auto' (default) uses KVM only when it really works (probed once per process). */
   accel?: Accel;
   /** Guest memory in MiB (default 512). */
@@ -67,7 +67,7 @@ export interface VmResult {
   boots: number;
 }
 
-export type VmErrorReason = 'setup' | 'qemu' | 'timeout' | 'crash' | 'garbled' | 'rejected';
+export type VmErrorReason = 'setup' | 'qemu' | 'timeout' | 'crash' | 'garbled' | 'rejected' | 'abi';
 
 export class VmError extends Error {
   constructor(
@@ -252,7 +252,7 @@ async function bootOnce(
   boundMs: number,
   o: VmOptions & { qemu: string; binary: string },
 ): Promise<BootResult> {
-  const scenarioTimeoutMs = o.scenarioTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const scenarioTimeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const ram = buildInitramfs(o.binary, lines, o.tmpdir);
   const consolePath = join(ram.dir, 'console.log');
   const reportPath = join(ram.dir, 'report.txt');
@@ -299,7 +299,7 @@ async function bootOnce(
     if (done.error) throw new VmError(`cannot run ${o.qemu}: ${done.error.message}`, 'qemu');
     if (timedOut)
       throw new VmError(
-        `the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms; killed qemu${tail()}`,
+        `the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms (the boot bound); killed qemu${tail()}`,
         'timeout',
         consoleTail(consolePath),
       );
@@ -383,7 +383,7 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
   if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
   const o = { ...opts, qemu, binary };
   const accel = await chooseAccel(opts.accel ?? 'auto', image, o);
-  const bound = opts.timeoutMs ?? bootBoundMs(scenarios.length, opts.scenarioTimeoutMs);
+  const bound = opts.bootTimeoutMs ?? bootBoundMs(scenarios.length, opts.timeoutMs);
   let boots = 1;
   let r: BootResult;
   try {
@@ -413,11 +413,14 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
 
 /**
  * Checks that a kernel reported the Landlock ABI expected for a Debian version ("7.3",
- * "7.3.4+deb13-cloud-amd64"; see EXPECTED_ABI in kernel/debian.ts). Returns an error
- * message, or undefined when the ABI matches or nothing is known about the version.
+ * "7.3.4+deb13-cloud-amd64"; see EXPECTED_ABI in kernel/debian.ts): throws a VmError
+ * (reason 'abi') when it did not. Versions without a known ABI pass.
  */
-export function checkExpectedAbi(kernel: KernelInfo, version: string): string | undefined {
+export function checkExpectedAbi(kernel: KernelInfo, version: string): void {
   const want = expectedAbiOf(version);
-  if (want === undefined || kernel.abi === want) return undefined;
-  return `kernel ${kernel.release} reports Landlock ABI ${kernel.abi}, but Debian ${version} is expected to have ABI ${want}`;
+  if (want === undefined || kernel.abi === want) return;
+  throw new VmError(
+    `kernel ${kernel.release} reports Landlock ABI ${kernel.abi}, but Debian ${version} is expected to have ABI ${want}`,
+    'abi',
+  );
 }

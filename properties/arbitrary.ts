@@ -120,7 +120,12 @@ export function fullSandbox(sem: Semantics): { scoped: ScopeName[]; handled_fs?:
 }
 
 /** Builds the scenario an action array stands for. Deterministic; never invalid. */
-export function buildScenario(actions: readonly Action[], sem: Semantics): Scenario {
+export interface BuildOptions {
+  /** Best-effort sandboxing for two semantics: profile 0 applies this one's strongest profile after `sem`'s, and the pathname scope (profile 7) is followed by RESOLVE_UNIX with a rule. */
+  dual?: Semantics;
+}
+
+export function buildScenario(actions: readonly Action[], sem: Semantics, opts: BuildOptions = {}): Scenario {
   interface P {
     alive: boolean;
     fds: string[];
@@ -137,6 +142,8 @@ export function buildScenario(actions: readonly Action[], sem: Semantics): Scena
   const bound: Address[] = [];
   const typeOf = new Map<string, SocketType>();
   const boundType = new Map<Address, SocketType>();
+  /** Datagram sockets some connect step aimed at an address. */
+  const connectedTo = new Map<string, Address>();
   const live = () => tasks.filter((t) => procOf.get(t)!.alive);
   for (const x of actions) {
     const alive = live();
@@ -194,6 +201,14 @@ export function buildScenario(actions: readonly Action[], sem: Semantics): Scena
         break;
       case 'restrict':
         steps.push({ op: 'restrict_self', by, ...restrictProfile(x.b, sem) });
+        if (opts.dual && profileOf(x.b) === 0) steps.push({ op: 'restrict_self', by, ...restrictProfile(x.b, opts.dual) });
+        if (opts.dual && profileOf(x.b) === 7) {
+          if (!dirs.has('d')) {
+            steps.splice(steps.length - 1, 0, { op: 'mkdir', by, path: 'd' });
+            dirs.add('d');
+          }
+          steps.push({ op: 'restrict_self', by, ...restrictProfile(6, opts.dual) });
+        }
         break;
       case 'mkdir': {
         const path = DIRS[x.c % DIRS.length]!;
@@ -216,13 +231,20 @@ export function buildScenario(actions: readonly Action[], sem: Semantics): Scena
       case 'sendto': {
         // Usually a fresh client of the server's type; sometimes a socket the process already holds.
         const want = kind === 'sendto' ? 'dgram' : boundType.get(addr);
-        if (want && x.d % 4 !== 0) {
+        // Sometimes a datagram to the socket's current peer, by address (the peer exemption).
+        const peered = kind === 'sendto' && x.c % 2 === 0 ? held.find((h) => connectedTo.has(h)) : undefined;
+        if (peered) steps.push({ op: 'sendto', by, sock: peered, addr: connectedTo.get(peered)! });
+        else if (want && x.d % 4 !== 0) {
           const s = `s${nextSock++}`;
           steps.push({ op: 'socket', by, sock: s, type: want });
           typeOf.set(s, want);
           held.push(s);
           steps.push({ op: kind, by, sock: s, addr });
-        } else steps.push({ op: kind, by, sock, addr });
+          if (kind === 'connect' && want === 'dgram') connectedTo.set(s, addr);
+        } else {
+          steps.push({ op: kind, by, sock, addr });
+          if (kind === 'connect' && typeOf.get(sock) === 'dgram') connectedTo.set(sock, addr);
+        }
         break;
       }
       case 'listen':

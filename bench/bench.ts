@@ -1,0 +1,121 @@
+/**
+ * npm run bench: rates and ratios measured in one run (medians of several repetitions), each
+ * against a baseline measured in the same run, since the machines are noisy.
+ *
+ *   node dist/bench/bench.js [--reps N] [--quick] [--vm VERSION]
+ */
+import fc from 'fast-check';
+import { main, type Io } from '../cli/main.js';
+import { runJobs } from '../cli/pool.js';
+import type { Job } from '../cli/jobs.js';
+import { landlockAvailable, replayScenarios } from '../kernel/replayer.js';
+import { domainIsScoped, mergeRuleset, type MaybeDomain } from '../model/domain.js';
+import { abi7 } from '../model/semantics/index.js';
+import { buildScenario, genInputArb, sampleInputs } from '../properties/arbitrary.js';
+import { checkCell } from '../properties/check.js';
+import { exploreUnit, parseBound, unitCount } from '../properties/exhaustive.js';
+import { PROPERTIES, propertyByName } from '../properties/invariants.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const reps = Number(args[args.indexOf('--reps') + 1]) || (quick ? 3 : 5);
+const vmVersion = args.includes('--vm') ? args[args.indexOf('--vm') + 1] : undefined;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function time(f: () => void): number {
+  const t = performance.now();
+  f();
+  return (performance.now() - t) / 1000;
+}
+async function timeAsync(f: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await f();
+  return (performance.now() - t) / 1000;
+}
+const rows: [string, string, string][] = [];
+const row = (what: string, value: string, goal: string) => {
+  rows.push([what, value, goal]);
+  console.log(`${what.padEnd(58)} ${value.padEnd(26)} ${goal}`);
+};
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
+
+console.log(`scopecheck bench: median of ${reps} repetitions; node ${process.version}\n`);
+
+// 1. Scope decisions per second (domain_is_scoped over a forest of domains).
+{
+  const ds: MaybeDomain[] = [null];
+  let id = 1;
+  for (let i = 0; i < 200; i++) {
+    const p = ds[(i * 7919) % ds.length]!;
+    const d = mergeRuleset(p, id++, { scope: i % 4, fs: 0, rules: [] });
+    if (d) ds.push(d);
+  }
+  const N = 2_000_000;
+  let sink = 0;
+  const rates = Array.from({ length: reps }, () => N / time(() => {
+    for (let i = 0; i < N; i++) sink += domainIsScoped(ds[i % ds.length]!, ds[(i * 31) % ds.length]!, 1 + (i & 1));
+  }));
+  row('scope decisions (domain_is_scoped) per second', `${fmt(median(rates))}/s`, '-');
+  if (sink === 42) console.log('');
+}
+
+// 2. Random checking vs raw fast-check generation of the same arbitrary.
+{
+  const runs = quick ? 2000 : 5000;
+  const p = propertyByName('outside-unreachable')!;
+  const gen = Array.from({ length: reps }, (_, r) => runs / time(() => fc.assert(fc.property(genInputArb(), (g) => buildScenario(g.actions, abi7).steps.length >= 0), { seed: r, numRuns: runs })));
+  const chk = Array.from({ length: reps }, (_, r) => runs / time(() => checkCell(p, abi7, { seed: r, runs })));
+  row('raw generation (fast-check, same arbitrary + build)', `${fmt(median(gen))} scenarios/s`, '-');
+  row('random checking (outside-unreachable, abi7)', `${fmt(median(chk))} scenarios/s`, '-');
+  row('  ratio checking / raw generation', `${(median(chk) / median(gen)).toFixed(2)}×`, '≥ 0.5×');
+}
+
+// 3. Exhaustive distinct states per second (one core).
+{
+  const b = parseBound(quick ? 'tasks=3,layers=2,sockets=2,steps=4' : 'tasks=3,layers=2,sockets=2,steps=5');
+  const n = unitCount(abi7, b);
+  const rates = Array.from({ length: Math.min(reps, 3) }, () => {
+    let states = 0;
+    const s = time(() => {
+      for (let u = 0; u < n; u++) states += exploreUnit(abi7, b, u).states;
+    });
+    return states / s;
+  });
+  row('exhaustive: distinct states per second (1 core, abi7)', `${fmt(median(rates))} states/s`, '≥ 1 M/s per core');
+}
+
+// 4. Speed-up with 2 workers over 1 (random check, 14 cells).
+{
+  const jobs: Job[] = PROPERTIES.slice(0, 7).flatMap((p) => ['abi7', 'abi11'].map((s): Job => ({ kind: 'cell', property: p.name, semantics: s, seed: 1, runs: quick ? 1500 : 4000 })));
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let r = 0; r < Math.min(reps, 3); r++) {
+    one.push(await timeAsync(() => runJobs(jobs, 1)));
+    two.push(await timeAsync(() => runJobs(jobs, 2)));
+  }
+  row('check with 2 workers vs 1 (speed-up)', `${(median(one) / median(two)).toFixed(2)}×`, '≥ 1.8×');
+}
+
+// 5. Live-kernel replayer.
+if (landlockAvailable()) {
+  const scenarios = sampleInputs(4000, 11).map((g) => buildScenario(g.actions, abi7));
+  const steps = scenarios.reduce((a, s) => a + s.steps.length, 0) / scenarios.length;
+  const rates = [];
+  for (let r = 0; r < Math.min(reps, 3); r++) rates.push(scenarios.length / (await timeAsync(() => replayScenarios(scenarios))));
+  row(`live replayer (${steps.toFixed(1)} steps/scenario avg)`, `${fmt(median(rates))} scenarios/s`, '≥ 2,000/s');
+} else row('live replayer', 'skipped: no Landlock', '≥ 2,000/s');
+
+// 6. Scenarios per boot-second in a VM (only with --vm VERSION: it boots a kernel).
+if (vmVersion) {
+  const vm = (await import('../kernel/vm.js' as string)) as { replayInVm: (s: unknown[], o: object) => Promise<{ bootSeconds: number }> };
+  const scenarios = sampleInputs(2000, 12).map((g) => buildScenario(g.actions, abi7));
+  const t = await timeAsync(async () => vm.replayInVm(scenarios, { kernel: vmVersion }));
+  row(`VM ${vmVersion}: scenarios per boot-second (2,000 in one boot)`, `${fmt(scenarios.length / t)} /s (${t.toFixed(1)} s)`, '-');
+} else row('VM scenarios per boot-second', 'skipped (--vm 7.3 to measure)', '-');
+
+// The main job, for the record.
+{
+  const io: Io = { out: () => {}, err: () => {}, isTTY: false };
+  const s = await timeAsync(() => main(['check', '--no-save', ...(quick ? ['--runs', '2000'] : [])], io));
+  row(`scopecheck check${quick ? ' --runs 2000' : ''} (all properties × all semantics)`, `${s.toFixed(1)} s`, '< 60 s');
+}
