@@ -190,7 +190,9 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
       ? `scopecheck check: seed ${a.seed}, up to ${a.runs} scenarios per cell, ${props.length} properties × ${sems.length} semantics`
       : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
   );
-  io.out(`replay this run: ${commandOf(a)} --semantics ${a.semantics.join(' ')} --property ${a.properties.join(' ')}\n`);
+  const allSems = a.semantics.join(' ') === BUILTIN_SEMANTICS.map((s) => s.name).join(' ');
+  const allProps = a.properties.join(' ') === PROPERTIES.map((p) => p.name).join(' ');
+  io.out(`replay this run: ${commandOf(a)}${allSems ? '' : ` --semantics ${a.semantics.join(' ')}`}${allProps ? '' : ` --property ${a.properties.join(' ')}`}\n`);
   const w = Math.max(...props.map((p) => p.length)) + 2;
   const cw = sems.map((s) => Math.max(11, s.length + 2));
   io.out(`${'property'.padEnd(w)}${sems.map((s, si) => s.padEnd(cw[si]!)).join('')}`.trimEnd());
