@@ -10,6 +10,7 @@ import { registerCorpus } from './cmd-corpus.js';
 import { registerDiff } from './cmd-diff.js';
 import { registerExport } from './cmd-export.js';
 import { registerFuzz } from './cmd-fuzz.js';
+import { registerKernel } from './cmd-kernel.js';
 import { registerRecord } from './cmd-record.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerRun } from './cmd-run.js';
@@ -61,6 +62,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCorpus(program, io);
   registerFuzz(program, io, setExit);
   registerCompare(program, io, setExit);
+  registerKernel(program, io);
   registerExport(program, io);
   return program;
 }
