@@ -14,7 +14,10 @@ import { BUILTIN_SEMANTICS } from '../model/semantics/index.js';
 import type { Semantics, Verdict } from '../model/semantics/types.js';
 import type { StepOutcome } from '../model/state.js';
 import type { Extra } from '../properties/arbitrary.js';
-import { DEFAULT_RUNS, DEFAULT_SEED } from '../properties/check.js';
+import { DEFAULT_RUNS, DEFAULT_SEED, type CellResult } from '../properties/check.js';
+import { diffTrace, semanticsForTrace } from './cmd-diff.js';
+import { htmlReport, junitReport, type KernelAgreement } from './report.js';
+import { readTraceSources } from './store.js';
 import { boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound, type UnitResult } from '../properties/exhaustive.js';
 import { PROPERTIES, propertyByName, type PropertyDef, type Violation } from '../properties/invariants.js';
 import type { Job, JobResult } from './jobs.js';
@@ -223,6 +226,26 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
   return unexpected.length ? 1 : 0;
 }
 
+/** --junit and --html. */
+function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: string; traces?: string }): void {
+  const cells = rows as unknown as CellResult[];
+  const meta = { seed: a.mode === 'random' ? a.seed : undefined, runs: a.mode === 'random' ? a.runs : undefined, command: commandOf(a) };
+  if (o.junit) writeFileAtomic(o.junit, junitReport(cells, meta));
+  if (!o.html) return;
+  const dir = o.traces ?? (existsSync('traces') ? 'traces' : undefined);
+  const kernels: KernelAgreement[] = [];
+  if (dir)
+    for (const src of readTraceSources([dir])) {
+      const t0 = src.traces[0];
+      if (!t0) continue;
+      const sem = semanticsForTrace(t0, undefined, undefined);
+      kernels.push({ kernel: `${t0.kernel.release} (${src.file})`, abi: t0.kernel.abi, semantics: sem.name, traces: src.traces.length, disagreements: src.traces.filter((t) => diffTrace(t, semanticsForTrace(t, undefined, undefined)).steps.length > 0).length });
+    }
+  const saved = new Map<string, string>();
+  for (const r of rows) if (r.counterexample && a.save) saved.set(`${r.property}/${r.semantics}`, counterexamplePath(a.out, r.semantics, r.property));
+  writeFileAtomic(o.html, htmlReport(cells, { meta, kernels, saved }));
+}
+
 const SHARD_FORMAT = 'scopecheck-shard/1';
 
 interface ShardFile {
@@ -248,6 +271,9 @@ interface CheckOpts {
   workers?: number;
   shard?: string;
   shardOut?: string;
+  junit?: string;
+  html?: string;
+  traces?: string;
 }
 
 export function registerCheck(program: Command, io: Io, setExit: (c: number) => void): void {
@@ -266,6 +292,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .option('--shard-out <file>', 'where --shard writes its results')
     .addOption(errataOption())
     .option('--json', 'print one JSON object with every verdict')
+    .option('--junit <file>', 'also write a JUnit XML report (one suite per semantics, one case per property)')
+    .option('--html <file>', 'also write a self-contained HTML report (verdict matrix, counterexamples with diagrams, kernel agreement)')
+    .option('--traces <dir>', 'traces for the report\'s kernel agreement section (default: traces/ if it exists)')
     .option('--out <dir>', 'where counterexamples are saved', 'counterexamples')
     .option('--no-save', 'do not write counterexample files')
     .action(async (o: CheckOpts) => {
@@ -308,7 +337,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
         io.out(`shard ${shard.k}/${shard.n}: ${mine.length} of ${p.jobs.length} jobs → ${o.shardOut}; combine with: scopecheck merge <all shard files>`);
         return;
       }
-      setExit(report(args, rowsOf(p, results), io, Boolean(o.json)));
+      const rows = rowsOf(p, results);
+      setExit(report(args, rows, io, Boolean(o.json)));
+      writeReports(args, rows, o);
     });
 
   program
@@ -316,7 +347,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .description('combine the shard files of one `check --shard k/n` run into its verdicts, counterexamples and output')
     .argument('<shard...>', 'shard files')
     .option('--json', 'print one JSON object with every verdict')
-    .action(async (files: string[], o: { json?: boolean }) => {
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--html <file>', 'also write a self-contained HTML report')
+    .action(async (files: string[], o: { json?: boolean; junit?: string; html?: string }) => {
       const shards: ShardFile[] = files.map((f) => {
         let x: ShardFile;
         try {
@@ -336,7 +369,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       const missing = all.flatMap((r, i) => (r ? [] : [i]));
       if (missing.length) throw new InputError(`shards are missing ${missing.length} of ${all.length} jobs (give every shard k/n for k = 1..n)`);
       const p = await plan(args);
-      setExit(report(args, rowsOf(p, all as JobResult[]), io, Boolean(o.json)));
+      const rows = rowsOf(p, all as JobResult[]);
+      setExit(report(args, rows, io, Boolean(o.json)));
+      writeReports(args, rows, o);
     });
 }
 

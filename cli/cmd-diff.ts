@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
 import type { Trace } from '../format/trace.js';
 import { evaluate } from '../model/engine.js';
-import { semanticsForAbi, withErrata } from '../model/semantics/index.js';
+import { quirksOfRelease, semanticsForAbi, withErrata, withQuirks } from '../model/semantics/index.js';
 import type { Semantics } from '../model/semantics/types.js';
 import { intOption } from './cmd-check.js';
 import { InputError } from './io.js';
@@ -29,7 +29,7 @@ export function semanticsForTrace(t: Trace, given: Semantics | undefined, errata
   const s = semanticsForAbi(t.kernel.abi);
   if (!s) throw new InputError(`kernel ${t.kernel.release} reports Landlock ABI ${t.kernel.abi}: no built-in semantics; pass --semantics`);
   const e = errata ?? t.kernel.errata;
-  return e === s.errata ? s : withErrata(s, e);
+  return withQuirks(e === s.errata ? s : withErrata(s, e), quirksOfRelease(t.kernel.release));
 }
 
 export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: number[]; outcomes: ReturnType<typeof evaluate> } {

@@ -62,7 +62,10 @@ export async function loadExportSource(file: string, semantics?: string, errata?
 export function registerExport(program: Command, io: Io): void {
   program
     .command('export')
-    .description('export a scenario as a C program, a kselftest, shell steps, a mermaid flowchart or an SVG diagram')
+    .description(
+      'export a scenario as a C program that runs it on this kernel, a kselftest, shell steps, a mermaid flowchart or an SVG diagram; ' +
+        `results are the model's under --semantics (default: a counterexample's own, a trace kernel's ABI, else ${DEFAULT_SEMANTICS})`,
+    )
     .argument('<file>', 'a scenario (.json), a counterexample (.json) or a trace (.jsonl, first line)')
     .addOption(
       new Option('--as <format>', `output format: ${Object.keys(EXPORT_FORMATS).join(', ')}`).makeOptionMandatory(),

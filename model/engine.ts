@@ -105,7 +105,7 @@ function apply(w: World, t: Task, st: Step): Omit<StepOutcome, 'domain'> {
         case 'bind':
           return unix.bind(w, t, s, st.addr);
         case 'listen':
-          return unix.listen(s);
+          return unix.listen(w, s);
         case 'connect':
           return unix.connect(w, t, s, st.addr);
         case 'sendto':

@@ -42,7 +42,7 @@ function measure(p: Picture, id: string, byDomain: Map<string, PicNode[]>): Laid
   const itemsW = items.reduce((s, it) => s + it.box.w, 0) + GAP * Math.max(0, items.length - 1);
   const childW = children.reduce((s, c) => s + c.box.w, 0) + GAP * Math.max(0, children.length - 1);
   const childH = Math.max(0, ...children.map((c) => c.box.h));
-  const w = Math.max(textW(d.label, 6.2) + 2 * PAD, itemsW + 2 * PAD, childW + 2 * PAD, 120);
+  const w = Math.max(textW(d.label, 7.2) + 2 * PAD, itemsW + 2 * PAD, childW + 2 * PAD, 120);
   // Room between the items row and the children for arrow labels.
   const h = TITLE_H + PAD + (items.length ? NODE_H + ROW_ROOM : 0) + childH + PAD;
   return { box: { x: 0, y: 0, w, h }, items, children, id, label: d.label };
@@ -88,7 +88,13 @@ function border(b: Box, tx: number, ty: number): [number, number] {
 const COLORS = { allowed: '#2a8a2a', denied: '#d32f2f', error: '#888888' } as const;
 const DOMAIN_FILLS = ['#fbfbf7', '#f3f6fb', '#eef4ee', '#fbf1ee', '#f4eefb', '#eefbfa'];
 
-export function renderSvg(p: Picture): string {
+export interface SvgOptions {
+  /** Prefix of the SVG's element ids (markers), to keep them unique when several SVGs share a page. */
+  idPrefix?: string;
+}
+
+export function renderSvg(p: Picture, o: SvgOptions = {}): string {
+  const ids = o.idPrefix ?? '';
   const byDomain = new Map<string, PicNode[]>();
   for (const n of p.nodes) byDomain.set(n.domain, [...(byDomain.get(n.domain) ?? []), n]);
   const root = measure(p, 'none', byDomain);
@@ -120,7 +126,7 @@ export function renderSvg(p: Picture): string {
   out.push(`<title>${esc(`${p.title} under ${p.semantics}`)}</title>`);
   out.push('<defs>');
   for (const [k, c] of Object.entries(COLORS))
-    out.push(`<marker id="arrow-${k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`);
+    out.push(`<marker id="${ids}arrow-${k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`);
   out.push('</defs>');
   out.push(`<rect x="0" y="0" width="${Math.ceil(width)}" height="${Math.ceil(height)}" fill="#ffffff"/>`);
   out.push(`<text x="${MARGIN}" y="22" font-size="15" font-weight="bold">${esc(p.title)}</text>`);
@@ -168,7 +174,7 @@ export function renderSvg(p: Picture): string {
     const key = [e.from, e.to].sort().join('|');
     const k = pairCount.get(key) ?? 0;
     pairCount.set(key, k + 1);
-    out.push(arrow(e, a, b, k, labels));
+    out.push(arrow(e, a, b, k, labels, ids));
   }
   out.push('</g>');
   out.push(`<g class="labels">${labels.join('')}</g>`);
@@ -177,14 +183,14 @@ export function renderSvg(p: Picture): string {
   const ly = HEADER + root.box.h + 16;
   const leg: string[] = [`<g class="legend"><rect x="${MARGIN}" y="${ly}" width="${width - 2 * MARGIN}" height="${legendH - 8}" rx="6" fill="#fafafa" stroke="#dddddd"/>`];
   const items: [string, string, string][] = [
-    ['allowed', COLORS.allowed, 'allowed (result ok)'],
-    ['denied', COLORS.denied, 'denied by Landlock (layer, mechanism)'],
-    ['error', COLORS.error, 'other error (not a Landlock denial)'],
+    ['allowed', COLORS.allowed, 'allowed (ok)'],
+    ['denied', COLORS.denied, 'denied by Landlock (Lk: layer k)'],
+    ['error', COLORS.error, 'other error'],
   ];
   items.forEach(([k, c, t], i) => {
-    const x = MARGIN + 12 + i * 215;
+    const x = MARGIN + 12 + i * 230;
     leg.push(
-      `<line x1="${x}" y1="${ly + 18}" x2="${x + 36}" y2="${ly + 18}" stroke="${c}" stroke-width="2"${k === 'allowed' ? '' : ' stroke-dasharray="5 4"'} marker-end="url(#arrow-${k})"/>` +
+      `<line x1="${x}" y1="${ly + 18}" x2="${x + 36}" y2="${ly + 18}" stroke="${c}" stroke-width="2"${k === 'allowed' ? '' : ' stroke-dasharray="5 4"'} marker-end="url(#${ids}arrow-${k})"/>` +
         `<text x="${x + 44}" y="${ly + 22}">${esc(t)}</text>`,
     );
   });
@@ -212,7 +218,7 @@ export function renderSvg(p: Picture): string {
 /** The label on the arrow: "#8 EPERM L0"; the full text is in the list below the picture. */
 const shortLabel = (e: PicEdge) => `#${e.step} ${e.result}${e.denial ? ` L${e.denial.layer}` : ''}`;
 
-function arrow(e: PicEdge, a: Box, b: Box, k: number, labels: string[]): string {
+function arrow(e: PicEdge, a: Box, b: Box, k: number, labels: string[], ids: string): string {
   const color = COLORS[e.status];
   const acx = a.x + a.w / 2;
   const acy = a.y + a.h / 2;
@@ -254,11 +260,11 @@ function arrow(e: PicEdge, a: Box, b: Box, k: number, labels: string[]): string 
       `<text x="${lx.toFixed(1)}" y="${(ly + 3.5).toFixed(1)}" text-anchor="middle" font-size="10" fill="${e.status === 'allowed' ? '#1d5e1d' : e.status === 'denied' ? '#b71c1c' : '#555555'}">${esc(short)}</text></g>`,
   );
   return (
-    `<path class="arrow ${e.status}" data-step="${e.step}" data-status="${e.status}" d="${path}" fill="none" stroke="${color}" stroke-width="1.8"${dash} marker-end="url(#arrow-${e.status})">` +
+    `<path class="arrow ${e.status}" data-step="${e.step}" data-status="${e.status}" d="${path}" fill="none" stroke="${color}" stroke-width="1.8"${dash} marker-end="url(#${ids}arrow-${e.status})">` +
     `<title>${esc(`${e.text}: ${e.result}${e.denial ? ` (denied by layer ${e.denial.layer}, ${e.denial.mechanism}, ${e.denial.hook})` : ''}`)}</title></path>`
   );
 }
 
-export function exportSvg(input: ExportInput): string {
-  return renderSvg(buildPicture(input, scenarioTitle(input)));
+export function exportSvg(input: ExportInput, o: SvgOptions = {}): string {
+  return renderSvg(buildPicture(input, scenarioTitle(input)), o);
 }

@@ -69,3 +69,26 @@ export function semanticsForAbi(abi: number): Semantics | undefined {
 export function withErrata(s: Semantics, errata: number): Semantics {
   return { ...s, errata, name: errata === s.errata ? s.name : `${s.name}+errata=${errata}` };
 }
+
+/**
+ * af_unix differences of particular kernel releases, measured with `scopecheck diff` on recorded
+ * traces (not Landlock: they follow the stable branch, not the ABI). Keyed by the release's
+ * major.minor.patch.
+ */
+export const KERNEL_QUIRKS: Readonly<Record<string, NonNullable<Semantics['afUnix']>>> = {
+  // listen() on a connected stream/seqpacket socket returns 0 and changes nothing;
+  // 6.12.117, 6.18.44, 7.1.13, 7.2.13 and 7.3.4 return EINVAL.
+  '6.18.15': { listenOnConnected: 'ok-no-effect' },
+  '7.0.13': { listenOnConnected: 'ok-no-effect' },
+};
+
+export function quirksOfRelease(release: string): Semantics['afUnix'] | undefined {
+  const m = /^(\d+\.\d+\.\d+)/.exec(release);
+  return m ? KERNEL_QUIRKS[m[1]!] : undefined;
+}
+
+/** The same semantics with a kernel release's af_unix quirks. */
+export function withQuirks(s: Semantics, q: Semantics['afUnix'] | undefined): Semantics {
+  if (!q) return s;
+  return { ...s, afUnix: { ...s.afUnix, ...q }, name: `${s.name}+${Object.entries(q).map(([k, v]) => `${k}=${v}`).join(',')}` };
+}

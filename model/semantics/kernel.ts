@@ -23,6 +23,7 @@ export interface KernelOptions {
   pathnameScopeBit?: boolean;
   /** The ABI number reported, when it differs from `abi`. */
   reportedAbi?: number;
+  afUnix?: Semantics['afUnix'];
 }
 
 export function kernelSemantics(o: KernelOptions): Semantics {
@@ -38,6 +39,7 @@ export function kernelSemantics(o: KernelOptions): Semantics {
     fsRights: fsRightsOfAbi(o.abi),
     restrictSelfFlags: o.abi >= 8 ? RESTRICT_SELF_TSYNC : 0,
     pathnameRestriction: o.pathnameScopeBit ? 'scope' : resolveUnix ? 'resolve_unix' : 'none',
+    ...(o.afUnix ? { afUnix: o.afUnix } : {}),
     hooks: {
       unixFind: (ctx) => (resolveUnix ? hookUnixFind(ctx, ACCESS_FS_RESOLVE_UNIX) : null),
       unixStreamConnect: (ctx) => hookUnixStreamConnect(ctx, unixScopes),

@@ -95,4 +95,16 @@ export interface Semantics {
   readonly hooks: Hooks;
   /** Expected verdicts that differ from the properties' defaults. */
   readonly expectations?: Readonly<Record<string, Verdict>>;
+  /** af_unix behaviour of the kernels this semantics describes, where kernels differ (optional; additive to version 1). */
+  readonly afUnix?: AfUnixQuirks;
+}
+
+/** Kernel-version differences of af_unix that the model reproduces. */
+export interface AfUnixQuirks {
+  /**
+   * listen() on a connected stream or seqpacket socket: EINVAL (6.12, 6.18, 7.1, 7.2, 7.3), or
+   * success without any effect — the socket does not become a listener (Debian's 7.0.13, found
+   * by `scopecheck diff traces/7.0.13`).
+   */
+  readonly listenOnConnected?: 'EINVAL' | 'ok-no-effect';
 }
