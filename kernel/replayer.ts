@@ -227,7 +227,7 @@ export function landlockAvailable(binary?: string): boolean {
 // ------------------------------------------------------------------------------------------
 // Running a batch
 
-function describeFailure(index: number, reason: string, step: number, s: Scenario | undefined, timeoutMs: number): string {
+export function describeFailure(index: number, reason: string, step: number, s: Scenario | undefined, timeoutMs: number): string {
   const st = s?.steps[step];
   const where = st ? `at step ${step} (${st.op} by ${st.by})` : `at step ${step}`;
   const what =

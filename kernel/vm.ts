@@ -20,7 +20,7 @@ import type { KernelInfo } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
 import { buildInitramfs } from './initramfs.js';
-import { DEFAULT_TIMEOUT_MS, encodeScenario, type ReplayOutcome } from './replayer.js';
+import { DEFAULT_TIMEOUT_MS, describeFailure, encodeScenario, type ReplayOutcome } from './replayer.js';
 
 export type Accel = 'tcg' | 'kvm' | 'auto';
 
@@ -100,17 +100,6 @@ function fnv1a(s: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-function describeFailure(index: number, reason: string, step: number, s: Scenario | undefined, timeoutMs: number): string {
-  const st = s?.steps[step];
-  const where = st ? `at step ${step} (${st.op} by ${st.by})` : `at step ${step}`;
-  const what =
-    reason === 'timeout'
-      ? `timed out after ${timeoutMs} ms`
-      : reason === 'crash'
-        ? 'crashed (a task died unexpectedly)'
-        : 'failed inside the replayer';
-  return `scenario ${index}${s?.name ? ` (${s.name})` : ''}: ${what} ${where}`;
-}
 
 /**
  * Parses the guest's report (the second serial port's bytes) of a batch of `scenarios`.

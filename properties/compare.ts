@@ -3,14 +3,14 @@
  * (the operation, the two results, the rule that decided each, and whether the datagram peer
  * exemption was in play), each shrunk to a smallest example. Pure.
  */
-import { structuralErrors, type Scenario, type Step } from '../format/scenario.js';
+import type { Scenario, Step } from '../format/scenario.js';
 import { commonPrefix, type Layer, type MaybeDomain } from '../model/domain.js';
 import { ACCESS_FS_RESOLVE_UNIX, SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_PATHNAME_UNIX_SOCKET, SCOPE_SIGNAL } from '../model/limits.js';
 import { evaluate } from '../model/engine.js';
 import type { Semantics } from '../model/semantics/types.js';
 import type { StepOutcome } from '../model/state.js';
 import { buildScenario, sampleInputs } from './arbitrary.js';
-import { canonicalNames } from './check.js';
+import { minimizeSteps } from './check.js';
 import { exploreUnit, parseBound, unitCount, type Bound } from './exhaustive.js';
 import type { PropertyDef } from './invariants.js';
 
@@ -75,23 +75,8 @@ function keyOf(s: Scenario, a: Semantics, b: Semantics): { key: string; step: nu
   return c && { ...c, oa, ob };
 }
 
-/** Greedy step deletion keeping the class, then canonical names. */
-function shrink(s: Scenario, key: string, a: Semantics, b: Semantics): Scenario {
-  let cur = s;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let i = cur.steps.length - 1; i >= 0; i--) {
-      const cand: Scenario = { ...cur, steps: cur.steps.filter((_, j) => j !== i) };
-      if (structuralErrors(cand).length === 0 && keyOf(cand, a, b)?.key === key) {
-        cur = cand;
-        changed = true;
-      }
-    }
-  }
-  const named = canonicalNames(cur);
-  return keyOf(named, a, b)?.key === key ? named : cur;
-}
+/** The smallest scenario of the same class, by greedy step deletion. */
+const shrink = (s: Scenario, key: string, a: Semantics, b: Semantics): Scenario => minimizeSteps(s, (x) => keyOf(x, a, b)?.key === key);
 
 export interface CompareOptions {
   seed: number;
