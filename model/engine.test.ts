@@ -54,3 +54,26 @@ describe('engine', () => {
     expect(evaluate(s, abi11)).toEqual(evaluate(s, abi11));
   });
 });
+
+import { cloneWorld, canonicalKey } from './snapshot.js';
+import { newWorld } from './state.js';
+import { step } from './engine.js';
+import fc from 'fast-check';
+import { buildScenario, genInputArb } from '../properties/arbitrary.js';
+
+test('a copied world has the same canonical key and behaves the same', () => {
+  fc.assert(
+    fc.property(genInputArb(), (g) => {
+      const s = buildScenario(g.actions, abi11);
+      const half = Math.floor(s.steps.length / 2);
+      const w = newWorld(abi11);
+      for (const st of s.steps.slice(0, half)) step(w, st);
+      const c = cloneWorld(w);
+      expect(canonicalKey(c)).toBe(canonicalKey(w));
+      const rest = s.steps.slice(half);
+      expect(rest.map((st) => step(c, st).result)).toEqual(rest.map((st) => step(w, st).result));
+      expect(canonicalKey(c)).toBe(canonicalKey(w));
+    }),
+    { seed: 17, numRuns: 500 },
+  );
+});

@@ -20,17 +20,20 @@ export function cloneWorld(w: World): World {
     return c;
   };
   const procs: Proc[] = [];
-  const tasks = new Map<string, Task>();
+  const taskCopy = new Map<Task, Task>();
   for (const p of w.procs) {
     const np: Proc = { id: p.id, leader: undefined as unknown as Task, tasks: [], fds: new Set([...p.fds].map(sock)), alive: p.alive };
     for (const t of p.tasks) {
       const nt: Task = { name: t.name, proc: np, domain: t.domain };
       np.tasks.push(nt);
-      tasks.set(t.name, nt);
+      taskCopy.set(t, nt);
       if (t === p.leader) (np as { leader: Task }).leader = nt;
     }
     procs.push(np);
   }
+  // Same order as the original (creation order), which the canonical key and successors rely on.
+  const tasks = new Map<string, Task>();
+  for (const [n, t] of w.tasks) tasks.set(n, taskCopy.get(t)!);
   const sockets = new Map<string, Sock>();
   for (const [n, s] of w.sockets) sockets.set(n, sock(s));
   const boundPath = new Map<string, Sock>();

@@ -162,7 +162,9 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null };
   let frontier: Node[] = [];
   const visit = (parent: Node, st: Step): Node | null => {
-    const w = cloneWorld(parent.world);
+    // A signal changes nothing in the model: evaluate it on the parent's world, no copy, no new state.
+    const readOnly = st.op === 'kill' || st.op === 'tgkill';
+    const w = readOnly ? parent.world : cloneWorld(parent.world);
     const outcome = applyStep(w, st);
     const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
     scenarios++;
@@ -182,6 +184,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         if (v) found[p.name] = { depth: node.depth, steps, violation: v, outcomes };
       }
     }
+    if (readOnly) return null;
     const key = canonicalKey(w);
     if (seen.has(key)) return null;
     if (seen.size >= maxStates) {
