@@ -1,8 +1,9 @@
 /**
- * Builds the native kernel replayer (replayer/*.c) into build/scopecheck-replay with the
+ * Builds the native kernel replayer (replayer/*.c, which #include replayer/*.h: ops.h is also
+ * inlined into every `scopecheck export --as c` program) into build/scopecheck-replay with the
  * machine's gcc: statically linked (-static -pthread) when the C library allows it, so the
  * binary can be put into a qemu initramfs; dynamically linked otherwise (with a warning).
- * Idempotent: rebuilds only when a source file is newer than the binary.
+ * Idempotent: rebuilds only when a source file (a .c or a .h) is newer than the binary.
  *
  * As a script (`node dist/kernel/build-replayer.js`) it builds and prints the binary's path.
  */
@@ -24,6 +25,7 @@ export function repoRoot(): string {
   }
 }
 
+/** Every source of the replayer, headers included (a change to any of them rebuilds it). */
 export function replayerSources(root = repoRoot()): string[] {
   const dir = join(root, 'replayer');
   return readdirSync(dir)

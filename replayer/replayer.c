@@ -84,86 +84,17 @@
 #define MAX_SOCKS 256
 #define MAX_STEPS 1024
 #define MAX_RULES 4096 /* rules per scenario, all restrict_self steps together */
-#define MAX_NAME 64
 #define MAX_LINE (1 << 20)
 #define MAX_WORKERS 16
 
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#endif
-#ifndef SYS_landlock_add_rule
-#define SYS_landlock_add_rule 445
-#endif
-#ifndef SYS_landlock_restrict_self
-#define SYS_landlock_restrict_self 446
-#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
 
-#define SC_CREATE_RULESET_VERSION (1U << 0)
-#define SC_CREATE_RULESET_ERRATA (1U << 1)
-#define SC_RULE_PATH_BENEATH 1
-#define SC_RESTRICT_SELF_TSYNC (1U << 3)
-
-/* Our own definitions of the uAPI structures (include/uapi/linux/landlock.h). */
-struct sc_ruleset_attr {
-	uint64_t handled_access_fs;
-	uint64_t handled_access_net;
-	uint64_t scoped;
-};
-
-struct sc_path_beneath_attr {
-	uint64_t allowed_access;
-	int32_t parent_fd;
-} __attribute__((packed));
+#include "ops.h" /* the ops, the channels, the coordinator: shared with `scopecheck export --as c` */
 
 /* ------------------------------------------------------------------------------------ */
 /* Scenario representation                                                             */
-
-enum op {
-	OP_FORK,
-	OP_THREAD,
-	OP_EXIT,
-	OP_RESTRICT,
-	OP_MKDIR,
-	OP_SOCKET,
-	OP_SOCKETPAIR,
-	OP_BIND,
-	OP_LISTEN,
-	OP_CONNECT,
-	OP_SENDTO,
-	OP_SEND,
-	OP_PASS,
-	OP_CLOSE,
-	OP_KILL,
-	OP_TGKILL,
-	OP_HANG,  /* test hook */
-	OP_CRASH, /* test hook */
-};
-
-struct addr {
-	char kind; /* 'a' abstract, 'p' pathname */
-	unsigned char len;
-	char name[MAX_NAME + 1];
-};
-
-struct rule {
-	uint64_t access;
-	char path[MAX_NAME + 1];
-};
-
-struct step {
-	int op;
-	int by;
-	int a;    /* child, sock, target */
-	int b;    /* second sock, pass recipient, signal */
-	int type; /* SOCK_* */
-	struct addr addr; /* bind/connect/sendto; mkdir path */
-	uint64_t scoped, handled;
-	int tsync;
-	int nrules, rule0;
-};
 
 struct scenario {
 	int nsteps, ntasks, nsocks, nrules;
@@ -199,14 +130,6 @@ static void die(const char *fmt, ...)
 	_exit(1);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -223,39 +146,12 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static const char *errno_name(int e)
-{
-	static __thread char buf[16];
-	const char *s = strerrorname_np(e);
-
-	if (s)
-		return s;
-	snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
-}
-
 static void close_from(unsigned int first)
 {
 	if (syscall(SYS_close_range, first, ~0U, 0) == 0)
 		return;
 	for (int fd = first; fd < 1024; fd++)
 		close(fd);
-}
-
-static void on_sigusr1(int sig)
-{
-	(void)sig;
-}
-
-static void install_sigusr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigusr1;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -465,8 +361,7 @@ static int get_addr(struct toks *t, struct addr *a, int si, char *err, size_t er
 	}
 	if (why)
 		PERR("step %d: addr: %s", si, why);
-	a->len = (unsigned char)strlen(name);
-	memcpy(a->name, name, a->len + 1);
+	strcpy(a->name, name);
 	return 0;
 }
 
@@ -525,7 +420,7 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 		} else if (!strcmp(opn, "restrict")) {
 			long tsync, nrules;
 
-			st->op = OP_RESTRICT;
+			st->op = OP_RESTRICT_SELF;
 			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
 				return -1;
 			if (parse_u64(next_tok(&t), &st->scoped))
@@ -540,7 +435,7 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 				PERR("step %d: rules: too many rules in the scenario (at most %d)", si, MAX_RULES);
 			st->tsync = (int)tsync;
 			st->nrules = (int)nrules;
-			st->rule0 = sc->nrules;
+			st->rules = &sc->rules[sc->nrules];
 			for (long r = 0; r < nrules; r++) {
 				struct rule *ru = &sc->rules[sc->nrules++];
 				char *p = next_tok(&t);
@@ -569,7 +464,6 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 			if (why)
 				PERR("step %d: path: %s", si, why);
 			st->addr.kind = 'p';
-			st->addr.len = (unsigned char)strlen(p);
 			strcpy(st->addr.name, p);
 		} else if (!strcmp(opn, "socket")) {
 			st->op = OP_SOCKET;
@@ -631,7 +525,7 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 	for (int si = 0; si < sc->nsteps; si++) {
 		const struct step *st = &sc->steps[si];
 
-		if (st->op == OP_MKDIR || (st->op == OP_RESTRICT && st->nrules > 0) ||
+		if (st->op == OP_MKDIR || (st->op == OP_RESTRICT_SELF && st->nrules > 0) ||
 		    ((st->op == OP_BIND || st->op == OP_CONNECT || st->op == OP_SENDTO) && st->addr.kind == 'p'))
 			sc->uses_fs = 1;
 	}
@@ -641,625 +535,18 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Channel messages                                                                    */
-
-enum { CMD_STEP = 1, CMD_INSTALL, CMD_REAP };
-
-struct cmd {
-	int kind;
-	int step;
-	int pid; /* kill/tgkill: target tgid; reap: pid */
-	int tid; /* tgkill: target tid */
-	int sock; /* install */
-};
-
-struct reply {
-	int err;
-	int val;
-};
-
-static int send_msg(int fd, const void *buf, size_t len, int passfd)
-{
-	struct iovec iov = { (void *)buf, len };
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh;
-
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (passfd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.b;
-		mh.msg_controllen = sizeof(u.b);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-	}
-	for (;;) {
-		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n == (ssize_t)len ? 0 : -1;
-	}
-}
-
-/* Returns the message size (0 on EOF, -1 on error); *gotfd = received fd or -1. */
-static ssize_t recv_msg(int fd, void *buf, size_t len, int *gotfd)
-{
-	struct iovec iov = { buf, len };
-	union {
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh;
-	ssize_t n;
-
-	*gotfd = -1;
-	for (;;) {
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = u.b;
-		mh.msg_controllen = sizeof(u.b);
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;
-	}
-	if (n > 0) {
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				int nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-				for (int i = 0; i < nfd; i++) {
-					int f;
-
-					memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-					if (*gotfd < 0)
-						*gotfd = f;
-					else
-						close(f);
-				}
-			}
-		}
-	}
-	return n;
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* Task side: runs in every scenario process/thread                                    */
-
-static char g_prefix[48];
-static int g_prefix_len;
-static int g_sock[MAX_SOCKS]; /* per process: socket index -> fd, -1 if not held */
-static int g_chans[MAX_TASKS]; /* per process: channel fds of this process's tasks */
-static int g_nchans;
-
-static socklen_t make_addr(const struct addr *a, struct sockaddr_un *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (a->kind == 'a') {
-		sa->sun_path[0] = 0;
-		memcpy(sa->sun_path + 1, g_prefix, g_prefix_len);
-		memcpy(sa->sun_path + 1 + g_prefix_len, a->name, a->len);
-		return offsetof(struct sockaddr_un, sun_path) + 1 + g_prefix_len + a->len;
-	}
-	memcpy(sa->sun_path, a->name, a->len);
-	sa->sun_path[a->len] = 0;
-	return offsetof(struct sockaddr_un, sun_path) + a->len + 1;
-}
-
-static int do_restrict(const struct step *st)
-{
-	struct sc_ruleset_attr attr = {
-		.handled_access_fs = st->handled,
-		.handled_access_net = 0,
-		.scoped = st->scoped,
-	};
-	int rfd, e = 0;
-
-	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0U);
-	if (rfd < 0)
-		return errno;
-	for (int i = 0; i < st->nrules && !e; i++) {
-		const struct rule *ru = &g_sc.rules[st->rule0 + i];
-		struct sc_path_beneath_attr pb;
-		int pfd = open(ru->path, O_PATH | O_CLOEXEC);
-
-		if (pfd < 0) {
-			e = errno;
-			break;
-		}
-		pb.allowed_access = ru->access;
-		pb.parent_fd = pfd;
-		if (syscall(SYS_landlock_add_rule, rfd, SC_RULE_PATH_BENEATH, &pb, 0U) < 0)
-			e = errno;
-		close(pfd);
-	}
-	if (!e && syscall(SYS_landlock_restrict_self, rfd, st->tsync ? SC_RESTRICT_SELF_TSYNC : 0U) < 0)
-		e = errno;
-	close(rfd);
-	return e;
-}
-
-static void task_loop(int chan) __attribute__((noreturn));
-
-static void *thread_main(void *arg)
-{
-	int ch = (int)(intptr_t)arg;
-	struct reply h = { 0, (int)gettid() };
-
-	if (send_msg(ch, &h, sizeof(h), -1))
-		_exit(0);
-	task_loop(ch);
-}
-
-static void task_loop(int chan)
-{
-	for (;;) {
-		struct cmd c;
-		struct reply r = { 0, 0 };
-		int fd, outfd = -1;
-		ssize_t n = recv_msg(chan, &c, sizeof(c), &fd);
-
-		if (n != (ssize_t)sizeof(c))
-			_exit(0); /* coordinator gone: the whole process exits */
-
-		if (c.kind == CMD_INSTALL) {
-			if (c.sock < 0 || c.sock >= MAX_SOCKS || fd < 0)
-				r.err = EINVAL;
-			else if (g_sock[c.sock] >= 0)
-				close(fd); /* already holds this socket: keep one descriptor */
-			else
-				g_sock[c.sock] = fd;
-		} else if (c.kind == CMD_REAP) {
-			while (waitpid(c.pid, NULL, __WALL) < 0) {
-				if (errno != EINTR) {
-					r.err = errno;
-					break;
-				}
-			}
-		} else if (c.kind == CMD_STEP && c.step >= 0 && c.step < g_sc.nsteps) {
-			const struct step *st = &g_sc.steps[c.step];
-			struct sockaddr_un sa;
-			socklen_t sl;
-			int sfd = (st->a >= 0 && st->a < MAX_SOCKS) ? g_sock[st->a] : -1;
-
-			switch (st->op) {
-			case OP_FORK: {
-				pid_t p;
-
-				if (fd < 0) {
-					r.err = EINVAL;
-					break;
-				}
-				p = fork();
-				if (p == 0) {
-					struct reply h;
-
-					for (int i = 0; i < g_nchans; i++)
-						close(g_chans[i]);
-					g_chans[0] = fd;
-					g_nchans = 1;
-					chan = fd;
-					h.err = 0;
-					h.val = (int)getpid();
-					if (send_msg(chan, &h, sizeof(h), -1))
-						_exit(0);
-					continue;
-				}
-				if (p < 0)
-					r.err = errno;
-				else
-					r.val = (int)p;
-				close(fd);
-				fd = -1;
-				break;
-			}
-			case OP_THREAD: {
-				pthread_attr_t at;
-				pthread_t th;
-				int e;
-
-				if (fd < 0 || g_nchans >= MAX_TASKS) {
-					r.err = EINVAL;
-					break;
-				}
-				g_chans[g_nchans++] = fd;
-				pthread_attr_init(&at);
-				pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-				pthread_attr_setstacksize(&at, 128 * 1024);
-				e = pthread_create(&th, &at, thread_main, (void *)(intptr_t)fd);
-				pthread_attr_destroy(&at);
-				if (e) {
-					g_nchans--;
-					close(fd);
-					r.err = e;
-				}
-				fd = -1;
-				break;
-			}
-			case OP_EXIT:
-				_exit(0); /* exit_group: the whole process */
-			case OP_RESTRICT:
-				r.err = do_restrict(st);
-				break;
-			case OP_MKDIR:
-				if (mkdir(st->addr.name, 0755) < 0)
-					r.err = errno;
-				break;
-			case OP_SOCKET: {
-				int s = socket(AF_UNIX, st->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-				if (s < 0)
-					r.err = errno;
-				else
-					g_sock[st->a] = s;
-				break;
-			}
-			case OP_SOCKETPAIR: {
-				int sv[2];
-
-				if (socketpair(AF_UNIX, st->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
-					r.err = errno;
-				} else {
-					g_sock[st->a] = sv[0];
-					g_sock[st->b] = sv[1];
-				}
-				break;
-			}
-			case OP_BIND:
-				if (sfd < 0) {
-					r.err = EBADF;
-					break;
-				}
-				sl = make_addr(&st->addr, &sa);
-				if (bind(sfd, (struct sockaddr *)&sa, sl) < 0)
-					r.err = errno;
-				break;
-			case OP_LISTEN:
-				if (sfd < 0)
-					r.err = EBADF;
-				else if (listen(sfd, 16) < 0)
-					r.err = errno;
-				break;
-			case OP_CONNECT:
-				if (sfd < 0) {
-					r.err = EBADF;
-					break;
-				}
-				sl = make_addr(&st->addr, &sa);
-				if (connect(sfd, (struct sockaddr *)&sa, sl) < 0)
-					r.err = errno;
-				break;
-			case OP_SENDTO:
-				if (sfd < 0) {
-					r.err = EBADF;
-					break;
-				}
-				sl = make_addr(&st->addr, &sa);
-				if (sendto(sfd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, sl) < 0)
-					r.err = errno;
-				break;
-			case OP_SEND:
-				if (sfd < 0)
-					r.err = EBADF;
-				else if (send(sfd, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-					r.err = errno;
-				break;
-			case OP_PASS:
-				if (sfd < 0)
-					r.err = EBADF;
-				else
-					outfd = sfd;
-				break;
-			case OP_CLOSE:
-				if (sfd < 0) {
-					r.err = EBADF;
-				} else {
-					close(sfd);
-					g_sock[st->a] = -1;
-				}
-				break;
-			case OP_KILL:
-				if (kill(c.pid, st->b) < 0)
-					r.err = errno;
-				break;
-			case OP_TGKILL:
-				if (syscall(SYS_tgkill, c.pid, c.tid, st->b) < 0)
-					r.err = errno;
-				break;
-			case OP_HANG:
-				for (;;)
-					pause();
-			case OP_CRASH:
-				raise(SIGKILL);
-				_exit(1);
-			default:
-				r.err = EINVAL;
-			}
-		} else {
-			r.err = EINVAL;
-		}
-		if (fd >= 0 && c.kind != CMD_INSTALL)
-			close(fd);
-		if (send_msg(chan, &r, sizeof(r), outfd))
-			_exit(0);
-	}
-}
-
-/* ------------------------------------------------------------------------------------ */
 /* Coordinator (worker side)                                                           */
 
-enum { FAIL_NONE = 0, FAIL_TIMEOUT, FAIL_CRASH, FAIL_INTERNAL };
 static const char *const fail_names[] = { "", "timeout", "crash", "internal" };
 
-struct ctask {
-	pid_t tid;
-	int chan;
-	int proc;
-};
-
-struct cproc {
-	pid_t pid;
-	int parent; /* process index, or -1 for the worker */
-	int alive;
-};
-
-static struct ctask g_ct[MAX_TASKS];
-static struct cproc g_cp[MAX_TASKS];
-static int g_nct, g_ncp;
 static const char *g_batchdir;
 static int g_timeout_ms = 2000;
 static pid_t g_toppid;
 static int g_pin = 1;
 
-/* 1: readable, 0: deadline passed. */
-static int wait_readable(int fd, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
-		int r;
-
-		if (left < 0)
-			left = 0;
-		r = poll(&p, 1, (int)left);
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (errno != EINTR)
-			return 1; /* let the read report the problem */
-	}
-}
-
-/* Receives one reply from a channel: FAIL_NONE, FAIL_TIMEOUT or FAIL_CRASH (EOF/error). */
-static int co_recv(int chan, struct reply *r, int *gotfd, int64_t deadline)
-{
-	int dummy;
-	ssize_t n;
-
-	if (!gotfd)
-		gotfd = &dummy;
-	*gotfd = -1;
-	if (!wait_readable(chan, deadline))
-		return FAIL_TIMEOUT;
-	n = recv_msg(chan, r, sizeof(*r), gotfd);
-	if (n != (ssize_t)sizeof(*r)) {
-		if (*gotfd >= 0)
-			close(*gotfd);
-		*gotfd = -1;
-		return FAIL_CRASH;
-	}
-	if (gotfd == &dummy && dummy >= 0)
-		close(dummy);
-	return FAIL_NONE;
-}
-
-static int co_call(int task, const struct cmd *c, int passfd, struct reply *r, int *gotfd, int64_t deadline)
-{
-	if (send_msg(g_ct[task].chan, c, sizeof(*c), passfd))
-		return FAIL_CRASH;
-	return co_recv(g_ct[task].chan, r, gotfd, deadline);
-}
-
-static int live_task_of(int proc)
-{
-	for (int t = 0; t < g_nct; t++)
-		if (g_ct[t].proc == proc && g_ct[t].chan >= 0)
-			return t;
-	return -1;
-}
-
-/* Executes step i. Returns FAIL_*; on FAIL_NONE *res is 0 or an errno. */
-static int co_step(int i, int *res, int64_t deadline)
-{
-	const struct step *st = &g_sc.steps[i];
-	struct cmd c = { CMD_STEP, i, 0, 0, 0 };
-	struct reply r = { 0, 0 };
-	int f, by = st->by;
-
-	*res = 0;
-	switch (st->op) {
-	case OP_FORK:
-	case OP_THREAD: {
-		int sv[2];
-
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-			return FAIL_INTERNAL;
-		f = co_call(by, &c, sv[1], &r, NULL, deadline);
-		close(sv[1]);
-		if (f || r.err) {
-			close(sv[0]);
-			*res = r.err;
-			return f;
-		}
-		g_ct[st->a].chan = sv[0];
-		g_nct = st->a + 1;
-		if (st->op == OP_FORK) {
-			g_cp[g_ncp].pid = r.val;
-			g_cp[g_ncp].parent = g_ct[by].proc;
-			g_cp[g_ncp].alive = 1;
-			g_ct[st->a].proc = g_ncp++;
-			g_ct[st->a].tid = r.val;
-		} else {
-			g_ct[st->a].proc = g_ct[by].proc;
-			g_ct[st->a].tid = 0;
-		}
-		/* hello from the new task: it is set up (inherited channels closed) */
-		f = co_recv(sv[0], &r, NULL, deadline);
-		if (f)
-			return f;
-		g_ct[st->a].tid = r.val;
-		return FAIL_NONE;
-	}
-	case OP_EXIT: {
-		int p = g_ct[by].proc, chan = g_ct[by].chan, fd;
-		ssize_t n;
-
-		if (send_msg(chan, &c, sizeof(c), -1))
-			return FAIL_CRASH;
-		/* EOF on the channel: the process's descriptors are closed */
-		if (!wait_readable(chan, deadline))
-			return FAIL_TIMEOUT;
-		n = recv_msg(chan, &r, sizeof(r), &fd);
-		if (fd >= 0)
-			close(fd);
-		if (n != 0)
-			return FAIL_INTERNAL;
-		/* reap it: the worker, or a live task of the parent process */
-		if (g_cp[p].parent < 0) {
-			while (waitpid(g_cp[p].pid, NULL, __WALL) < 0)
-				if (errno != EINTR)
-					return FAIL_INTERNAL;
-		} else {
-			int t = live_task_of(g_cp[p].parent);
-			struct cmd rc = { CMD_REAP, 0, g_cp[p].pid, 0, 0 };
-
-			if (t < 0)
-				return FAIL_INTERNAL;
-			f = co_call(t, &rc, -1, &r, NULL, deadline);
-			if (f)
-				return f;
-			if (r.err)
-				return FAIL_INTERNAL;
-		}
-		g_cp[p].alive = 0;
-		for (int t = 0; t < g_nct; t++) {
-			if (g_ct[t].proc == p && g_ct[t].chan >= 0) {
-				close(g_ct[t].chan);
-				g_ct[t].chan = -1;
-			}
-		}
-		for (int q = 0; q < g_ncp; q++)
-			if (g_cp[q].parent == p)
-				g_cp[q].parent = -1; /* reparented to the worker (subreaper) */
-		return FAIL_NONE;
-	}
-	case OP_KILL:
-	case OP_TGKILL: {
-		const struct ctask *tg = &g_ct[st->a];
-
-		if (!g_cp[tg->proc].alive) {
-			*res = ESRCH; /* reaped: never pass its pid to the kernel */
-			return FAIL_NONE;
-		}
-		c.pid = g_cp[tg->proc].pid;
-		c.tid = tg->tid;
-		f = co_call(by, &c, -1, &r, NULL, deadline);
-		*res = r.err;
-		return f;
-	}
-	case OP_PASS: {
-		int fd;
-		struct cmd ic = { CMD_INSTALL, i, 0, 0, st->a };
-
-		f = co_call(by, &c, -1, &r, &fd, deadline);
-		if (f)
-			return f;
-		if (r.err) {
-			if (fd >= 0)
-				close(fd);
-			*res = r.err;
-			return FAIL_NONE;
-		}
-		if (fd < 0)
-			return FAIL_INTERNAL;
-		f = co_call(st->b, &ic, fd, &r, NULL, deadline);
-		close(fd);
-		*res = r.err;
-		return f;
-	}
-	default:
-		f = co_call(by, &c, -1, &r, NULL, deadline);
-		*res = r.err;
-		return f;
-	}
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP || flag == FTW_D)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-static void teardown(pid_t pgid)
-{
-	int any = 0, st;
-
-	for (int p = 0; p < g_ncp; p++)
-		if (g_cp[p].alive)
-			any = 1;
-	/* Only while one of its members is unreaped is the group id surely still ours. */
-	if (any && pgid > 0)
-		kill(-pgid, SIGKILL);
-	for (int p = 0; p < g_ncp; p++) {
-		if (g_cp[p].alive) {
-			kill(g_cp[p].pid, SIGKILL);
-			g_cp[p].alive = 0;
-		}
-	}
-	for (int t = 0; t < MAX_TASKS; t++) {
-		if (g_ct[t].chan >= 0) {
-			close(g_ct[t].chan);
-			g_ct[t].chan = -1;
-		}
-	}
-	/* Reap everything: orphans come back to this worker (a subreaper). */
-	for (;;) {
-		if (waitpid(-1, &st, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-	}
-}
-
-static void p0_main(int chan, const char *dir) __attribute__((noreturn));
+/* P0, forked by co_start(): its channel on descriptor 3, no other descriptor but stdio. */
 static void p0_main(int chan, const char *dir)
 {
-	install_sigusr1();
-	setpgid(0, 0);
 	if (chan != 3) {
 		if (dup3(chan, 3, O_CLOEXEC) < 0)
 			_exit(127);
@@ -1267,13 +554,7 @@ static void p0_main(int chan, const char *dir)
 		chan = 3;
 	}
 	close_from(4);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		_exit(127);
-	if (chdir(dir) < 0)
-		_exit(127);
-	g_chans[0] = chan;
-	g_nchans = 1;
-	task_loop(chan);
+	task_start(chan, dir);
 }
 
 /* Runs g_sc as scenario number idx; writes the result line (with '\n') into out. */
@@ -1281,17 +562,16 @@ static void run_scenario(long idx, char *out, size_t outcap)
 {
 	static int results[MAX_STEPS];
 	char dir[PATH_MAX];
-	int nres = 0, fail = FAIL_NONE, sv[2];
-	int64_t deadline = now_ms() + g_timeout_ms;
+	char ebuf[16];
+	int nres = 0, fail = FAIL_NONE;
 	pid_t pid = -1;
 	size_t o = 0;
 
-	for (int t = 0; t < MAX_TASKS; t++)
-		g_ct[t].chan = -1;
-	g_nct = g_ncp = 0;
-	for (int s = 0; s < MAX_SOCKS; s++)
-		g_sock[s] = -1;
-	g_prefix_len = snprintf(g_prefix, sizeof(g_prefix), "sc%d.%ld.", (int)g_toppid, idx);
+	co_reset();
+	g_steps = g_sc.steps;
+	g_nsteps = g_sc.nsteps;
+	g_deadline = now_ms() + g_timeout_ms;
+	g_prefix_len = (size_t)snprintf(g_prefix, sizeof(g_prefix), "sc%d.%ld.", (int)g_toppid, idx);
 
 	/*
 	 * A private directory (the cwd of every task) for each scenario that resolves a path.
@@ -1305,32 +585,15 @@ static void run_scenario(long idx, char *out, size_t outcap)
 		dir[0] = 0;
 		goto done;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		fail = FAIL_INTERNAL;
-		goto done;
-	}
-	pid = fork();
-	if (pid == 0)
-		p0_main(sv[1], dir[0] ? dir : g_batchdir);
-	close(sv[1]);
+	pid = co_start(dir[0] ? dir : g_batchdir);
 	if (pid < 0) {
-		close(sv[0]);
 		fail = FAIL_INTERNAL;
 		goto done;
 	}
-	setpgid(pid, pid);
-	g_cp[0].pid = pid;
-	g_cp[0].parent = -1;
-	g_cp[0].alive = 1;
-	g_ct[0].tid = pid;
-	g_ct[0].chan = sv[0];
-	g_ct[0].proc = 0;
-	g_ncp = g_nct = 1;
-
 	for (int i = 0; i < g_sc.nsteps; i++) {
 		int res;
 
-		fail = co_step(i, &res, deadline);
+		fail = co_step(i, &res);
 		if (fail)
 			break;
 		results[nres++] = res;
@@ -1345,7 +608,7 @@ done:
 	else
 		o += snprintf(out + o, outcap - o, "R");
 	for (int i = 0; i < nres && o + 24 < outcap; i++)
-		o += snprintf(out + o, outcap - o, " %s", results[i] ? errno_name(results[i]) : "ok");
+		o += snprintf(out + o, outcap - o, " %s", errno_name(results[i], ebuf, sizeof(ebuf)));
 	out[o++] = '\n';
 	out[o] = 0;
 }
@@ -1686,10 +949,10 @@ static void format_info(char *buf, size_t cap)
 	long abi, errata;
 
 	uname(&u);
-	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, SC_CREATE_RULESET_VERSION);
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
 	if (abi < 0)
 		abi = 0;
-	errata = syscall(SYS_landlock_create_ruleset, NULL, 0, SC_CREATE_RULESET_ERRATA);
+	errata = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_ERRATA);
 	if (errata < 0)
 		errata = 0;
 	/* release/machine come from uname: no characters that need JSON escaping in practice */
