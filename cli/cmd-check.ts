@@ -19,7 +19,7 @@ import { diffTrace, semanticsForTrace } from './cmd-diff.js';
 import { htmlReport, junitReport, type KernelAgreement } from './report.js';
 import { readTraceSources } from './store.js';
 import { boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound, type UnitResult } from '../properties/exhaustive.js';
-import { PROPERTIES, propertyByName, type PropertyDef, type Violation } from '../properties/invariants.js';
+import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from '../properties/invariants.js';
 import type { Job, JobResult } from './jobs.js';
 import { InputError, writeFileAtomic } from './io.js';
 import { errataOption, semanticsOption, type Io } from './main.js';
@@ -326,7 +326,13 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       const mine = p.jobs.map((j, index) => ({ j, index })).filter((x) => inShard(x.index, shard));
       const t0 = performance.now();
       const progress = io.isTTY && !o.json ? (d: number) => io.err(`\r${d}/${mine.length} jobs`.padEnd(30)) : undefined;
-      const results = await runJobs(mine.map((x) => x.j), o.workers ?? defaultWorkers(), progress);
+      // Longest first: a cell expected to hold runs all its scenarios; one expected violated stops early.
+      const cost = mine.map(({ j }) => {
+        if (j.kind === 'unit') return 1;
+        const sem = p.sems[args.semantics.indexOf(j.semantics)]!;
+        return expectedVerdict(propertyByName(j.property)!, sem, args.errata ?? sem.errata) === 'holds' ? j.runs * (['layers-monotonic', 'fork-inherits'].includes(j.property) ? 2 : 1) : j.runs / 20;
+      });
+      const results = await runJobs(mine.map((x) => x.j), o.workers ?? defaultWorkers(), progress, cost);
       if (progress) io.err(`\r${' '.repeat(30)}\r`);
       const secs = (performance.now() - t0) / 1000;
       const work = results.reduce((s, r) => s + (r.kind === 'cell' ? r.cell.runs : r.unit.scenarios), 0);

@@ -11,7 +11,11 @@ import { runJob, type Job, type JobResult } from './jobs.js';
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
-export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (done: number) => void): Promise<JobResult[]> {
+/**
+ * Runs jobs; `cost` (optional, per job) orders the work longest first so that the workers finish
+ * together. Results are always returned in job order.
+ */
+export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (done: number) => void, cost?: readonly number[]): Promise<JobResult[]> {
   const results: JobResult[] = new Array(jobs.length);
   let done = 0;
   if (workers <= 1 || jobs.length <= 1) {
@@ -25,6 +29,8 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (d
   let url = new URL('./worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(url))) url = new URL('../dist/cli/worker.js', import.meta.url);
   const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(url));
+  const order = jobs.map((_, i) => i);
+  if (cost) order.sort((a, b) => cost[b]! - cost[a]! || a - b);
   let next = 0;
   try {
     await Promise.all(
@@ -33,7 +39,7 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (d
           new Promise<void>((resolve, reject) => {
             const feed = () => {
               if (next >= jobs.length) return resolve();
-              const id = next++;
+              const id = order[next++]!;
               w.postMessage({ id, job: jobs[id] });
             };
             w.on('message', (m: { id: number; result?: JobResult; error?: string }) => {
