@@ -120,7 +120,8 @@ interface Node {
   parent: Node | null;
   step: Step | null;
   depth: number;
-  world: World;
+  /** Held only while the node is being expanded (the frontier keeps paths, not worlds). */
+  world: World | null;
   outcome: StepOutcome | null;
 }
 
@@ -164,7 +165,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const visit = (parent: Node, st: Step): Node | null => {
     // A signal changes nothing in the model: evaluate it on the parent's world, no copy, no new state.
     const readOnly = st.op === 'kill' || st.op === 'tgkill';
-    const w = readOnly ? parent.world : cloneWorld(parent.world);
+    const w = readOnly ? parent.world! : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
     const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
     scenarios++;
@@ -200,11 +201,20 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   while (frontier.length && frontier[0]!.depth < b.steps) {
     const next: Node[] = [];
     for (const n of frontier) {
+      // Rebuild the node's world from its path: the frontier then costs a few bytes per node.
+      if (!n.world) {
+        const w = newWorld(sem, errata);
+        for (const st of stepsOf(n)) applyStep(w, st);
+        n.world = w;
+      }
       for (const st of successors(n.world, sem, b)) {
         const c = visit(n, st);
-        if (c) next.push(c);
+        if (c) {
+          c.world = null;
+          next.push(c);
+        }
       }
-      (n as { world: World | null }).world = null as unknown as World; // expanded: free it
+      n.world = null; // expanded: free it
     }
     frontier = next;
   }
