@@ -85,7 +85,7 @@ console.log(`scopecheck bench: median of ${reps} repetitions; node ${process.ver
 // 4. Speed-up with 2 workers over 1: the main job (77 cells), as `check --workers N` runs it.
 {
   const io: Io = { out: () => {}, err: () => {}, isTTY: false };
-  const runs = quick ? '2000' : '5000';
+  const runs = quick ? '2000' : '10000';
   const one: number[] = [];
   const two: number[] = [];
   for (let r = 0; r < Math.min(reps, 3); r++) {
