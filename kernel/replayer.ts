@@ -377,15 +377,9 @@ export async function replayEncoded(
   return outcomes;
 }
 
-/**
- * Runs a batch of scenarios on this machine's kernel, in one replayer process; outcomes are
- * in the order of `scenarios`.
- */
-export async function replayScenarios(
-  scenarios: Scenario[],
-  opts: ReplayOptions = {},
-): Promise<{ kernel: KernelInfo; outcomes: ReplayOutcome[] }> {
-  const lines = scenarios.map((s, i) => {
+/** Encodes a batch; a scenario that cannot be encoded is named by its index in the error. */
+export function encodeBatch(scenarios: readonly Scenario[]): string[] {
+  return scenarios.map((s, i) => {
     try {
       return encodeScenario(s);
     } catch (e) {
@@ -394,6 +388,17 @@ export async function replayScenarios(
       throw e;
     }
   });
+}
+
+/**
+ * Runs a batch of scenarios on this machine's kernel, in one replayer process; outcomes are
+ * in the order of `scenarios`.
+ */
+export async function replayScenarios(
+  scenarios: Scenario[],
+  opts: ReplayOptions = {},
+): Promise<{ kernel: KernelInfo; outcomes: ReplayOutcome[] }> {
+  const lines = encodeBatch(scenarios);
   const kernel = await kernelInfo(opts.binary);
   const outcomes = await replayEncoded(lines, opts, scenarios);
   return { kernel, outcomes };

@@ -20,7 +20,7 @@ import type { KernelInfo } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
 import { buildInitramfs } from './initramfs.js';
-import { DEFAULT_TIMEOUT_MS, describeFailure, encodeScenario, type ReplayOutcome } from './replayer.js';
+import { DEFAULT_TIMEOUT_MS, describeFailure, encodeBatch, type ReplayOutcome } from './replayer.js';
 
 export type Accel = 'tcg' | 'kvm' | 'auto';
 
@@ -343,15 +343,7 @@ async function chooseAccel(accel: Accel, image: string, o: VmOptions & { qemu: s
  */
 export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): Promise<VmResult> {
   if (!opts.kernel === !opts.kernelImage) throw new VmError('replayInVm: give exactly one of `kernel` (a Debian version) and `kernelImage`', 'setup');
-  const lines = scenarios.map((s, i) => {
-    try {
-      return encodeScenario(s);
-    } catch (e) {
-      if (e instanceof ScenarioValidationError)
-        throw new ScenarioValidationError(e.errors, `scenario ${i}${s.name ? ` (${s.name})` : ''}`);
-      throw e;
-    }
-  });
+  const lines = encodeBatch(scenarios);
   const qemu = findQemu(opts.qemu);
   if (!qemu)
     throw new VmError(
