@@ -15,7 +15,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ScenarioValidationError, type Scenario } from '../format/scenario.js';
+import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
