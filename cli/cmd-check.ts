@@ -47,6 +47,8 @@ export interface Row {
   semantics: string;
   /** The --semantics argument that names it (a built-in name or a module path). */
   semanticsArg: string;
+  /** The errata mask the semantics was checked with. */
+  errata: number;
   verdict: Verdict;
   expected: Verdict;
   counterexample: Scenario | null;
@@ -106,7 +108,8 @@ function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
   if (args.mode === 'random')
     return results.map((r, i) => {
       const c = (r as Extract<JobResult, { kind: 'cell' }>).cell;
-      return { ...c, semanticsArg: args.semantics[Math.floor(i / props.length)]! };
+      const si = Math.floor(i / props.length);
+      return { ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sems[si]!.errata };
     });
   const rows: Row[] = [];
   let at = 0;
@@ -119,7 +122,7 @@ function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
     for (const pr of props) {
       const c = m.cells.find((x) => x.property === pr.name);
       if (!c) continue; // history-dependent properties are checked in random mode only
-      rows.push({ ...c, semanticsArg: args.semantics[si]!, runs: m.scenarios, states: m.states, extra: c.counterexample ? { pos: 0, who: 0, profile: 0, pick: 0 } : null, cellSeed: null, foundSize: c.counterexample?.steps.length ?? null });
+      rows.push({ ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sem.errata, runs: m.scenarios, states: m.states, extra: c.counterexample ? { pos: 0, who: 0, profile: 0, pick: 0 } : null, cellSeed: null, foundSize: c.counterexample?.steps.length ?? null });
     }
   }
   return rows;
@@ -150,7 +153,7 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
         format: COUNTEREXAMPLE_FORMAT,
         property: r.property,
         semantics: r.semanticsArg,
-        errata: a.errata ?? BUILTIN_SEMANTICS.find((s) => s.name === r.semanticsArg)?.errata ?? 0,
+        errata: r.errata,
         seed: a.mode === 'random' ? a.seed : 0,
         cellSeed: r.cellSeed ?? 0,
         runs: r.runs,

@@ -35,3 +35,20 @@ describe('examples/bidirectional.ts', () => {
     expect(buf.join('\n')).toMatch(/not a scopecheck semantics|exports no semantics/);
   });
 });
+
+describe('counterexamples of a user semantics', () => {
+  test('record the semantics\' own errata and replay', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'scopecheck-user-'));
+    try {
+      const io: Io = { out: () => {}, err: () => {}, isTTY: false };
+      expect(await main(['check', '--semantics', FILE, '--property', 'inside-reachable', '--runs', '2000', '--out', dir], io)).toBe(0);
+      const f = join(dir, 'bidirectional', 'inside-reachable.json');
+      expect(JSON.parse(readFileSync(f, 'utf8')).errata).toBe(15);
+      expect(await main(['replay', f], io)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
