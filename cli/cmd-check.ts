@@ -29,7 +29,7 @@ import { loadSemantics } from './semantics.js';
 export const intOption = (flag: string, what: string, min = 0) =>
   new Option(flag, what).argParser((v: string) => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${flag.split(' ')[0]}: "${v}" is not an integer >= ${min}`);
+    if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${/--[a-z-]+/.exec(flag)?.[0] ?? flag}: "${v}" is not an integer >= ${min}`);
     return n;
   });
 
