@@ -126,6 +126,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
   if (s.type === 'dgram') {
     const r = dgramChecks(w, task, s, other, 'connect', reach);
     if (r) return r;
+    if (s.peer && s.peer !== other) dgramDisconnected(s, s.peer);
     s.peer = other;
     s.connected = true;
     return { result: 'ok', reach };
@@ -154,6 +155,25 @@ function dgramChecks(w: World, task: Task, s: Sock, other: Sock, syscall: UnixCo
   return null;
 }
 
+/**
+ * unix_dgram_disconnected(): a datagram socket leaves its peer (re-connect, or the peer died).
+ * Its unread datagrams are dropped and, if the old peer was connected back to it, the old peer
+ * gets a pending ECONNRESET.
+ */
+function dgramDisconnected(s: Sock, old: Sock): void {
+  if (s.queue === 0) return;
+  s.queue = 0;
+  if (!old.dead && old.peer === s) old.err = 'ECONNRESET';
+}
+
+/** sock_error(): a pending error is returned once (sock_alloc_send_pskb, before the lookup). */
+function pendingError(s: Sock): Result | null {
+  if (!s.err) return null;
+  const e = s.err;
+  s.err = null;
+  return err(e, 'pending socket error');
+}
+
 /** One datagram to `other` (unix_dgram_sendmsg from the lookup on). */
 function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto' | 'send', reach: Reach): Result {
   if (other.peer && other.peer !== s) return { ...err('EPERM', `${other.name} is connected to another socket (af_unix)`), reach };
@@ -162,6 +182,7 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
     if (s.peer === other) {
       s.peer = null;
       s.connected = false;
+      dgramDisconnected(s, other);
     }
     return { ...err('ECONNREFUSED', `the peer of ${s.name} is closed`), reach };
   }
@@ -178,6 +199,8 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
 export function sendto(w: World, task: Task, s: Sock, addr: Address): Result {
   if (s.type === 'stream') return s.connected ? err('EISCONN') : err('EOPNOTSUPP', `${s.name} is not connected`);
   if (s.type === 'seqpacket') return send(w, task, s); // unix_seqpacket_sendmsg ignores the address
+  const pending = pendingError(s);
+  if (pending) return pending;
   const f = findOther(w, task, s, addr, 'sendto');
   if (!('other' in f)) return f;
   return dgramSend(w, task, s, f.other, 'sendto', f.reach);
@@ -191,15 +214,16 @@ export function send(w: World, task: Task, s: Sock): Result {
     return ok;
   }
   if (s.type === 'seqpacket') {
-    if (s.err) {
-      const e = s.err;
-      s.err = null;
-      return err(e, 'pending socket error');
-    }
+    const pending = pendingError(s);
+    if (pending) return pending;
     if (!s.connected || !s.peer) return err('ENOTCONN');
   }
   const other = s.peer;
   if (!other) return err('ENOTCONN');
+  if (s.type === 'dgram') {
+    const pending = pendingError(s);
+    if (pending) return pending;
+  }
   return dgramSend(w, task, s, other, 'send', { ...reachOf(task, other, 'connected', true) });
 }
 
