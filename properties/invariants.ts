@@ -281,7 +281,7 @@ function structure(s: Scenario, pos: number): { alive: string[]; procOf: Map<str
 const layersMonotonic: PropertyDef = {
   name: 'layers-monotonic',
   statement:
-    'Adding a layer (one more restrict_self anywhere) never turns a Landlock denial into success. Compared where every original restrict_self keeps its result (a layer pushed past the 16-layer limit can make a later scoped layer fail with E2BIG).',
+    'Adding a layer (one more restrict_self without TSYNC, anywhere) never turns a Landlock denial into success. Compared where every original restrict_self keeps its result (a layer pushed past the 16-layer limit can make a later scoped layer fail with E2BIG). TSYNC is excluded on purpose: it replaces the other threads\' domains, which can lift a denial (ABI 8+).',
   expect: () => 'holds',
   check: ({ scenario, outcomes, extra, sem, evaluate }) => {
     const n = scenario.steps.length;
@@ -289,7 +289,10 @@ const layersMonotonic: PropertyDef = {
     const { alive } = structure(scenario, pos);
     if (alive.length === 0) return null;
     const by = alive[extra.who % alive.length]!;
-    const added: Step = { op: 'restrict_self', by, ...restrictProfile(extra.profile, sem) };
+    // TSYNC is not "adding a layer": it replaces the domain of every other thread of the process
+    // (a thread's own, deeper domain is dropped), so it can lift a denial; see edge-abi8/tsync-lifts-*.
+    const { tsync: _tsync, ...fields } = restrictProfile(extra.profile, sem);
+    const added: Step = { op: 'restrict_self', by, ...fields };
     const variant: Scenario = { ...scenario, steps: [...scenario.steps.slice(0, pos), added, ...scenario.steps.slice(pos)] };
     if (structuralErrors(variant).length) return null;
     const vo = evaluate(variant);
