@@ -18,7 +18,7 @@ import { DEFAULT_RUNS, DEFAULT_SEED, type CellResult } from '../properties/check
 import { diffTrace, semanticsForTrace } from './cmd-diff.js';
 import { htmlReport, junitReport, type KernelAgreement } from './report.js';
 import { readTraceSources } from './store.js';
-import { boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound, type UnitResult } from '../properties/exhaustive.js';
+import { ALPHABET, boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound, type UnitResult } from '../properties/exhaustive.js';
 import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from '../properties/invariants.js';
 import type { Job, JobResult } from './jobs.js';
 import { InputError, writeFileAtomic } from './io.js';
@@ -210,6 +210,7 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
       const r = rows.find((x) => x.semantics === s)!;
       io.out(`${s}: ${r.runs} scenarios, ${r.states} distinct states, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
     }
+    io.out(`alphabet: ${ALPHABET}`);
     const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && !LOCAL_PROPERTIES.includes(p.name)).map((p) => p.name);
     if (skipped.length) io.out(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
   }

@@ -55,7 +55,9 @@ export function cloneWorld(w: World): World {
 }
 
 /**
- * A string that identifies the world up to the numbering of hierarchy nodes: tasks in creation
+ * A string that identifies the world up to the numbering of hierarchy nodes (for the alphabet of
+ * exhaustive mode: it records pending connections per listener as counts, which is enough while no
+ * socket can be closed): tasks in creation
  * order with their process, liveness and domain; sockets with their state; the filesystem.
  */
 export function canonicalKey(w: World): string {

@@ -66,7 +66,15 @@ function profiles(sem: Semantics): Omit<Extract<Step, { op: 'restrict_self' }>, 
   return [fullSandbox(sem), { scoped: ['abstract_unix_socket'] }, { scoped: ['signal'] }, { handled_fs: ['read_dir'] }];
 }
 
-/** Every step that may follow in world `w` (names are positional), within the bound. */
+/**
+ * The alphabet of exhaustive mode: every step of these kinds that may follow in world `w` (names
+ * are positional), within the bound — fork, thread, restrict_self (the profiles above), socket
+ * (stream, dgram), bind (one abstract, one pathname address), listen, connect, sendto, send, kill
+ * and tgkill. Not enumerated: exit, close, pass, socketpair, mkdir, seqpacket sockets, rules and
+ * TSYNC (random mode generates them). "Complete up to the bound" is over this alphabet.
+ */
+export const ALPHABET = 'fork, thread, restrict_self (every restriction / abstract / signal / fs-only), socket (stream, dgram), bind (@a, p), listen, connect, sendto, send, kill, tgkill';
+
 export function successors(w: World, sem: Semantics, b: Bound): Step[] {
   const out: Step[] = [];
   const tasks = [...w.tasks.values()];
@@ -90,7 +98,10 @@ export function successors(w: World, sem: Semantics, b: Bound): Step[] {
       }
       if (s.peer) out.push({ op: 'send', by, sock });
     }
-    for (const target of tasks) if (target !== t) out.push({ op: 'kill', by, target: target.name });
+    for (const target of tasks) {
+      if (target !== t) out.push({ op: 'kill', by, target: target.name });
+      if (target.proc.alive) out.push({ op: 'tgkill', by, target: target.name });
+    }
   }
   return out;
 }
@@ -164,7 +175,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   let frontier: Node[] = [];
   const visit = (parent: Node, st: Step): Node | null => {
     // A signal changes nothing in the model: evaluate it on the parent's world, no copy, no new state.
-    const readOnly = st.op === 'kill' || st.op === 'tgkill';
+    const readOnly = st.op === 'kill' || st.op === 'tgkill'; // signals never change the model's state
     const w = readOnly ? parent.world! : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
     const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
