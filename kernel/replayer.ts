@@ -33,6 +33,7 @@ import {
   type Scenario,
 } from '../format/scenario.js';
 import { TRACE_FORMAT, type KernelInfo, type Trace } from '../format/trace.js';
+import { onInterrupt } from './cleanup.js';
 import { ensureReplayer } from './build-replayer.js';
 
 export const RECORDER = { name: 'scopecheck-replay', version: '0.1.0' } as const;
@@ -264,6 +265,10 @@ export async function replayEncoded(
     { stdio: ['pipe', 'pipe', 'pipe'], env },
   );
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  const unregister = onInterrupt(() => {
+    child.kill('SIGKILL');
+    rmSync(batchDir, { recursive: true, force: true });
+  });
 
   const outcomes: ReplayOutcome[] = [];
   let stderr = '';
@@ -346,6 +351,7 @@ export async function replayEncoded(
   clearInterval(watchdog);
   await writer.catch(() => undefined);
   rmSync(batchDir, { recursive: true, force: true });
+  unregister();
 
   if ('error' in result) throw new ReplayerError(`cannot run ${bin}: ${result.error.message}`, outcomes);
   const tail = stderr.trim() ? `\n${stderr.trim()}` : '';

@@ -19,6 +19,7 @@ import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
+import { onInterrupt } from './cleanup.js';
 import { buildInitramfs } from './initramfs.js';
 import { DEFAULT_TIMEOUT_MS, describeFailure, encodeBatch, type ReplayOutcome } from './replayer.js';
 
@@ -199,7 +200,11 @@ const live = new Set<ChildProcess>();
 let exitHook = false;
 function track(c: ChildProcess) {
   live.add(c);
-  c.on('close', () => live.delete(c));
+  const unregister = onInterrupt(() => c.kill('SIGKILL'));
+  c.on('close', () => {
+    live.delete(c);
+    unregister();
+  });
   if (!exitHook) {
     exitHook = true;
     process.on('exit', () => {
@@ -243,6 +248,7 @@ async function bootOnce(
 ): Promise<BootResult> {
   const scenarioTimeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const ram = buildInitramfs(o.binary, lines, o.tmpdir);
+  const unregisterRam = onInterrupt(ram.cleanup);
   const consolePath = join(ram.dir, 'console.log');
   const reportPath = join(ram.dir, 'report.txt');
   const initArgs = ['--guest', '--workers', String(o.workers ?? 1), '--timeout-ms', String(scenarioTimeoutMs)];
@@ -319,6 +325,7 @@ async function bootOnce(
       await new Promise((r) => child!.once('close', r));
     }
     ram.cleanup();
+    unregisterRam();
   }
 }
 
