@@ -348,7 +348,7 @@ const forkInherits: PropertyDef = {
 const creatorDomainStable: PropertyDef = {
   name: 'creator-domain-stable',
   statement:
-    'A socket\'s domain is its creator\'s at socket()/socketpair() time: binding by another process, passing it, or the creator\'s later sandboxing never change whom it admits. Every decision about a socket uses the domain its creator had at creation.',
+    'A socket\'s domain is its creator\'s at socket()/socketpair() time: binding by another process, passing it, or the creator\'s later sandboxing never change whom it admits. Every hook decision about a socket is told (as the server\'s domain) the domain its creator had when it created the socket.',
   expect: () => 'holds',
   check: ({ scenario, outcomes }) => {
     const created = new Map<string, string>();
@@ -359,8 +359,13 @@ const creatorDomainStable: PropertyDef = {
       const r = outcomes[i]!.reach;
       if (!r || r.kind === 'signal') continue;
       const want = created.get(r.targetName);
-      if (want !== undefined && describeDomain(r.target) !== want)
-        return { step: i, message: `${r.targetName} was created in ${want} but was judged as a socket of ${describeDomain(r.target)}` };
+      if (want === undefined) continue;
+      for (const d of outcomes[i]!.decisions ?? []) {
+        if (d.hook === 'task_kill') continue;
+        const told = describeDomain(d.ctx.server);
+        if (told !== want)
+          return { step: i, message: `${r.targetName} was created in ${want}, but ${d.hook} was told it is in ${told}` };
+      }
     }
     return null;
   },
