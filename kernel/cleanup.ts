@@ -3,6 +3,8 @@
  * replayer or qemu it started and remove their temporary directories, then die of the same
  * signal. (`process.on('exit')` does not run when Node is killed by a signal.)
  */
+import { readFileSync, rmSync } from 'node:fs';
+
 const cleanups = new Set<() => void>();
 let installed = false;
 
@@ -31,4 +33,35 @@ export function onInterrupt(f: () => void): () => void {
   return () => {
     cleanups.delete(f);
   };
+}
+
+/** Sleeps synchronously (the interrupt path cannot wait for the event loop). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** SIGKILLs a child and waits (synchronously, up to `ms`) until it is dead or a zombie. */
+export function killAndWait(pid: number | undefined, ms = 2000): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    if (/^\d+ \(.*\) [ZX]/.test(stat)) return;
+    sleepSync(5);
+  }
+}
+
+/** Removes a directory tree, retrying while a dying process may still be writing into it. */
+export function removeTree(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 }

@@ -33,7 +33,7 @@ import {
   type Scenario,
 } from '../format/scenario.js';
 import { TRACE_FORMAT, type KernelInfo, type Trace } from '../format/trace.js';
-import { onInterrupt } from './cleanup.js';
+import { killAndWait, onInterrupt, removeTree } from './cleanup.js';
 import { ensureReplayer } from './build-replayer.js';
 
 export const RECORDER = { name: 'scopecheck-replay', version: '0.1.0' } as const;
@@ -266,8 +266,8 @@ export async function replayEncoded(
   );
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   const unregister = onInterrupt(() => {
-    child.kill('SIGKILL');
-    rmSync(batchDir, { recursive: true, force: true });
+    killAndWait(child.pid);
+    removeTree(batchDir);
   });
 
   const outcomes: ReplayOutcome[] = [];

@@ -19,7 +19,7 @@ import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
-import { onInterrupt } from './cleanup.js';
+import { killAndWait, onInterrupt } from './cleanup.js';
 import { buildInitramfs } from './initramfs.js';
 import { DEFAULT_TIMEOUT_MS, describeFailure, encodeBatch, type ReplayOutcome } from './replayer.js';
 
@@ -200,7 +200,7 @@ const live = new Set<ChildProcess>();
 let exitHook = false;
 function track(c: ChildProcess) {
   live.add(c);
-  const unregister = onInterrupt(() => c.kill('SIGKILL'));
+  const unregister = onInterrupt(() => killAndWait(c.pid));
   c.on('close', () => {
     live.delete(c);
     unregister();
