@@ -52,7 +52,7 @@ const KINDS: [string, number][] = [
   ['send', 4],
   ['thread', 3],
   ['pass', 3],
-  ['socketpair', 3],
+  ['socketpair', 5],
   ['mkdir', 3],
   ['tgkill', 3],
   ['close', 2],
@@ -234,7 +234,7 @@ export function buildScenario(actions: readonly Action[], sem: Semantics, opts: 
         // Sometimes a datagram to the socket's current peer, by address (the peer exemption).
         const peered = kind === 'sendto' && x.c % 2 === 0 ? held.find((h) => connectedTo.has(h)) : undefined;
         if (peered) steps.push({ op: 'sendto', by, sock: peered, addr: connectedTo.get(peered)! });
-        else if (want && x.d % 4 !== 0) {
+        else if (want && x.d % 4 !== 0 && !(kind === 'connect' && x.d % 4 === 1)) {
           const s = `s${nextSock++}`;
           steps.push({ op: 'socket', by, sock: s, type: want });
           typeOf.set(s, want);
