@@ -18,7 +18,7 @@ import { DEFAULT_RUNS, DEFAULT_SEED, type CellResult } from '../properties/check
 import { diffTrace, semanticsForTrace } from './cmd-diff.js';
 import { htmlReport, junitReport, type KernelAgreement } from './report.js';
 import { readTraceSources } from './store.js';
-import { ALPHABET, boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound, type UnitResult } from '../properties/exhaustive.js';
+import { ALPHABET, boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound } from '../properties/exhaustive.js';
 import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from '../properties/invariants.js';
 import type { Job, JobResult } from './jobs.js';
 import { InputError, writeFileAtomic } from './io.js';
@@ -385,4 +385,3 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     });
 }
 
-export type { UnitResult };
