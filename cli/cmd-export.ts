@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexample.js';
+import { readOpsHeader } from '../kernel/build-replayer.js';
 import { EXPORT_FORMATS, exportScenario, isExportFormat, type ExportInput } from '../format/export/index.js';
 import { parseScenario, ScenarioValidationError, type Scenario } from '../format/scenario.js';
 import { evaluate } from '../model/engine.js';
@@ -84,6 +85,7 @@ export function registerExport(program: Command, io: Io): void {
         semantics: src.semantics.name,
         errata: src.semantics.errata,
         source: file,
+        ...(o.as === 'c' ? { opsHeader: readOpsHeader() } : {}),
       };
       const text = exportScenario(o.as, input);
       const body = text.endsWith('\n') ? text : `${text}\n`;

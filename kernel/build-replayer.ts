@@ -8,7 +8,7 @@
  * As a script (`node dist/kernel/build-replayer.js`) it builds and prints the binary's path.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -132,4 +132,9 @@ if (isMain()) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
+}
+
+/** The shared C runtime of the ops (replayer/ops.h), which `export --as c` inlines. */
+export function readOpsHeader(root = repoRoot()): string {
+  return readFileSync(join(root, 'replayer', 'ops.h'), 'utf8');
 }

@@ -11,19 +11,14 @@
  * Returns the program text (replayer/ops.h is read once, from the repository or the installed
  * package). The program needs only libc: gcc -Wall -O2 -pthread prog.c -o prog.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from '../../kernel/build-replayer.js';
 import { FS_RIGHT_NAMES, SCOPE_NAMES, scenarioSockets, scenarioTasks, type Address, type Step } from '../scenario.js';
 import { stepText } from '../render.js';
 import { cCommentText, scenarioTitle, wrap, type ExportInput } from './common.js';
 
-let opsText: string | undefined;
-
-/** replayer/ops.h: the ops, the channels and the coordinator, shared with the replayer. */
-function opsSource(): string {
-  opsText ??= readFileSync(join(repoRoot(), 'replayer', 'ops.h'), 'utf8');
-  return opsText;
+/** replayer/ops.h (the ops, the channels and the coordinator, shared with the replayer), given by the caller. */
+function opsSource(i: ExportInput): string {
+  if (!i.opsHeader) throw new Error('export --as c needs the text of replayer/ops.h (ExportInput.opsHeader)');
+  return i.opsHeader;
 }
 
 const cStr = (s: string): string => JSON.stringify(s); // names and results are printable ASCII
@@ -138,7 +133,7 @@ ${header}
 /* scopecheck's replayer/ops.h, verbatim: how the replayer performs every op            */
 /* ==================================================================================== */
 
-${opsSource().trimEnd()}
+${opsSource(input).trimEnd()}
 
 /* ==================================================================================== */
 /* End of replayer/ops.h                                                                */

@@ -16,6 +16,8 @@ export interface ExportInput {
   errata?: number;
   /** Where the scenario came from (a file name), for headers. */
   source?: string;
+  /** The text of replayer/ops.h, which the C export inlines (read by the caller: exporters do no I/O). */
+  opsHeader?: string;
 }
 
 /** A title for the scenario: its name, else the source file's base name, else "scenario". */
