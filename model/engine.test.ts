@@ -77,3 +77,24 @@ test('a copied world has the same canonical key and behaves the same', () => {
     { seed: 17, numRuns: 500 },
   );
 });
+
+test('the canonical key merges worlds that differ only by which of two like tasks acted', () => {
+  const key = (...steps: object[]) => {
+    const w = newWorld(abi11);
+    for (const st of sc(...steps).steps) step(w, st);
+    return canonicalKey(w);
+  };
+  const forks = [
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'fork', by: 'P0', child: 'P2' },
+  ];
+  const a = key(...forks, { op: 'restrict_self', by: 'P1', scoped: ['abstract_unix_socket'] });
+  const b = key(...forks, { op: 'restrict_self', by: 'P2', scoped: ['abstract_unix_socket'] });
+  const c = key(...forks, { op: 'restrict_self', by: 'P2', scoped: ['signal'] });
+  expect(a).toBe(b);
+  expect(c).not.toBe(a);
+  // a sandboxed socket creator is not the same as a sandboxed bystander
+  const d = key(...forks, { op: 'restrict_self', by: 'P1', scoped: ['signal'] }, { op: 'socket', by: 'P1', sock: 's0', type: 'stream' });
+  const e = key(...forks, { op: 'restrict_self', by: 'P1', scoped: ['signal'] }, { op: 'socket', by: 'P2', sock: 's0', type: 'stream' });
+  expect(d).not.toBe(e);
+});

@@ -55,12 +55,28 @@ export function cloneWorld(w: World): World {
 }
 
 /**
- * A string that identifies the world up to the numbering of hierarchy nodes (for the alphabet of
- * exhaustive mode: it records pending connections per listener as counts, which is enough while no
- * socket can be closed): tasks in creation
- * order with their process, liveness and domain; sockets with their state; the filesystem.
+ * A string that identifies the world up to renaming (tasks, sockets, hierarchy nodes): equal keys
+ * mean isomorphic worlds, which behave the same under every continuation up to names. Tasks with
+ * their process, liveness and domain; sockets with their state, peers, pending connections and
+ * holders; the filesystem.
  */
 export function canonicalKey(w: World): string {
+  // Tasks and sockets are listed in an order that does not depend on their names (a signature
+  // of their own state first, creation order only to break ties), so that worlds that differ
+  // only by which of two like tasks or sockets did something get the same key. Everything is
+  // then written relative to that order, so equal keys still mean isomorphic worlds.
+  const shape = (d: MaybeDomain) => (d ? d.layers.map((l) => `${l.scope}.${l.fs}.${l.rules.length}`).join('>') : '-');
+  const creation = new Map<Task | Sock, number>();
+  let n = 0;
+  for (const [, t] of w.tasks) creation.set(t, n++);
+  for (const [, s] of w.sockets) creation.set(s, n++);
+  const tsig = (t: Task) => `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}|${shape(t.domain)}`;
+  const ssig = (s: Sock) =>
+    `${s.type}${s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : ''}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''}${s.peer ? 'p' : ''}${Math.min(s.queue, 12)}e${s.embryos.length}|${shape(s.domain)}`;
+  const byKey = <T extends Task | Sock>(xs: T[], sig: (x: T) => string) =>
+    xs.map((x) => [sig(x), creation.get(x)!, x] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map((e) => e[2]);
+  const tasks = byKey([...w.tasks.values()], tsig);
+  const socks = byKey([...w.sockets.values()], ssig);
   const nodeIds = new Map<HierarchyNode, number>();
   const dom = (d: MaybeDomain): string => {
     if (!d) return '-';
@@ -81,14 +97,18 @@ export function canonicalKey(w: World): string {
   };
   const parts: string[] = [];
   const procIndex = new Map<Proc, number>();
-  w.procs.forEach((p, i) => procIndex.set(p, i));
-  for (const [, t] of w.tasks) parts.push(`T${procIndex.get(t.proc)}${t.proc.alive ? '' : 'x'}[${dom(t.domain)}]`);
-  for (const [, s] of w.sockets) {
-    sid(s);
-    const holders = w.procs.filter((p) => p.alive && p.fds.has(s)).map((p) => procIndex.get(p)).join(',');
+  for (const t of tasks) if (!procIndex.has(t.proc)) procIndex.set(t.proc, procIndex.size);
+  for (const t of tasks) parts.push(`T${procIndex.get(t.proc)}${t.proc.alive ? '' : 'x'}[${dom(t.domain)}]`);
+  for (const s of socks) sid(s);
+  for (const s of socks) {
+    const holders = w.procs
+      .filter((p) => p.alive && p.fds.has(s))
+      .map((p) => procIndex.get(p)!)
+      .sort((a, b) => a - b)
+      .join(',');
     const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
     parts.push(
-      `S${s.type[0]}[${dom(s.domain)}]${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
+      `S${s.type[0]}[${dom(s.domain)}]${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
     );
   }
   parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));

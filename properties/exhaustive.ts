@@ -3,9 +3,11 @@
  * breadth-first so that each violation found is a shortest one.
  *
  * Reductions, all sound for the state-local properties (a violation is decided by one step's
- * outcome, which depends only on the state before it):
+ * outcome, which depends only on the state before it, and no property depends on names):
  * - symmetry of names: a new task or socket always takes the next name in creation order, so
- *   scenarios that differ only by renaming are generated once;
+ *   scenarios that differ only by renaming are generated once; and the state key lists tasks and
+ *   sockets by their own state before their creation order, so worlds that differ only by which of
+ *   two like tasks (or sockets) did something are one state;
  * - repeated states (which also covers steps that commute, and steps that change nothing, such
  *   as a denied connect or any kill): a scenario whose resulting state was already reached at the
  *   same or a smaller depth is checked but not extended.
