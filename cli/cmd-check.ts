@@ -208,7 +208,7 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
     io.out(`? = the exploration was cut short: not complete up to the bound`);
     for (const s of sems) {
       const r = rows.find((x) => x.semantics === s)!;
-      io.out(`${s}: ${r.runs} scenarios, ${r.states} distinct states, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
+      io.out(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
     }
     io.out(`alphabet: ${ALPHABET}`);
     const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && !LOCAL_PROPERTIES.includes(p.name)).map((p) => p.name);

@@ -123,6 +123,7 @@ export interface ExhaustiveCell {
 export interface UnitResult {
   unit: number;
   scenarios: number;
+  /** Distinct states reached by scenarios shorter than the bound (the ones extended). */
   states: number;
   capped: boolean;
   /** First violation per property in this unit (BFS order), with its depth. */
@@ -198,7 +199,8 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         if (v) found[p.name] = { depth: node.depth, steps, violation: v, outcomes };
       }
     }
-    if (readOnly) return null;
+    // Nothing extends a scenario of the bound's length: it is checked, and not remembered.
+    if (readOnly || node.depth >= b.steps) return null;
     const key = canonicalKey(w);
     if (seen.has(key)) return null;
     if (seen.size >= maxStates) {
