@@ -15,7 +15,7 @@ import type { Semantics, Verdict } from '../model/semantics/types.js';
 import type { StepOutcome } from '../model/state.js';
 import type { Extra } from '../properties/arbitrary.js';
 import { DEFAULT_RUNS, DEFAULT_SEED, type CellResult } from '../properties/check.js';
-import { diffTrace, semanticsForTrace } from './cmd-diff.js';
+import { diffSources } from './cmd-diff.js';
 import { htmlReport, junitReport, type KernelAgreement } from './report.js';
 import { readTraceSources } from './store.js';
 import { ALPHABET, boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound } from '../properties/exhaustive.js';
@@ -237,14 +237,11 @@ function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: strin
   if (o.junit) writeFileAtomic(o.junit, junitReport(cells, meta));
   if (!o.html) return;
   const dir = o.traces ?? (existsSync('traces') ? 'traces' : undefined);
-  const kernels: KernelAgreement[] = [];
-  if (dir)
-    for (const src of readTraceSources([dir])) {
-      const t0 = src.traces[0];
-      if (!t0) continue;
-      const sem = semanticsForTrace(t0, undefined, undefined);
-      kernels.push({ kernel: `${t0.kernel.release} (${src.file})`, abi: t0.kernel.abi, semantics: sem.name, traces: src.traces.length, disagreements: src.traces.filter((t) => diffTrace(t, semanticsForTrace(t, undefined, undefined)).steps.length > 0).length });
-    }
+  const kernels: KernelAgreement[] = dir
+    ? diffSources(readTraceSources([dir]), undefined, undefined)
+        .summary.filter((x) => x.traces > 0)
+        .map((x) => ({ kernel: `${x.kernel} (${x.file})`, abi: x.abi, semantics: x.semantics, traces: x.traces, disagreements: x.disagreements }))
+    : [];
   const saved = new Map<string, string>();
   for (const r of rows) if (r.counterexample && a.save) saved.set(`${r.property}/${r.semantics}`, counterexamplePath(a.out, r.semantics, r.property));
   writeFileAtomic(o.html, htmlReport(cells, { meta, kernels, saved }));

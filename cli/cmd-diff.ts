@@ -8,11 +8,12 @@ import type { Trace } from '../format/trace.js';
 import { evaluate } from '../model/engine.js';
 import { quirksOfRelease, semanticsForAbi, withErrata, withQuirks } from '../model/semantics/index.js';
 import type { Semantics } from '../model/semantics/types.js';
+import type { StepOutcome } from '../model/state.js';
 import { intOption } from './cmd-check.js';
 import { InputError } from './io.js';
 import { errataOption, semanticsOption, type Io } from './main.js';
 import { loadSemantics } from './semantics.js';
-import { readTraceSources } from './store.js';
+import { readTraceSources, type TraceSource } from './store.js';
 
 export interface Disagreement {
   file: string;
@@ -21,6 +22,39 @@ export interface Disagreement {
   semantics: string;
   model: string[];
   steps: number[];
+  outcomes: StepOutcome[];
+}
+
+export interface SourceSummary {
+  file: string;
+  kernel: string;
+  abi: number;
+  errata: number;
+  semantics: string;
+  traces: number;
+  disagreements: number;
+}
+
+/** Every trace of every source judged against the model: per-source counts and each disagreement. */
+export function diffSources(sources: readonly TraceSource[], given: Semantics | undefined, errata: number | undefined): { all: Disagreement[]; summary: SourceSummary[] } {
+  const all: Disagreement[] = [];
+  const summary: SourceSummary[] = [];
+  for (const src of sources) {
+    let n = 0;
+    const semNames = new Set<string>();
+    src.traces.forEach((t, index) => {
+      const sem = semanticsForTrace(t, given, errata);
+      semNames.add(sem.name);
+      const d = diffTrace(t, sem);
+      if (d.steps.length) {
+        n++;
+        all.push({ file: src.file, index, trace: t, semantics: sem.name, model: d.model, steps: d.steps, outcomes: d.outcomes });
+      }
+    });
+    const k = src.traces[0]?.kernel;
+    summary.push({ file: src.file, kernel: k?.release ?? '?', abi: k?.abi ?? 0, errata: k?.errata ?? 0, semantics: [...semNames].join(','), traces: src.traces.length, disagreements: n });
+  }
+  return { all, summary };
 }
 
 /** The semantics a trace is judged under: the given one, or the released one for its ABI with its errata. */
@@ -52,23 +86,7 @@ export function registerDiff(program: Command, io: Io, setExit: (c: number) => v
       const given = o.semantics ? await loadSemantics(o.semantics) : undefined;
       const sources = readTraceSources(args);
       if (!sources.length) throw new InputError(`no trace files in ${args.join(' ')}`);
-      const all: Disagreement[] = [];
-      const summary: { file: string; kernel: string; abi: number; errata: number; semantics: string; traces: number; disagreements: number }[] = [];
-      for (const src of sources) {
-        let n = 0;
-        const semNames = new Set<string>();
-        src.traces.forEach((t, index) => {
-          const sem = semanticsForTrace(t, given, o.errata);
-          semNames.add(sem.name);
-          const d = diffTrace(t, sem);
-          if (d.steps.length) {
-            n++;
-            all.push({ file: src.file, index, trace: t, semantics: sem.name, model: d.model, steps: d.steps });
-          }
-        });
-        const k = src.traces[0]?.kernel;
-        summary.push({ file: src.file, kernel: k?.release ?? '?', abi: k?.abi ?? 0, errata: k?.errata ?? 0, semantics: [...semNames].join(','), traces: src.traces.length, disagreements: n });
-      }
+      const { all, summary } = diffSources(sources, given, o.errata);
       if (o.json) {
         io.out(
           JSON.stringify({
@@ -81,9 +99,8 @@ export function registerDiff(program: Command, io: Io, setExit: (c: number) => v
           io.out(`${s.file}: kernel ${s.kernel} (ABI ${s.abi}, errata ${s.errata}) vs model ${s.semantics}: ${s.traces} traces, ${s.disagreements} disagree`);
         const show = o.show ?? 10;
         for (const d of all.slice(0, show)) {
-          const sem = semanticsForTrace(d.trace, given, o.errata);
           io.out(`\n── ${d.file} #${d.index}${d.trace.scenario.name ? ` (${d.trace.scenario.name})` : ''}: steps ${d.steps.map((i) => `#${i}`).join(', ')} differ (model ${d.semantics}, kernel ${d.trace.kernel.release})`);
-          io.out(renderOutcomes(d.trace.scenario, evaluate(d.trace.scenario, sem), { other: { label: 'kernel', results: d.trace.results } }));
+          io.out(renderOutcomes(d.trace.scenario, d.outcomes, { other: { label: 'kernel', results: d.trace.results } }));
         }
         if (all.length > show) io.out(`\n… and ${all.length - show} more disagreeing traces (--show ${all.length} to print them all)`);
         const total = summary.reduce((a, s) => a + s.traces, 0);
