@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Scenario, Step } from '../format/scenario.js';
+import type { Address, Scenario, Step } from '../format/scenario.js';
 
 const ROOT = join(import.meta.dirname, '..', 'scenarios', 'selftests');
 
@@ -56,6 +56,31 @@ function baseScenario(
   return { format: F, name, description, steps };
 }
 
+/**
+ * scoped_abstract_unix_test.c connect_to_parent / connect_to_child (and the seed patch's pathname
+ * version): each process binds a stream and a dgram server at `at(name)`, then each connects
+ * (stream, dgram) and sends (dgram) to the other's.
+ */
+function twoWayServers(at: (name: string) => Address, toChild: string, toParent: string): Step[] {
+  const servers = (by: string, p: string): Step[] => [
+    { op: 'socket', by, sock: `${p}_stream`, type: 'stream' },
+    { op: 'bind', by, sock: `${p}_stream`, addr: at(`${p}_stream`) },
+    { op: 'listen', by, sock: `${p}_stream` },
+    { op: 'socket', by, sock: `${p}_dgram`, type: 'dgram' },
+    { op: 'bind', by, sock: `${p}_dgram`, addr: at(`${p}_dgram`) },
+  ];
+  const clients = (by: string, p: string, to: string, expect: string): Step[] => [
+    { op: 'socket', by, sock: `${p}_cli`, type: 'stream' },
+    { op: 'connect', by, sock: `${p}_cli`, addr: at(`${to}_stream`), expect },
+    { op: 'socket', by, sock: `${p}_dcli`, type: 'dgram' },
+    { op: 'connect', by, sock: `${p}_dcli`, addr: at(`${to}_dgram`), expect },
+    { op: 'socket', by, sock: `${p}_dsend`, type: 'dgram' },
+    { op: 'sendto', by, sock: `${p}_dsend`, addr: at(`${to}_dgram`), expect },
+  ];
+  // P1 (child) → P0 (parent), then P0 (parent) → P1 (child)
+  return [...servers('P0', 'p'), ...servers('P1', 'c'), ...clients('P1', 'c', 'p', toParent), ...clients('P0', 'p', 'c', toChild)];
+}
+
 const scoped = (bits: Restrict['scoped']) => (enforced: boolean): Restrict | null => (enforced ? { scoped: bits } : null);
 
 for (const v of BASE) {
@@ -65,32 +90,7 @@ for (const v of BASE) {
   // scoped_abstract_unix_test.c: connect_to_parent / connect_to_child, stream and dgram.
   put(
     `scoped_domains/abstract/${v.name}.json`,
-    baseScenario(v, `abstract-${v.name}`, desc('abstract stream connect, dgram connect and dgram sendto in both directions'), scoped(['abstract_unix_socket']), (toChild, toParent) => [
-      { op: 'socket', by: 'P0', sock: 'p_stream', type: 'stream' },
-      { op: 'bind', by: 'P0', sock: 'p_stream', addr: { abstract: 'p_stream' } },
-      { op: 'listen', by: 'P0', sock: 'p_stream' },
-      { op: 'socket', by: 'P0', sock: 'p_dgram', type: 'dgram' },
-      { op: 'bind', by: 'P0', sock: 'p_dgram', addr: { abstract: 'p_dgram' } },
-      { op: 'socket', by: 'P1', sock: 'c_stream', type: 'stream' },
-      { op: 'bind', by: 'P1', sock: 'c_stream', addr: { abstract: 'c_stream' } },
-      { op: 'listen', by: 'P1', sock: 'c_stream' },
-      { op: 'socket', by: 'P1', sock: 'c_dgram', type: 'dgram' },
-      { op: 'bind', by: 'P1', sock: 'c_dgram', addr: { abstract: 'c_dgram' } },
-      // P1 (child) → P0 (parent)
-      { op: 'socket', by: 'P1', sock: 'c_cli', type: 'stream' },
-      { op: 'connect', by: 'P1', sock: 'c_cli', addr: { abstract: 'p_stream' }, expect: toParent },
-      { op: 'socket', by: 'P1', sock: 'c_dcli', type: 'dgram' },
-      { op: 'connect', by: 'P1', sock: 'c_dcli', addr: { abstract: 'p_dgram' }, expect: toParent },
-      { op: 'socket', by: 'P1', sock: 'c_dsend', type: 'dgram' },
-      { op: 'sendto', by: 'P1', sock: 'c_dsend', addr: { abstract: 'p_dgram' }, expect: toParent },
-      // P0 (parent) → P1 (child)
-      { op: 'socket', by: 'P0', sock: 'p_cli', type: 'stream' },
-      { op: 'connect', by: 'P0', sock: 'p_cli', addr: { abstract: 'c_stream' }, expect: toChild },
-      { op: 'socket', by: 'P0', sock: 'p_dcli', type: 'dgram' },
-      { op: 'connect', by: 'P0', sock: 'p_dcli', addr: { abstract: 'c_dgram' }, expect: toChild },
-      { op: 'socket', by: 'P0', sock: 'p_dsend', type: 'dgram' },
-      { op: 'sendto', by: 'P0', sock: 'p_dsend', addr: { abstract: 'c_dgram' }, expect: toChild },
-    ]),
+    baseScenario(v, `abstract-${v.name}`, desc('abstract stream connect, dgram connect and dgram sendto in both directions'), scoped(['abstract_unix_socket']), (toChild, toParent) => twoWayServers((n) => ({ abstract: n }), toChild, toParent)),
   );
 
   // scoped_signal_test.c: check_access_signal, kill(other, 0).
@@ -107,30 +107,7 @@ for (const v of BASE) {
   // The seed patch: the same matrix for pathname sockets with scope bit pathname_unix_socket.
   put(
     `scoped_domains/pathname_scope/${v.name}.json`,
-    baseScenario(v, `pathname-scope-${v.name}`, desc('pathname stream connect, dgram connect and sendto under the seed patch\'s pathname_unix_socket scope'), scoped(['pathname_unix_socket']), (toChild, toParent) => [
-      { op: 'socket', by: 'P0', sock: 'p_stream', type: 'stream' },
-      { op: 'bind', by: 'P0', sock: 'p_stream', addr: { pathname: 'p_stream' } },
-      { op: 'listen', by: 'P0', sock: 'p_stream' },
-      { op: 'socket', by: 'P0', sock: 'p_dgram', type: 'dgram' },
-      { op: 'bind', by: 'P0', sock: 'p_dgram', addr: { pathname: 'p_dgram' } },
-      { op: 'socket', by: 'P1', sock: 'c_stream', type: 'stream' },
-      { op: 'bind', by: 'P1', sock: 'c_stream', addr: { pathname: 'c_stream' } },
-      { op: 'listen', by: 'P1', sock: 'c_stream' },
-      { op: 'socket', by: 'P1', sock: 'c_dgram', type: 'dgram' },
-      { op: 'bind', by: 'P1', sock: 'c_dgram', addr: { pathname: 'c_dgram' } },
-      { op: 'socket', by: 'P1', sock: 'c_cli', type: 'stream' },
-      { op: 'connect', by: 'P1', sock: 'c_cli', addr: { pathname: 'p_stream' }, expect: toParent },
-      { op: 'socket', by: 'P1', sock: 'c_dcli', type: 'dgram' },
-      { op: 'connect', by: 'P1', sock: 'c_dcli', addr: { pathname: 'p_dgram' }, expect: toParent },
-      { op: 'socket', by: 'P1', sock: 'c_dsend', type: 'dgram' },
-      { op: 'sendto', by: 'P1', sock: 'c_dsend', addr: { pathname: 'p_dgram' }, expect: toParent },
-      { op: 'socket', by: 'P0', sock: 'p_cli', type: 'stream' },
-      { op: 'connect', by: 'P0', sock: 'p_cli', addr: { pathname: 'c_stream' }, expect: toChild },
-      { op: 'socket', by: 'P0', sock: 'p_dcli', type: 'dgram' },
-      { op: 'connect', by: 'P0', sock: 'p_dcli', addr: { pathname: 'c_dgram' }, expect: toChild },
-      { op: 'socket', by: 'P0', sock: 'p_dsend', type: 'dgram' },
-      { op: 'sendto', by: 'P0', sock: 'p_dsend', addr: { pathname: 'c_dgram' }, expect: toChild },
-    ]),
+    baseScenario(v, `pathname-scope-${v.name}`, desc('pathname stream connect, dgram connect and sendto under the seed patch\'s pathname_unix_socket scope'), scoped(['pathname_unix_socket']), (toChild, toParent) => twoWayServers((n) => ({ pathname: n }), toChild, toParent)),
   );
 
   // fs_test.c: unix_{stream,dgram,seqpacket}_connect_to_{parent,child}, unix_dgram_sendmsg_to_*,
@@ -278,11 +255,12 @@ for (const type of ['stream', 'dgram'] as const) {
 }
 
 // various_address_sockets {scoped, other, no domain}: only abstract targets are ever scoped.
-for (const [variant, r] of [
+const VARIOUS: [string, Restrict | null][] = [
   ['pathname_socket_scoped_domain', { scoped: ['abstract_unix_socket'] }],
   ['pathname_socket_other_domain', { handled_fs: ['read_dir'] }],
   ['pathname_socket_no_domain', null],
-] as const) {
+];
+for (const [variant, r] of VARIOUS) {
   const deny = variant === 'pathname_socket_scoped_domain' ? 'EPERM' : 'ok';
   const steps: Step[] = [
     { op: 'socketpair', by: 'P0', socks: ['pair0', 'pair1'], type: 'dgram' },
@@ -298,7 +276,7 @@ for (const [variant, r] of [
     { op: 'bind', by: 'P0', sock: 'abs_dgram', addr: { abstract: 'dgram' } },
     { op: 'fork', by: 'P0', child: 'P1' },
   ];
-  if (r) steps.push({ op: 'restrict_self', by: 'P1', ...(r as Restrict), expect: 'ok' });
+  if (r) steps.push({ op: 'restrict_self', by: 'P1', ...r, expect: 'ok' });
   steps.push(
     { op: 'send', by: 'P1', sock: 'pair1', expect: 'ok' },
     { op: 'socket', by: 'P1', sock: 'c1', type: 'stream' },
