@@ -142,10 +142,12 @@ async function shrinkFinding(g0: GenInput, sem: Semantics, kernel: KernelInfo, t
     if (hit < 0) break;
     s = cands[hit]!;
   }
+  // The renamed scenario and the shrunk one in one run (one boot for a VM): keep the renamed one if it still disagrees.
   const named = canonicalNames(s);
-  const r = await onKernel([named], t);
-  const final = r.results[0] && differs(r.results[0], evaluate(named, sem).map((x) => x.result)) ? named : s;
-  const fr = (await onKernel([final], t)).results[0]!;
+  const [rn, rs] = (await onKernel([named, s], t)).results;
+  const keepNamed = rn !== null && rn !== undefined && differs(rn, evaluate(named, sem).map((x) => x.result));
+  const final = keepNamed ? named : s;
+  const fr = (keepNamed ? rn : rs)!;
   const mr = evaluate(final, sem).map((x) => x.result);
   log(`shrunk a disagreement from ${original.steps.length} to ${final.steps.length} steps in ${rounds} rounds`);
   return {
