@@ -10,5 +10,5 @@ export { applicableLayer } from './model/cred.js';
 export { hookTaskKill, hookUnixMaySend, hookUnixStreamConnect } from './model/task.js';
 export { hookUnixFind, ruleGrants, resolveUnixDeniedLayer } from './model/fs.js';
 export * as limits from './model/limits.js';
-export { evaluate, results } from './model/engine.js';
+export { evaluate, results } from './ops/engine.js';
 export type { Scenario, Step } from './format/scenario.js';

@@ -9,7 +9,7 @@ import { main, type Io } from '../cli/main.js';
 import { landlockAvailable, replayScenarios } from '../kernel/replayer.js';
 import { domainIsScoped, mergeRuleset, type MaybeDomain } from '../model/domain.js';
 import { abi7 } from '../model/semantics/index.js';
-import { buildScenario, genInputArb, sampleInputs } from '../properties/arbitrary.js';
+import { buildScenario, genInputArb, profilesOf, sampleInputs } from '../properties/arbitrary.js';
 import { checkCell } from '../properties/check.js';
 import { exploreUnit, parseBound, unitCount } from '../properties/exhaustive.js';
 import { propertyByName } from '../properties/invariants.js';
@@ -61,7 +61,7 @@ console.log(`scopecheck bench: median of ${reps} repetitions; node ${process.ver
 {
   const runs = quick ? 2000 : 5000;
   const p = propertyByName('outside-unreachable')!;
-  const gen = Array.from({ length: reps }, (_, r) => runs / time(() => fc.assert(fc.property(genInputArb(), (g) => buildScenario(g.actions, abi7).steps.length >= 0), { seed: r, numRuns: runs })));
+  const gen = Array.from({ length: reps }, (_, r) => runs / time(() => fc.assert(fc.property(genInputArb(), (g) => buildScenario(g.actions, profilesOf(abi7)).steps.length >= 0), { seed: r, numRuns: runs })));
   const chk = Array.from({ length: reps }, (_, r) => runs / time(() => checkCell(p, abi7, { seed: r, runs })));
   row('raw generation (fast-check, same arbitrary + build)', `${fmt(median(gen))} scenarios/s`, '-');
   row('random checking (outside-unreachable, abi7)', `${fmt(median(chk))} scenarios/s`, '-');
@@ -103,7 +103,7 @@ console.log(`scopecheck bench: median of ${reps} repetitions; node ${process.ver
 
 // 5. Live-kernel replayer.
 if (landlockAvailable()) {
-  const scenarios = sampleInputs(4000, 11).map((g) => buildScenario(g.actions, abi7));
+  const scenarios = sampleInputs(4000, 11).map((g) => buildScenario(g.actions, profilesOf(abi7)));
   const steps = scenarios.reduce((a, s) => a + s.steps.length, 0) / scenarios.length;
   const rates = [];
   for (let r = 0; r < Math.min(reps, 3); r++) rates.push(scenarios.length / (await timeAsync(() => replayScenarios(scenarios))));
@@ -113,7 +113,7 @@ if (landlockAvailable()) {
 // 6. Scenarios per boot-second in a VM (only with --vm VERSION: it boots a kernel).
 if (vmVersion) {
   const vm = (await import('../kernel/vm.js' as string)) as { replayInVm: (s: unknown[], o: object) => Promise<{ bootSeconds: number }> };
-  const scenarios = sampleInputs(2000, 12).map((g) => buildScenario(g.actions, abi7));
+  const scenarios = sampleInputs(2000, 12).map((g) => buildScenario(g.actions, profilesOf(abi7)));
   const t = await timeAsync(async () => vm.replayInVm(scenarios, { kernel: vmVersion }));
   row(`VM ${vmVersion}: scenarios per boot-second (2,000 in one boot)`, `${fmt(scenarios.length / t)} /s (${t.toFixed(1)} s)`, '-');
 } else row('VM scenarios per boot-second', 'skipped (--vm 7.3 to measure)', '-');

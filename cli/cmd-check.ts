@@ -7,139 +7,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { COUNTEREXAMPLE_FORMAT, type CounterexampleFile } from '../format/counterexample.js';
-import { renderOutcomes } from '../format/render.js';
-import type { Scenario } from '../format/scenario.js';
+import { InputError } from '../common/errors.js';
+import type { Semantics } from '../model/hooks.js';
 import { BUILTIN_SEMANTICS } from '../model/semantics/index.js';
-import type { Semantics, Verdict } from '../model/semantics/types.js';
-import type { StepOutcome } from '../model/state.js';
-import type { Extra } from '../properties/arbitrary.js';
-import { DEFAULT_RUNS, DEFAULT_SEED, type CellResult } from '../properties/check.js';
-import { diffSources } from './cmd-diff.js';
-import { htmlReport, junitReport, type KernelAgreement } from './report.js';
-import { readTraceSources } from './store.js';
-import { ALPHABET, boundText, DEFAULT_BOUND, LOCAL_PROPERTIES, mergeUnits, parseBound, unitCount, type Bound } from '../properties/exhaustive.js';
-import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from '../properties/invariants.js';
-import type { Job, JobResult } from './jobs.js';
-import { InputError, writeFileAtomic } from './io.js';
-import { errataOption, semanticsOption, type Io } from './main.js';
+import { diffSources } from '../oracle/diff.js';
+import type { CellResult } from '../properties/check.js';
+import { DEFAULT_RUNS, DEFAULT_SEED } from '../properties/check.js';
+import { boundText, DEFAULT_BOUND, parseBound, type Bound } from '../properties/exhaustive.js';
+import { expectedVerdict, PROPERTIES, propertyByName } from '../properties/invariants.js';
+import { commandOf, counterexampleFile, jsonReport, plan, rowsOf, semanticsDirName, textReport, type JobResult, type Row, type RunArgs } from '../properties/matrix.js';
+import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js';
+import { writeFileAtomic } from './io.js';
+import { errataOption, intOption, semanticsOption, type Io } from './options.js';
 import { defaultWorkers, inShard, parseShard, runJobs } from './pool.js';
 import { loadSemantics } from './semantics.js';
+import { readTraceSources } from './store.js';
 
-export const intOption = (flag: string, what: string, min = 0) =>
-  new Option(flag, what).argParser((v: string) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${/--[a-z-]+/.exec(flag)?.[0] ?? flag}: "${v}" is not an integer >= ${min}`);
-    return n;
-  });
-
-export function semanticsDirName(name: string): string {
-  return name.replace(/^.*[/\\]/, '').replace(/[^A-Za-z0-9._+=-]/g, '_');
-}
+const loadAll = (args: RunArgs): Promise<Semantics[]> => Promise.all(args.semantics.map((s) => loadSemantics(s, args.errata)));
 
 export function counterexamplePath(dir: string, semName: string, property: string): string {
   return join(dir, semanticsDirName(semName), `${property}.json`);
-}
-
-/** One verdict of the matrix, whichever mode found it. */
-export interface Row {
-  property: string;
-  semantics: string;
-  /** The --semantics argument that names it (a built-in name or a module path). */
-  semanticsArg: string;
-  /** The errata mask the semantics was checked with. */
-  errata: number;
-  verdict: Verdict;
-  expected: Verdict;
-  counterexample: Scenario | null;
-  violation: Violation | null;
-  outcomes: StepOutcome[] | null;
-  /** Scenarios checked (random: fast-check runs; exhaustive: scenarios enumerated for the semantics). */
-  runs: number;
-  extra: Extra | null;
-  cellSeed: number | null;
-  foundSize: number | null;
-  /** Exhaustive mode: distinct states explored for the semantics, and whether the verdict is complete up to the bound. */
-  states?: number;
-  complete?: boolean;
-}
-
-/** Everything that defines a run; shards of one run must agree on it. */
-export interface RunArgs {
-  mode: 'random' | 'exhaustive';
-  seed: number;
-  runs: number;
-  maxSteps?: number;
-  bound?: Bound;
-  errata?: number;
-  semantics: string[];
-  properties: string[];
-  out: string;
-  save: boolean;
-}
-
-interface Plan {
-  args: RunArgs;
-  sems: Semantics[];
-  props: PropertyDef[];
-  jobs: Job[];
-}
-
-async function plan(args: RunArgs): Promise<Plan> {
-  const sems = await Promise.all(args.semantics.map((s) => loadSemantics(s, args.errata)));
-  const props = args.properties.map((n) => propertyByName(n)!);
-  const jobs: Job[] = [];
-  if (args.mode === 'random') {
-    for (const [si, sem] of sems.entries())
-      for (const p of props)
-        jobs.push({ kind: 'cell', property: p.name, semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, runs: args.runs, maxActions: args.maxSteps });
-  } else {
-    const local = props.filter((p) => LOCAL_PROPERTIES.includes(p.name)).map((p) => p.name);
-    for (const [si, sem] of sems.entries()) {
-      const n = unitCount(sem, args.bound!);
-      for (let u = 0; u < n; u++) jobs.push({ kind: 'unit', semantics: args.semantics[si]!, errata: args.errata, bound: args.bound!, unit: u, properties: local });
-    }
-  }
-  return { args, sems, props, jobs };
-}
-
-function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
-  const { args, sems, props } = p;
-  if (args.mode === 'random')
-    return results.map((r, i) => {
-      const c = (r as Extract<JobResult, { kind: 'cell' }>).cell;
-      const si = Math.floor(i / props.length);
-      return { ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sems[si]!.errata };
-    });
-  const rows: Row[] = [];
-  let at = 0;
-  for (const [si, sem] of sems.entries()) {
-    const n = unitCount(sem, args.bound!);
-    const units = results.slice(at, at + n).map((r) => (r as Extract<JobResult, { kind: 'unit' }>).unit);
-    at += n;
-    const local = props.filter((x) => LOCAL_PROPERTIES.includes(x.name));
-    const m = mergeUnits(sem, args.bound!, units, { properties: local, errata: args.errata });
-    for (const pr of props) {
-      const c = m.cells.find((x) => x.property === pr.name);
-      if (!c) continue; // history-dependent properties are checked in random mode only
-      rows.push({ ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sem.errata, runs: m.scenarios, states: m.states, extra: c.counterexample ? { pos: 0, who: 0, profile: 0, pick: 0 } : null, cellSeed: null, foundSize: c.counterexample?.steps.length ?? null });
-    }
-  }
-  return rows;
-}
-
-function verdictCell(r: Row): string {
-  const inc = r.complete === false && r.verdict === 'holds' ? '?' : '';
-  if (r.verdict === r.expected) return (r.verdict === 'holds' ? 'holds' : 'violated*') + inc;
-  return r.verdict === 'holds' ? `HOLDS!${inc}` : 'VIOLATED!';
-}
-
-export function commandOf(a: RunArgs, extra = ''): string {
-  const parts = ['scopecheck check'];
-  if (a.mode === 'exhaustive') parts.push(`--exhaustive --bound ${boundText(a.bound!)}`);
-  else parts.push(`--seed ${a.seed} --runs ${a.runs}${a.maxSteps ? ` --max-steps ${a.maxSteps}` : ''}`);
-  if (a.errata !== undefined) parts.push(`--errata ${a.errata}`);
-  return parts.join(' ') + extra;
 }
 
 /** Saves counterexamples, prints the report, returns the exit code. */
@@ -149,84 +36,13 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
     for (const r of rows) {
       if (!r.counterexample) continue;
       const file = counterexamplePath(a.out, r.semantics, r.property);
-      const body: CounterexampleFile = {
-        format: COUNTEREXAMPLE_FORMAT,
-        property: r.property,
-        semantics: r.semanticsArg,
-        errata: r.errata,
-        seed: a.mode === 'random' ? a.seed : 0,
-        cellSeed: r.cellSeed ?? 0,
-        runs: r.runs,
-        expected: r.expected,
-        extra: r.extra!,
-        violation: { step: r.violation!.step, message: r.violation!.message },
-        check: commandOf(a, ` --semantics ${r.semanticsArg} --property ${r.property}`),
-        replay: `scopecheck replay ${file}`,
-        scenario: { ...r.counterexample, name: `${r.property}-${semanticsDirName(r.semantics)}` },
-        results: r.outcomes!.map((x) => x.result),
-      };
-      const text = `${JSON.stringify(body, null, 2)}\n`;
+      const text = `${JSON.stringify(counterexampleFile(a, r, file), null, 2)}\n`;
       if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileAtomic(file, text);
       saved.set(r, file);
     }
   const unexpected = rows.filter((c) => c.verdict !== c.expected);
-  if (json) {
-    io.out(
-      JSON.stringify({
-        seed: a.mode === 'random' ? a.seed : null,
-        ...(a.mode === 'exhaustive' ? { bound: a.bound } : {}),
-        results: rows.map((c) => ({
-          property: c.property,
-          semantics: c.semantics,
-          verdict: c.verdict,
-          expected: c.expected,
-          counterexample: c.counterexample,
-          runs: c.runs,
-          ...(c.states !== undefined ? { states: c.states, complete: c.complete } : {}),
-        })),
-      }),
-    );
-    return unexpected.length ? 1 : 0;
-  }
-  const props = [...new Set(rows.map((r) => r.property))];
-  const sems = [...new Set(rows.map((r) => r.semantics))];
-  const cell = (p: string, s: string) => rows.find((r) => r.property === p && r.semantics === s);
-  io.out(
-    a.mode === 'random'
-      ? `scopecheck check: seed ${a.seed}, up to ${a.runs} scenarios per cell, ${props.length} properties × ${sems.length} semantics`
-      : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
-  );
-  const allSems = a.semantics.join(' ') === BUILTIN_SEMANTICS.map((s) => s.name).join(' ');
-  const allProps = a.properties.join(' ') === PROPERTIES.map((p) => p.name).join(' ');
-  io.out(`replay this run: ${commandOf(a)}${allSems ? '' : ` --semantics ${a.semantics.join(' ')}`}${allProps ? '' : ` --property ${a.properties.join(' ')}`}\n`);
-  const w = Math.max(...props.map((p) => p.length)) + 2;
-  const cw = sems.map((s) => Math.max(11, s.length + 2));
-  io.out(`${'property'.padEnd(w)}${sems.map((s, si) => s.padEnd(cw[si]!)).join('')}`.trimEnd());
-  for (const p of props) io.out(`${p.padEnd(w)}${sems.map((s, si) => (cell(p, s) ? verdictCell(cell(p, s)!) : '-').padEnd(cw[si]!)).join('')}`.trimEnd());
-  io.out(`\nholds = no counterexample; violated* = violated as expected (a documented gap or limitation); VIOLATED! / HOLDS! = unexpected`);
-  if (a.mode === 'exhaustive') {
-    io.out(`? = the exploration was cut short: not complete up to the bound`);
-    for (const s of sems) {
-      const r = rows.find((x) => x.semantics === s)!;
-      io.out(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
-    }
-    io.out(`alphabet: ${ALPHABET}`);
-    const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && !LOCAL_PROPERTIES.includes(p.name)).map((p) => p.name);
-    if (skipped.length) io.out(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
-  }
-  for (const c of rows) {
-    if (!c.counterexample) continue;
-    const how = a.mode === 'random' ? `${c.counterexample.steps.length} steps, shrunk from ${c.foundSize}; found after ${c.runs} scenarios` : `${c.counterexample.steps.length} steps, a shortest counterexample`;
-    io.out(`\n── ${c.property} under ${c.semantics}: ${c.verdict === c.expected ? 'violated, as expected' : 'VIOLATED, unexpectedly'} (${how})`);
-    io.out(`   ${c.violation!.message}`);
-    io.out(renderOutcomes(c.counterexample, c.outcomes!));
-    if (c.violation!.variant) io.out(`   compared with the variant: ${c.violation!.variant.label}`);
-    const file = saved.get(c);
-    if (file) io.out(`   saved: ${file}    replay: scopecheck replay ${file}`);
-  }
-  for (const c of unexpected.filter((x) => x.verdict === 'holds'))
-    io.out(`\n── ${c.property} under ${c.semantics}: expected a violation, none found in ${c.runs} scenarios${a.mode === 'random' ? ' (try more --runs)' : ' (try a larger --bound)'}`);
-  io.out(`\n${rows.length} cells, ${rows.length - unexpected.length} as expected, ${unexpected.length} unexpected`);
+  if (json) io.out(JSON.stringify(jsonReport(a, rows)));
+  else for (const l of textReport(a, rows, saved, { semantics: BUILTIN_SEMANTICS.map((s) => s.name) })) io.out(l);
   return unexpected.length ? 1 : 0;
 }
 
@@ -321,7 +137,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
         out: o.out,
         save: o.save,
       };
-      const p = await plan(args);
+      const p = plan(args, await loadAll(args));
       const shard = o.shard ? parseShard(o.shard) : undefined;
       if (shard && !o.shardOut) throw new InputError('--shard needs --shard-out <file>');
       const mine = p.jobs.map((j, index) => ({ j, index })).filter((x) => inShard(x.index, shard));
@@ -331,7 +147,8 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       const cost = mine.map(({ j }) => {
         if (j.kind === 'unit') return 1;
         const sem = p.sems[args.semantics.indexOf(j.semantics)]!;
-        return expectedVerdict(propertyByName(j.property)!, sem, args.errata ?? sem.errata) === 'holds' ? j.runs * (['layers-monotonic', 'fork-inherits'].includes(j.property) ? 2 : 1) : j.runs / 20;
+        const prop = propertyByName(j.property)!;
+        return expectedVerdict(prop, sem, args.errata ?? sem.errata) === 'holds' ? j.runs * prop.cost : j.runs / 20;
       });
       const results = await runJobs(mine.map((x) => x.j), o.workers ?? defaultWorkers(), progress, cost);
       if (progress) io.err(`\r${' '.repeat(30)}\r`);
@@ -375,7 +192,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       for (const s of shards) for (const r of s.results) all[r.index] = r.result;
       const missing = all.flatMap((r, i) => (r ? [] : [i]));
       if (missing.length) throw new InputError(`shards are missing ${missing.length} of ${all.length} jobs (give every shard k/n for k = 1..n)`);
-      const p = await plan(args);
+      const p = plan(args, await loadAll(args));
       const rows = rowsOf(p, all as JobResult[]);
       setExit(report(args, rows, io, Boolean(o.json)));
       writeReports(args, rows, o);

@@ -3,13 +3,13 @@
  */
 import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
-import { evaluate } from '../model/engine.js';
+import { evaluate } from '../ops/engine.js';
 import { DEFAULT_SEED } from '../properties/check.js';
 import { compareSemantics } from '../properties/compare.js';
 import { boundText, parseBound } from '../properties/exhaustive.js';
-import { intOption } from './cmd-check.js';
+import { intOption } from './options.js';
 import { InputError } from './io.js';
-import type { Io } from './main.js';
+import type { Io } from './options.js';
 import { loadSemantics } from './semantics.js';
 
 export function registerCompare(program: Command, io: Io, setExit: (c: number) => void): void {

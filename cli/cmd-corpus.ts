@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander';
 import { abi7 } from '../model/semantics/index.js';
-import { buildScenario, sampleInputs } from '../properties/arbitrary.js';
+import { buildScenario, profilesOf, sampleInputs } from '../properties/arbitrary.js';
 import { DEFAULT_SEED } from '../properties/check.js';
-import { intOption } from './cmd-check.js';
+import { intOption } from './options.js';
 import { InputError } from './io.js';
-import type { Io } from './main.js';
+import type { Io } from './options.js';
 import { CORPUS_EXT, readScenarioInputs, writeCorpus } from './store.js';
 
 export function registerCorpus(program: Command, io: Io): void {
@@ -29,7 +29,7 @@ export function registerCorpus(program: Command, io: Io): void {
       if (o.random !== undefined) {
         const seed = o.seed ?? DEFAULT_SEED;
         // Restrict profile 0 ("every restriction") follows abi7 so that the corpus runs on every kernel.
-        scenarios = sampleInputs(o.random, seed).map((g) => buildScenario(g.actions, abi7));
+        scenarios = sampleInputs(o.random, seed).map((g) => buildScenario(g.actions, profilesOf(abi7)));
         sources = [];
         description = `${o.random} random scenarios: scopecheck corpus --random ${o.random} --seed ${seed} --name ${o.name}`;
       } else {

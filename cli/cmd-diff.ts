@@ -4,74 +4,12 @@
  */
 import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
-import type { Trace } from '../format/trace.js';
-import { evaluate } from '../model/engine.js';
-import { quirksOfRelease, semanticsForAbi, withErrata, withQuirks } from '../model/semantics/index.js';
-import type { Semantics } from '../model/semantics/types.js';
-import type { StepOutcome } from '../model/state.js';
-import { intOption } from './cmd-check.js';
+import { diffSources } from '../oracle/diff.js';
+import { intOption } from './options.js';
 import { InputError } from './io.js';
-import { errataOption, semanticsOption, type Io } from './main.js';
+import { errataOption, semanticsOption, type Io } from './options.js';
 import { loadSemantics } from './semantics.js';
-import { readTraceSources, type TraceSource } from './store.js';
-
-export interface Disagreement {
-  file: string;
-  index: number;
-  trace: Trace;
-  semantics: string;
-  model: string[];
-  steps: number[];
-  outcomes: StepOutcome[];
-}
-
-export interface SourceSummary {
-  file: string;
-  kernel: string;
-  abi: number;
-  errata: number;
-  semantics: string;
-  traces: number;
-  disagreements: number;
-}
-
-/** Every trace of every source judged against the model: per-source counts and each disagreement. */
-export function diffSources(sources: readonly TraceSource[], given: Semantics | undefined, errata: number | undefined): { all: Disagreement[]; summary: SourceSummary[] } {
-  const all: Disagreement[] = [];
-  const summary: SourceSummary[] = [];
-  for (const src of sources) {
-    let n = 0;
-    const semNames = new Set<string>();
-    src.traces.forEach((t, index) => {
-      const sem = semanticsForTrace(t, given, errata);
-      semNames.add(sem.name);
-      const d = diffTrace(t, sem);
-      if (d.steps.length) {
-        n++;
-        all.push({ file: src.file, index, trace: t, semantics: sem.name, model: d.model, steps: d.steps, outcomes: d.outcomes });
-      }
-    });
-    const k = src.traces[0]?.kernel;
-    summary.push({ file: src.file, kernel: k?.release ?? '?', abi: k?.abi ?? 0, errata: k?.errata ?? 0, semantics: [...semNames].join(','), traces: src.traces.length, disagreements: n });
-  }
-  return { all, summary };
-}
-
-/** The semantics a trace is judged under: the given one, or the released one for its ABI with its errata. */
-export function semanticsForTrace(t: Trace, given: Semantics | undefined, errata: number | undefined): Semantics {
-  if (given) return errata === undefined ? given : withErrata(given, errata);
-  const s = semanticsForAbi(t.kernel.abi);
-  if (!s) throw new InputError(`kernel ${t.kernel.release} reports Landlock ABI ${t.kernel.abi}: no built-in semantics; pass --semantics`);
-  const e = errata ?? t.kernel.errata;
-  return withQuirks(e === s.errata ? s : withErrata(s, e), quirksOfRelease(t.kernel.release));
-}
-
-export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: number[]; outcomes: ReturnType<typeof evaluate> } {
-  const outcomes = evaluate(t.scenario, sem);
-  const model = outcomes.map((o) => o.result);
-  const steps = model.flatMap((r, i) => (r !== t.results[i] ? [i] : []));
-  return { model, steps, outcomes };
-}
+import { readTraceSources } from './store.js';
 
 export function registerDiff(program: Command, io: Io, setExit: (c: number) => void): void {
   program

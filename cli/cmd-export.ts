@@ -8,12 +8,12 @@ import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexa
 import { readOpsHeader } from '../kernel/build-replayer.js';
 import { EXPORT_FORMATS, exportScenario, isExportFormat, type ExportInput } from '../format/export/index.js';
 import { parseScenario, ScenarioValidationError, type Scenario } from '../format/scenario.js';
-import { evaluate } from '../model/engine.js';
+import { evaluate } from '../ops/engine.js';
 import { DEFAULT_SEMANTICS } from '../model/semantics/index.js';
 import type { Semantics } from '../model/semantics/types.js';
-import { semanticsForTrace } from './cmd-diff.js';
+import { semanticsForKernel } from '../oracle/diff.js';
 import { InputError, readTraceFile, writeFileAtomic } from './io.js';
-import { errataOption, semanticsOption, type Io } from './main.js';
+import { errataOption, semanticsOption, type Io } from './options.js';
 import { loadSemantics } from './semantics.js';
 
 export interface ExportSource {
@@ -32,7 +32,7 @@ export async function loadExportSource(file: string, semantics?: string, errata?
     const traces = readTraceFile(file);
     const t = traces[0];
     if (!t) throw new InputError(`${file}: no trace in the file`);
-    return { scenario: t.scenario, semantics: semanticsForTrace(t, given, errata) };
+    return { scenario: t.scenario, semantics: semanticsForKernel(t.kernel, given, errata) };
   }
   let text: string;
   try {

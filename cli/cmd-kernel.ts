@@ -3,9 +3,9 @@
  */
 import type { Command } from 'commander';
 import { buildKernel, KernelBuildError } from '../kernel/build-kernel.js';
-import { intOption } from './cmd-check.js';
+import { intOption } from './options.js';
 import { InputError } from './io.js';
-import type { Io } from './main.js';
+import type { Io } from './options.js';
 
 export function registerKernel(program: Command, io: Io): void {
   const kernel = program.command('kernel').description('kernels for the replayer');

@@ -4,45 +4,13 @@
  */
 import type { Command } from 'commander';
 import type { Scenario } from '../format/scenario.js';
-import { TRACE_FORMAT, type KernelInfo, type Trace } from '../format/trace.js';
-import { RECORDER, replayScenarios, type ReplayOutcome } from '../kernel/replayer.js';
-import { intOption } from './cmd-check.js';
+import { tracesOf } from '../format/trace.js';
+import { RECORDER } from '../kernel/replayer.js';
+import { failedOutcomes, runOnKernel } from '../kernel/target.js';
+import { intOption } from './options.js';
 import { InputError, writeFileAtomic } from './io.js';
-import type { Io } from './main.js';
+import type { Io } from './options.js';
 import { CORPUS_EXT, readCorpus, readScenarioInputs, TRACESET_EXT, writeTraceset } from './store.js';
-
-export interface KernelTarget {
-  /** A Debian kernel version to boot under qemu (e.g. "7.3"). */
-  kernel?: string;
-  /** A bzImage to boot under qemu. */
-  kernelImage?: string;
-  timeoutMs?: number;
-}
-
-export interface BatchResult {
-  kernel: KernelInfo;
-  outcomes: ReplayOutcome[];
-  bootSeconds?: number;
-}
-
-/** Runs one batch on the target kernel: live, or in one qemu boot. */
-export async function runOnKernel(scenarios: Scenario[], t: KernelTarget): Promise<BatchResult> {
-  if (t.kernel || t.kernelImage) {
-    const vmModule = '../kernel/vm.js'; // loaded only when a VM is asked for
-    const vm = (await import(vmModule)) as {
-      replayInVm: (s: Scenario[], o: object) => Promise<BatchResult>;
-      checkExpectedAbi?: (k: KernelInfo, v: string) => void;
-    };
-    const r = await vm.replayInVm(scenarios, { kernel: t.kernel, kernelImage: t.kernelImage, timeoutMs: t.timeoutMs });
-    if (t.kernel && vm.checkExpectedAbi) vm.checkExpectedAbi(r.kernel, t.kernel);
-    return r;
-  }
-  return replayScenarios(scenarios, t.timeoutMs ? { timeoutMs: t.timeoutMs } : {});
-}
-
-export function failedOutcomes(outcomes: readonly ReplayOutcome[]): string[] {
-  return outcomes.flatMap((o, i) => (o.error ? [`scenario ${i}: ${o.error}`] : []));
-}
 
 export function registerRecord(program: Command, io: Io, setExit: (c: number) => void): void {
   program
@@ -78,7 +46,7 @@ export function registerRecord(program: Command, io: Io, setExit: (c: number) =>
       }
       if (asSet) writeTraceset(o.out, corpusFile, corpusSha, r.kernel, RECORDER, r.outcomes.map((x) => x.results));
       else {
-        const traces: Trace[] = scenarios.map((scenario, i) => ({ format: TRACE_FORMAT, kernel: r.kernel, recorder: RECORDER, scenario, results: r.outcomes[i]!.results }));
+        const traces = tracesOf(scenarios, r.kernel, RECORDER, r.outcomes.map((x) => x.results));
         writeFileAtomic(o.out, traces.map((t) => JSON.stringify(t)).join('\n') + '\n');
       }
       io.out(

@@ -9,7 +9,7 @@ import { renderOutcomes } from '../format/render.js';
 import { recheck } from '../properties/check.js';
 import { propertyByName } from '../properties/invariants.js';
 import { expandFiles, InputError } from './io.js';
-import type { Io } from './main.js';
+import type { Io } from './options.js';
 import { loadSemantics } from './semantics.js';
 
 export function registerReplay(program: Command, io: Io, setExit: (c: number) => void): void {

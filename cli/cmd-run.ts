@@ -3,10 +3,10 @@
  */
 import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
-import { evaluate } from '../model/engine.js';
+import { evaluate } from '../ops/engine.js';
 import { DEFAULT_SEMANTICS } from '../model/semantics/index.js';
 import { readScenarios } from './io.js';
-import { errataOption, semanticsOption, type Io } from './main.js';
+import { errataOption, semanticsOption, type Io } from './options.js';
 import { loadSemantics } from './semantics.js';
 
 export function registerRun(program: Command, io: Io, setExit: (c: number) => void): void {

@@ -5,14 +5,9 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSy
 import { dirname, join, basename } from 'node:path';
 import { parseScenarioText, ScenarioValidationError, type Scenario } from '../format/scenario.js';
 import { parseTraceLines, type Trace } from '../format/trace.js';
+import { InputError } from '../common/errors.js';
 
-/** Bad input or usage: exit code 2. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+export { InputError } from '../common/errors.js';
 
 function readText(file: string): string {
   try {

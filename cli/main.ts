@@ -1,9 +1,11 @@
 /**
- * The scopecheck command line. Exit codes: 0 all good, 1 a property, an expectation or a diff
- * failed, 2 usage or input error.
+ * The scopecheck command line, imported by nobody but bin/scopecheck.js (and the tests that run it).
+ * Exit codes: 0 all good, 1 a property, an expectation or a diff failed, 2 usage, input or
+ * environment error (common/errors.ts: the error's kind decides, here and nowhere else).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { InputError } from './io.js';
+import { Command, CommanderError } from 'commander';
+import { isScopecheckError } from '../common/errors.js';
+import { processIo, VERSION, type Io } from './options.js';
 import { registerCheck } from './cmd-check.js';
 import { registerCompare } from './cmd-compare.js';
 import { registerCorpus } from './cmd-corpus.js';
@@ -15,35 +17,7 @@ import { registerRecord } from './cmd-record.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerRun } from './cmd-run.js';
 
-export const VERSION = '0.1.0';
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  isTTY: boolean;
-}
-
-export const processIo: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-  isTTY: Boolean(process.stderr.isTTY),
-};
-
-/** Shared option: --semantics (repeatable where a command takes several). */
-export const semanticsOption = (multiple: boolean) =>
-  new Option(
-    multiple ? '-s, --semantics <name...>' : '-s, --semantics <name>',
-    'semantics: abi6 … abi11, pathname-scope-patch, or a path to a .ts/.js semantics module',
-  );
-
-export const errataOption = () =>
-  new Option('--errata <mask>', 'errata mask to use instead of the semantics\' own (bit N-1 = erratum N fixed; 0 = none)').argParser(
-    (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InputError(`--errata: "${v}" is not a non-negative integer`);
-      return n;
-    },
-  );
+export { processIo, VERSION, type Io } from './options.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command();
@@ -79,11 +53,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    if (e instanceof InputError) {
+    // Input and environment errors: one line (per problem), exit 2. Anything else is a bug of
+    // scopecheck: its stack, exit 2 as well.
+    if (isScopecheckError(e) && e.kind !== 'internal') {
       io.err(`scopecheck: ${e.message}`);
       return 2;
     }
-    throw e;
+    io.err(`scopecheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 2;
   }
   return code;
 }

@@ -8,10 +8,11 @@ import { dirname, relative, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Scenario } from '../format/scenario.js';
 import type { Trace } from '../format/trace.js';
+import type { TraceSource } from '../oracle/diff.js';
 import {
   expandTraceset,
   parseCorpus,
-  parseTracesetHeader,
+  parseTraceset,
   serializeCorpus,
   serializeTraceset,
   StoreError,
@@ -74,16 +75,13 @@ export function writeTraceset(file: string, corpusFile: string, corpusSha: strin
 
 export function readTraceset(file: string): Trace[] {
   const text = readGzText(file);
-  const { header, results } = wrap(() => parseTracesetHeader(text, file));
+  const { header, results } = wrap(() => parseTraceset(text, file));
   const corpusFile = resolve(dirname(file), header.corpus);
   const { corpus, sha } = readCorpus(corpusFile);
   return wrap(() => expandTraceset(file, header, results, corpus, sha));
 }
 
-export interface TraceSource {
-  file: string;
-  traces: Trace[];
-}
+export type { TraceSource } from '../oracle/diff.js';
 
 /** Trace files and trace sets named on the command line (directories expanded). */
 export function readTraceSources(args: readonly string[]): TraceSource[] {

@@ -1,52 +1,15 @@
 /**
  * Human-readable rendering of scenarios and their outcomes (pure string functions).
  */
-import type { Address, Scenario, Step } from './scenario.js';
+import { describeDomain } from '../model/domain.js';
 import type { StepOutcome } from '../model/state.js';
+import { opOf } from '../ops/index.js';
+import type { Scenario, Step } from './scenario.js';
 
-export const addrText = (a: Address): string => ('abstract' in a ? `@${a.abstract}` : a.pathname);
+export { addrText } from '../model/uapi.js';
 
-/** One step as a short command line: "P1 connect cli -> @srv". */
-export function stepText(st: Step): string {
-  switch (st.op) {
-    case 'fork':
-    case 'thread':
-      return `${st.by} ${st.op} ${st.child}`;
-    case 'exit':
-      return `${st.by} exit`;
-    case 'restrict_self': {
-      const parts: string[] = [];
-      if (st.scoped?.length) parts.push(`scoped=${st.scoped.join(',')}`);
-      if (st.handled_fs?.length) parts.push(`handled_fs=${st.handled_fs.join(',')}`);
-      for (const r of st.rules ?? []) parts.push(`rule ${r.path}:${r.access.join(',')}`);
-      if (st.tsync) parts.push('tsync');
-      return `${st.by} restrict_self ${parts.join(' ') || '(empty)'}`;
-    }
-    case 'mkdir':
-      return `${st.by} mkdir ${st.path}`;
-    case 'socket':
-      return `${st.by} socket ${st.sock} ${st.type}`;
-    case 'socketpair':
-      return `${st.by} socketpair ${st.socks[0]},${st.socks[1]} ${st.type}`;
-    case 'bind':
-      return `${st.by} bind ${st.sock} ${addrText(st.addr)}`;
-    case 'listen':
-      return `${st.by} listen ${st.sock}`;
-    case 'connect':
-      return `${st.by} connect ${st.sock} -> ${addrText(st.addr)}`;
-    case 'sendto':
-      return `${st.by} sendto ${st.sock} -> ${addrText(st.addr)}`;
-    case 'send':
-      return `${st.by} send ${st.sock}`;
-    case 'pass':
-      return `${st.by} pass ${st.sock} -> ${st.to}`;
-    case 'close':
-      return `${st.by} close ${st.sock}`;
-    case 'kill':
-    case 'tgkill':
-      return `${st.by} ${st.op} ${st.target}${st.signal ? ` ${st.signal}` : ''}`;
-  }
-}
+/** One step as a short command line: "P1 connect cli -> @srv" (each op's `text`). */
+export const stepText = (st: Step): string => opOf(st).text(st);
 
 export interface RenderOptions {
   /** Per-step second result to show side by side (e.g. the kernel's), with its label. */
@@ -66,7 +29,7 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
     const idx = `#${i}`.padStart(4);
     let line = `${idx}  ${stepText(st).padEnd(width)}  ${out.result.padEnd(13)}`;
     if (o.other) line += `${o.other.label}=${(o.other.results[i] ?? "?").padEnd(13)}`;
-    line += `${st.by}: ${out.domain}`;
+    line += `${st.by}: ${describeDomain(out.domain)}`;
     lines.push(line);
     if (out.denial)
       lines.push(`        denied by layer ${out.denial.layer} (${out.denial.mechanism}, ${out.denial.hook}): ${out.denial.reason}`);

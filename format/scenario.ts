@@ -1,133 +1,28 @@
 /**
- * The scenario interchange format, version 1 (../shared/docs/scenario-format.md).
+ * The scenario interchange format, version 1 (docs/scenario-format.md): the file's schema, built
+ * from the registry of ops (ops/index.ts), and the structural checks.
  *
  * Pure: types, the zod schema and the structural checks. Reading files is the CLI's job.
  * Every error names the step index and the field; the caller adds the file name.
  */
+import { InputError } from '../common/errors.js';
 import { z } from 'zod';
+import { NAME_RE } from '../ops/fields.js';
+import { OPS, REGISTRY, namesOf, opOf, stepsSockets, stepsTasks, type Step } from '../ops/index.js';
 
 export const SCENARIO_FORMAT = 'scopecheck-scenario/1';
-
-export const NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 export const SCENARIO_NAME_RE = /^[A-Za-z0-9._-]{1,100}$/;
-const COMPONENT_RE = /^[A-Za-z0-9._-]+$/;
 
-export const SCOPE_NAMES = ['abstract_unix_socket', 'signal', 'pathname_unix_socket'] as const;
-export type ScopeName = (typeof SCOPE_NAMES)[number];
+export { NAME_RE, pathProblem, type Signal } from '../ops/fields.js';
+export { OPS, type Op, type Step, type StepOf } from '../ops/index.js';
+export { FS_RIGHT_NAMES, SCOPE_NAMES, SOCKET_TYPES, type Address, type FsRightName, type ScopeName, type SocketType } from '../model/uapi.js';
 
-/** Filesystem access rights, uAPI order (bit i = 1 << i). */
-export const FS_RIGHT_NAMES = [
-  'execute',
-  'write_file',
-  'read_file',
-  'read_dir',
-  'remove_dir',
-  'remove_file',
-  'make_char',
-  'make_dir',
-  'make_reg',
-  'make_sock',
-  'make_fifo',
-  'make_block',
-  'make_sym',
-  'refer',
-  'truncate',
-  'ioctl_dev',
-  'resolve_unix',
-] as const;
-export type FsRightName = (typeof FS_RIGHT_NAMES)[number];
-
-export const SOCKET_TYPES = ['stream', 'dgram', 'seqpacket'] as const;
-export type SocketType = (typeof SOCKET_TYPES)[number];
-
-export type Address = { abstract: string } | { pathname: string };
-export type Signal = 0 | 'SIGUSR1';
-
-/** A relative path: components of [A-Za-z0-9._-], no "." or "..", at most 64 bytes. */
-export function pathProblem(p: string): string | null {
-  if (p.length === 0) return 'is empty';
-  if (Buffer.byteLength(p) > 64) return 'is longer than 64 bytes';
-  if (p.startsWith('/')) return 'must be relative';
-  for (const c of p.split('/')) {
-    if (c.length === 0) return 'has an empty component';
-    if (c === '.' || c === '..') return `has a "${c}" component`;
-    if (!COMPONENT_RE.test(c)) return `has a component "${c}" with characters outside [A-Za-z0-9._-]`;
-  }
-  return null;
-}
-
-const taskName = z.string().regex(NAME_RE, 'must match ^[A-Za-z][A-Za-z0-9_]{0,31}$');
-const sockName = taskName;
-const relPath = z.string().superRefine((p, ctx) => {
-  const why = pathProblem(p);
-  if (why) ctx.addIssue({ code: 'custom', message: `path ${JSON.stringify(p)} ${why}` });
-});
-const abstractName = z
-  .string()
-  .min(1, 'abstract name must be at least one character')
-  .max(64, 'abstract name is longer than 64 bytes')
-  .regex(COMPONENT_RE, 'abstract name must use [A-Za-z0-9._-]');
-const address = z.union([z.strictObject({ abstract: abstractName }), z.strictObject({ pathname: relPath })], {
-  error: 'must be {"abstract": name} or {"pathname": "rel/path"}',
-});
-const signal = z.union([z.literal(0), z.literal('SIGUSR1')], { error: 'must be 0 or "SIGUSR1"' });
-const socketType = z.enum(SOCKET_TYPES);
-const expect = z.string().regex(/^(ok|E[A-Z0-9]+)$/, 'must be "ok" or an errno name such as "EPERM"');
-
-const base = { by: taskName, expect: expect.optional() };
-
-const stepSchemas = [
-  z.strictObject({ op: z.literal('fork'), ...base, child: taskName }),
-  z.strictObject({ op: z.literal('thread'), ...base, child: taskName }),
-  z.strictObject({ op: z.literal('exit'), ...base }),
-  z.strictObject({
-    op: z.literal('restrict_self'),
-    ...base,
-    scoped: z.array(z.enum(SCOPE_NAMES)).optional(),
-    handled_fs: z.array(z.enum(FS_RIGHT_NAMES)).optional(),
-    rules: z
-      .array(z.strictObject({ path: relPath, access: z.array(z.enum(FS_RIGHT_NAMES)) }))
-      .optional(),
-    tsync: z.boolean().optional(),
-  }),
-  z.strictObject({ op: z.literal('mkdir'), ...base, path: relPath }),
-  z.strictObject({ op: z.literal('socket'), ...base, sock: sockName, type: socketType }),
-  z.strictObject({ op: z.literal('socketpair'), ...base, socks: z.tuple([sockName, sockName]), type: socketType }),
-  z.strictObject({ op: z.literal('bind'), ...base, sock: sockName, addr: address }),
-  z.strictObject({ op: z.literal('listen'), ...base, sock: sockName }),
-  z.strictObject({ op: z.literal('connect'), ...base, sock: sockName, addr: address }),
-  z.strictObject({ op: z.literal('sendto'), ...base, sock: sockName, addr: address }),
-  z.strictObject({ op: z.literal('send'), ...base, sock: sockName }),
-  z.strictObject({ op: z.literal('pass'), ...base, sock: sockName, to: taskName }),
-  z.strictObject({ op: z.literal('close'), ...base, sock: sockName }),
-  z.strictObject({ op: z.literal('kill'), ...base, target: taskName, signal: signal.optional() }),
-  z.strictObject({ op: z.literal('tgkill'), ...base, target: taskName, signal: signal.optional() }),
-] as const;
-
-export const OPS = [
-  'fork',
-  'thread',
-  'exit',
-  'restrict_self',
-  'mkdir',
-  'socket',
-  'socketpair',
-  'bind',
-  'listen',
-  'connect',
-  'sendto',
-  'send',
-  'pass',
-  'close',
-  'kill',
-  'tgkill',
-] as const;
-export type Op = (typeof OPS)[number];
-
-export const stepSchema = z.discriminatedUnion('op', stepSchemas, {
-  error: (iss) =>
-    iss.code === 'invalid_union' ? `unknown op; expected one of ${OPS.join(', ')}` : undefined,
-});
+/** A step: one of the registry's ops (ops/index.ts), told apart by "op". */
+export const stepSchema = z.discriminatedUnion(
+  'op',
+  OPS.map((o) => REGISTRY[o].schema) as unknown as [z.ZodObject<{ op: z.ZodLiteral<string> }>, ...z.ZodObject<{ op: z.ZodLiteral<string> }>[]],
+  { error: (iss) => (iss.code === 'invalid_union' ? `unknown op; expected one of ${OPS.join(', ')}` : undefined) },
+) as unknown as z.ZodType<Step>;
 
 export const scenarioSchema = z.strictObject({
   format: z.literal(SCENARIO_FORMAT, { error: `must be "${SCENARIO_FORMAT}"` }),
@@ -136,9 +31,7 @@ export const scenarioSchema = z.strictObject({
   steps: z.array(stepSchema),
 });
 
-export type Step = z.infer<typeof stepSchema>;
 export type Scenario = z.infer<typeof scenarioSchema>;
-export type StepOf<K extends Op> = Extract<Step, { op: K }>;
 
 /** A problem found in a scenario: the step index (or null for the whole file) and the field. */
 export interface ScenarioError {
@@ -147,7 +40,7 @@ export interface ScenarioError {
   message: string;
 }
 
-export class ScenarioValidationError extends Error {
+export class ScenarioValidationError extends InputError {
   constructor(
     readonly errors: ScenarioError[],
     readonly file?: string,
@@ -178,9 +71,10 @@ function issuePathToError(iss: z.core.$ZodIssue): ScenarioError {
 
 /**
  * The structural checks the schema cannot make: names introduced once, every name used
- * introduced before, acting tasks alive. Returns every problem found, in step order.
+ * introduced before, acting tasks alive (from each op's NameSpec). Returns every problem found,
+ * in step order.
  */
-export function structuralErrors(s: Scenario): ScenarioError[] {
+export function structuralErrors(s: { readonly steps: readonly Step[] }): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const processOf = new Map<string, number>([['P0', 0]]);
   const deadProcess = new Set<number>();
@@ -191,62 +85,33 @@ export function structuralErrors(s: Scenario): ScenarioError[] {
     if (!processOf.has(t)) errors.push({ step: i, field, message: `task "${t}" is not introduced by an earlier step` });
     else if (mustLive && !alive(t)) errors.push({ step: i, field, message: `task "${t}" has exited` });
   };
-  const newTask = (i: number, t: string) => {
+  const newTask = (i: number, field: string, t: string) => {
     if (processOf.has(t)) {
-      errors.push({ step: i, field: 'child', message: `task name "${t}" is already used` });
+      errors.push({ step: i, field, message: `task name "${t}" is already used` });
       return false;
     }
     return true;
   };
-  const sockRef = (i: number, field: string, n: string) => {
-    if (!sockets.has(n)) errors.push({ step: i, field, message: `socket "${n}" is not introduced by an earlier step` });
-  };
-  const newSock = (i: number, field: string, n: string) => {
-    if (sockets.has(n)) errors.push({ step: i, field, message: `socket name "${n}" is already used` });
-    sockets.add(n);
-  };
   s.steps.forEach((st, i) => {
     taskRef(i, 'by', st.by, true);
-    switch (st.op) {
-      case 'fork':
-        if (newTask(i, st.child)) processOf.set(st.child, nextProcess++);
-        break;
-      case 'thread':
-        if (newTask(i, st.child) && processOf.has(st.by)) processOf.set(st.child, processOf.get(st.by)!);
-        break;
-      case 'exit':
-        if (alive(st.by)) deadProcess.add(processOf.get(st.by)!);
-        break;
-      case 'socket':
-        newSock(i, 'sock', st.sock);
-        break;
-      case 'socketpair':
-        if (st.socks[0] === st.socks[1]) errors.push({ step: i, field: 'socks.1', message: 'the two ends need two different names' });
-        else {
-          newSock(i, 'socks.0', st.socks[0]);
-          newSock(i, 'socks.1', st.socks[1]);
-        }
-        break;
-      case 'bind':
-      case 'listen':
-      case 'connect':
-      case 'sendto':
-      case 'send':
-      case 'close':
-        sockRef(i, 'sock', st.sock);
-        break;
-      case 'pass':
-        sockRef(i, 'sock', st.sock);
-        taskRef(i, 'to', st.to, true);
-        break;
-      case 'kill':
-      case 'tgkill':
-        taskRef(i, 'target', st.target, false);
-        break;
-      case 'restrict_self':
-      case 'mkdir':
-        break;
+    const names = namesOf(st);
+    for (const u of names) {
+      if (u.role === 'newProcess' && newTask(i, u.field, u.name)) processOf.set(u.name, nextProcess++);
+      if (u.role === 'newThread' && newTask(i, u.field, u.name) && processOf.has(st.by)) processOf.set(u.name, processOf.get(st.by)!);
     }
+    const fresh = names.filter((u) => u.role === 'newSocket');
+    const twice = fresh.find((u, k) => fresh.findIndex((v) => v.name === u.name) < k);
+    if (twice) errors.push({ step: i, field: twice.field, message: 'the two ends need two different names' });
+    else
+      for (const u of fresh) {
+        if (sockets.has(u.name)) errors.push({ step: i, field: u.field, message: `socket name "${u.name}" is already used` });
+        sockets.add(u.name);
+      }
+    for (const u of names) {
+      if (u.role === 'socket' && !sockets.has(u.name)) errors.push({ step: i, field: u.field, message: `socket "${u.name}" is not introduced by an earlier step` });
+      if (u.role === 'task') taskRef(i, u.field, u.name, u.alive === true);
+    }
+    if (opOf(st).names.exitsProcess && alive(st.by)) deadProcess.add(processOf.get(st.by)!);
   });
   return errors;
 }
@@ -277,18 +142,7 @@ export function parseScenarioText(text: string, file?: string): Scenario {
 }
 
 /** Tasks of a scenario in the order they are introduced (P0 first). */
-export function scenarioTasks(s: Scenario): string[] {
-  const out = ['P0'];
-  for (const st of s.steps) if (st.op === 'fork' || st.op === 'thread') out.push(st.child);
-  return out;
-}
+export const scenarioTasks = (s: Scenario): string[] => stepsTasks(s.steps);
 
 /** Socket names of a scenario in the order they are introduced. */
-export function scenarioSockets(s: Scenario): string[] {
-  const out: string[] = [];
-  for (const st of s.steps) {
-    if (st.op === 'socket') out.push(st.sock);
-    else if (st.op === 'socketpair') out.push(...st.socks);
-  }
-  return out;
-}
+export const scenarioSockets = (s: Scenario): string[] => stepsSockets(s.steps);

@@ -2,6 +2,7 @@
  * Traces: a scenario plus the result of every step as observed on one real kernel
  * (scopecheck-trace/1, JSON Lines). Pure: schema and parsing; files are read by the CLI.
  */
+import { InputError } from '../common/errors.js';
 import { z } from 'zod';
 import { parseScenario, type Scenario, ScenarioValidationError, type ScenarioError } from './scenario.js';
 
@@ -37,7 +38,7 @@ export const traceSchema = z.strictObject({
   results: z.array(result),
 });
 
-export class TraceValidationError extends Error {
+export class TraceValidationError extends InputError {
   constructor(
     readonly file: string,
     readonly line: number,
@@ -105,4 +106,9 @@ export function parseTraceLines(text: string, file = '<trace>'): Trace[] {
     out.push(parseTrace(raw, file, i + 1));
   });
   return out;
+}
+
+/** One trace per scenario, from one kernel's results. */
+export function tracesOf(scenarios: readonly Scenario[], kernel: KernelInfo, recorder: Trace['recorder'], results: readonly string[][]): Trace[] {
+  return scenarios.map((scenario, i) => ({ format: TRACE_FORMAT, kernel, recorder: { ...recorder }, scenario, results: results[i]! }));
 }

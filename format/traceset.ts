@@ -9,6 +9,7 @@
  *   traceset: {"format":"scopecheck-traceset/1","kernel":{…},"recorder":{…},"corpus":"<path>","corpusSha256":"…","count":N}
  *             <one results array per line, in corpus order>
  */
+import { InputError } from '../common/errors.js';
 import { z } from 'zod';
 import { parseScenario, type Scenario } from './scenario.js';
 import { TRACE_FORMAT, type KernelInfo, type Trace } from './trace.js';
@@ -42,7 +43,7 @@ export interface Corpus {
   scenarios: Scenario[];
 }
 
-export class StoreError extends Error {
+export class StoreError extends InputError {
   constructor(
     readonly file: string,
     readonly line: number,
@@ -87,7 +88,8 @@ export function serializeTraceset(header: TracesetHeader, results: readonly (rea
   return [JSON.stringify(header), ...results.map((r) => JSON.stringify(r))].join('\n') + '\n';
 }
 
-export function parseTracesetHeader(text: string, file: string): { header: TracesetHeader; results: string[][] } {
+/** Parses a whole trace set: its header and every results line. */
+export function parseTraceset(text: string, file: string): { header: TracesetHeader; results: string[][] } {
   const ls = lines(text);
   if (!ls.length) throw new StoreError(file, 1, 'empty trace set');
   const h = tracesetHeader.safeParse(parseLine(file, 1, ls[0]!));

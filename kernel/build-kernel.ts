@@ -3,6 +3,7 @@
  * plus what the guest needs — built out of tree with the machine's cores, for
  * `scopecheck record --kernel-image`.
  */
+import { EnvironmentError } from '../common/errors.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -52,7 +53,7 @@ export const BUILD_TOOLS: readonly [string, string][] = [
   ['bc', 'bc'],
 ];
 
-export class KernelBuildError extends Error {
+export class KernelBuildError extends EnvironmentError {
   constructor(message: string) {
     super(message);
     this.name = 'KernelBuildError';

@@ -7,6 +7,7 @@
  *
  * As a script (`node dist/kernel/build-replayer.js`) it builds and prints the binary's path.
  */
+import { EnvironmentError } from '../common/errors.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -38,7 +39,7 @@ export function replayerBinaryPath(root = repoRoot()): string {
   return join(root, 'build', REPLAYER_NAME);
 }
 
-export class ReplayerBuildError extends Error {
+export class ReplayerBuildError extends EnvironmentError {
   constructor(message: string) {
     super(message);
     this.name = 'ReplayerBuildError';
@@ -89,7 +90,7 @@ export function ensureReplayer(opts: BuildOptions = {}): string {
   // Build into a private file and rename: concurrent builds (parallel test files) never
   // see a half-written binary.
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
-  const common = ['-std=gnu11', '-Wall', '-Wextra', '-O2', '-pthread', '-o', tmp, ...cSources];
+  const common = ['-std=gnu11', '-Wall', '-Wextra', '-Wswitch-enum', '-Werror=switch', '-Werror=switch-enum', '-O2', '-pthread', '-o', tmp, ...cSources];
   try {
     try {
       execFileSync(cc, ['-static', ...common], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,6 +16,7 @@
  * is in linux-base-<release>: the packages to fetch are chosen from the image package's
  * Depends, not from the version number.
  */
+import { EnvironmentError } from '../common/errors.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -71,11 +72,11 @@ export interface ResolveOptions {
 
 export type DebianKernelErrorKind = 'bad-version' | 'not-found' | 'network' | 'apt';
 
-export class DebianKernelError extends Error {
+export class DebianKernelError extends EnvironmentError {
   constructor(
     message: string,
     /** 'network': the mirror could not be reached (apt-get update/download failed). */
-    readonly kind: DebianKernelErrorKind = 'apt',
+    readonly reason: DebianKernelErrorKind = 'apt',
   ) {
     super(message);
     this.name = 'DebianKernelError';

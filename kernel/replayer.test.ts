@@ -8,16 +8,16 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario, Step } from '../format/scenario.js';
-import { parseTrace } from '../format/trace.js';
+import { parseTrace, tracesOf } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import {
   encodeScenario,
   kernelInfo,
   kernelInfoSync,
   landlockAvailable,
-  recordTraces,
   replayEncoded,
   ReplayerError,
+  RECORDER,
   replayScenarios,
   type ReplayOutcome,
 } from './replayer.js';
@@ -100,7 +100,7 @@ describe('encoding', () => {
       { op: 'kill', by: 'P0', target: 'A', signal: 'SIGUSR1' },
     ]);
     expect(encodeScenario(s)).toBe(
-      `5 fork 0 1 socket 1 0 dgram restrict 1 2 ${8 + 65536} 0 1 d/e 8 sendto 1 0 a srv kill 0 1 USR1`,
+      `5 fork 0 1 socket 1 0 dgram restrict_self 1 2 ${8 + 65536} 0 1 d/e 8 sendto 1 0 a srv kill 0 1 USR1`,
     );
     expect(() => encodeScenario(sc([{ op: 'listen', by: 'P0', sock: 'nope' }]))).toThrow(/not introduced/);
   });
@@ -325,7 +325,8 @@ describe.skipIf(!LANDLOCK)('known kernel facts', () => {
 
   it('records scopecheck-trace/1 records', async () => {
     const s = sc([{ op: 'restrict_self', by: 'P0', scoped: ['signal'] }]);
-    const [t] = await recordTraces([s]);
+    const r = await replayScenarios([s]);
+    const [t] = tracesOf([s], r.kernel, RECORDER, r.outcomes.map((o) => o.results));
     expect(t!.recorder).toEqual({ name: 'scopecheck-replay', version: '0.1.0' });
     expect(t!.results).toEqual(['ok']);
     const back = parseTrace(JSON.parse(JSON.stringify(t)));

@@ -16,23 +16,18 @@
  * Failures: a scenario that times out or crashes does not stop the batch. Its outcome has
  * `error` set (a message naming the scenario index, the reason and the step) and `results`
  * holds only the results of the steps that completed before it (so
- * `results.length < steps.length`). Consumers must check `error`; `recordTraces` throws
- * instead of writing such a scenario. If the replayer process itself dies, or rejects its
+ * `results.length < steps.length`). Consumers must check `error` (kernel/target.ts
+ * failedOutcomes); `scopecheck record` writes nothing then. If the replayer process itself dies, or rejects its
  * input (exit status 2), `replayScenarios` throws a ReplayerError.
  */
+import { EnvironmentError } from '../common/errors.js';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  FS_RIGHT_NAMES,
-  SCOPE_NAMES,
-  ScenarioValidationError,
-  structuralErrors,
-  type Address,
-  type Scenario,
-} from '../format/scenario.js';
-import { TRACE_FORMAT, type KernelInfo, type Trace } from '../format/trace.js';
+import { ScenarioValidationError, structuralErrors, type Scenario } from '../format/scenario.js';
+import { encodeSteps } from '../ops/wire.js';
+import type { KernelInfo } from '../format/trace.js';
 import { killAndWait, onInterrupt, removeTree } from './cleanup.js';
 import { ensureReplayer } from './build-replayer.js';
 
@@ -61,7 +56,7 @@ export interface ReplayOptions {
   onSpawn?: (pid: number) => void;
 }
 
-export class ReplayerError extends Error {
+export class ReplayerError extends EnvironmentError {
   constructor(
     message: string,
     /** Outcomes of the scenarios that completed before the failure, in order. */
@@ -77,104 +72,14 @@ export class ReplayerError extends Error {
 // ------------------------------------------------------------------------------------------
 // Encoding
 
-function mask(names: readonly string[] | undefined, order: readonly string[]): number {
-  let m = 0;
-  for (const n of names ?? []) {
-    const i = order.indexOf(n);
-    if (i < 0) throw new Error(`unknown name ${JSON.stringify(n)}`);
-    m |= 2 ** i; // bits <= 16: exact in a double
-  }
-  return m;
-}
-
-function addr(a: Address): string {
-  return 'abstract' in a ? `a ${a.abstract}` : `p ${a.pathname}`;
-}
-
 /**
- * Encodes one scenario as a replayer input line (without '\n'). Throws
- * ScenarioValidationError if the scenario is structurally invalid.
+ * Encodes one scenario as a replayer input line (without '\n'), each op writing its own
+ * arguments (ops/wire.ts). Throws ScenarioValidationError if the scenario is structurally invalid.
  */
 export function encodeScenario(s: Scenario): string {
   const errs = structuralErrors(s);
   if (errs.length) throw new ScenarioValidationError(errs);
-  const tasks = new Map<string, number>([['P0', 0]]);
-  const socks = new Map<string, number>();
-  const t = (n: string) => {
-    const i = tasks.get(n);
-    if (i === undefined) throw new Error(`unknown task ${n}`);
-    return i;
-  };
-  const k = (n: string) => {
-    const i = socks.get(n);
-    if (i === undefined) throw new Error(`unknown socket ${n}`);
-    return i;
-  };
-  const newTask = (n: string) => {
-    tasks.set(n, tasks.size);
-    return tasks.size - 1;
-  };
-  const newSock = (n: string) => {
-    socks.set(n, socks.size);
-    return socks.size - 1;
-  };
-  const out: string[] = [String(s.steps.length)];
-  for (const st of s.steps) {
-    const by = t(st.by);
-    switch (st.op) {
-      case 'fork':
-      case 'thread':
-        out.push(st.op, String(by), String(newTask(st.child)));
-        break;
-      case 'exit':
-        out.push('exit', String(by));
-        break;
-      case 'restrict_self': {
-        const rules = st.rules ?? [];
-        out.push(
-          'restrict',
-          String(by),
-          String(mask(st.scoped, SCOPE_NAMES)),
-          String(mask(st.handled_fs, FS_RIGHT_NAMES)),
-          st.tsync ? '1' : '0',
-          String(rules.length),
-        );
-        for (const r of rules) out.push(r.path, String(mask(r.access, FS_RIGHT_NAMES)));
-        break;
-      }
-      case 'mkdir':
-        out.push('mkdir', String(by), st.path);
-        break;
-      case 'socket':
-        out.push('socket', String(by), String(newSock(st.sock)), st.type);
-        break;
-      case 'socketpair':
-        out.push('socketpair', String(by), String(newSock(st.socks[0])), String(newSock(st.socks[1])), st.type);
-        break;
-      case 'bind':
-      case 'connect':
-      case 'sendto':
-        out.push(st.op, String(by), String(k(st.sock)), addr(st.addr));
-        break;
-      case 'listen':
-      case 'send':
-      case 'close':
-        out.push(st.op, String(by), String(k(st.sock)));
-        break;
-      case 'pass':
-        out.push('pass', String(by), String(k(st.sock)), String(t(st.to)));
-        break;
-      case 'kill':
-      case 'tgkill':
-        out.push(st.op, String(by), String(t(st.target)), st.signal === 'SIGUSR1' ? 'USR1' : '0');
-        break;
-      default: {
-        const never: never = st;
-        throw new Error(`unknown op ${JSON.stringify((never as { op: string }).op)}`);
-      }
-    }
-  }
-  return out.join(' ');
+  return encodeSteps(s.steps);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -408,26 +313,4 @@ export async function replayScenarios(
   const kernel = await kernelInfo(opts.binary);
   const outcomes = await replayEncoded(lines, opts, scenarios);
   return { kernel, outcomes };
-}
-
-/**
- * Runs scenarios and returns one scopecheck-trace/1 record per scenario. Throws a
- * ReplayerError naming every scenario that did not complete (a trace is never written with
- * missing results).
- */
-export async function recordTraces(scenarios: Scenario[], opts: ReplayOptions = {}): Promise<Trace[]> {
-  const { kernel, outcomes } = await replayScenarios(scenarios, opts);
-  const failed = outcomes.filter((o) => o.error);
-  if (failed.length)
-    throw new ReplayerError(
-      `${failed.length} scenario(s) did not complete:\n${failed.map((o) => o.error).join('\n')}`,
-      outcomes,
-    );
-  return scenarios.map((scenario, i) => ({
-    format: TRACE_FORMAT,
-    kernel,
-    recorder: { ...RECORDER },
-    scenario,
-    results: outcomes[i]!.results,
-  }));
 }

@@ -186,7 +186,7 @@ describe('Debian kernel versions', () => {
   });
 
   it('rejects a malformed version without touching the network', async () => {
-    await expect(resolveDebianKernel('7')).rejects.toMatchObject({ kind: 'bad-version' });
+    await expect(resolveDebianKernel('7')).rejects.toMatchObject({ reason: 'bad-version' });
   });
 });
 
@@ -198,7 +198,7 @@ async function kernelOrSkip(version: string): Promise<DebianKernel | undefined> 
   try {
     return await resolveDebianKernel(version, { log: (m) => console.warn(`[kernel/vm.test.ts] ${m}`) });
   } catch (e) {
-    if (e instanceof DebianKernelError && e.kind === 'network') {
+    if (e instanceof DebianKernelError && e.reason === 'network') {
       console.warn(`[kernel/vm.test.ts] SKIPPING the ${version} VM test: the kernel cannot be downloaded:\n${e.message}`);
       return undefined;
     }

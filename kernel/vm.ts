@@ -12,6 +12,7 @@
  * partial results. Scenarios that time out or crash inside the guest are outcomes with
  * `error` set, as with replayScenarios.
  */
+import { EnvironmentError } from '../common/errors.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ export interface VmResult {
 
 export type VmErrorReason = 'setup' | 'qemu' | 'timeout' | 'crash' | 'garbled' | 'rejected' | 'abi';
 
-export class VmError extends Error {
+export class VmError extends EnvironmentError {
   constructor(
     message: string,
     readonly reason: VmErrorReason,

@@ -2,18 +2,19 @@
  * UNIX sockets as net/unix/af_unix.c runs them, with the LSM hooks where the kernel calls them.
  * Only what the v1 operations can observe: bind, listen, connect, sendto, send, close.
  *
- * Precedence (spec §4.1-4.3): address lookup (ENOENT/ENOTDIR, ECONNREFUSED, EPROTOTYPE, then the
+ * Precedence (net/unix/af_unix.c: unix_find_other, unix_stream_connect, unix_dgram_connect,
+ * unix_dgram_sendmsg; the project's docs/scenario-format.md, "Results"): address lookup (ENOENT/ENOTDIR, ECONNREFUSED, EPROTOTYPE, then the
  * unix_find hook: RESOLVE_UNIX) → for streams: not listening ECONNREFUSED, backlog EAGAIN, client
  * state EISCONN/EINVAL, then unix_stream_connect → for datagrams: af_unix's own may_send EPERM,
  * dead peer, then unix_may_send, then the receive queue (EAGAIN).
  */
-import type { Address, SocketType } from '../format/scenario.js';
-import { ACCESS_FS_MAKE_SOCK } from './limits.js';
 import { lookup, lookupCreate, parentOf, pathAccessDeniedLayer } from './fs.js';
-import type { Denial, UnixContext } from './semantics/types.js';
-import { abstractKey, consultUnix, newSock, type Reach, type Sock, type Task, type World } from './state.js';
+import type { Denial, UnixContext } from './hooks.js';
+import { ACCESS_FS_MAKE_SOCK } from './limits.js';
+import { abstractKey, consult, newEmbryo, type Reach, type Sock, type Task, type World } from './state.js';
+import type { Address } from './uapi.js';
 
-/** listen() backlog used by every runner. */
+/** listen() backlog used by every runner (replayer/ops.h SCOPECHECK_LISTEN_BACKLOG, the exports). */
 export const LISTEN_BACKLOG = 16;
 /** net.unix.max_dgram_qlen default: a datagram receive queue holds this many plus one. */
 export const MAX_DGRAM_QLEN = 10;
@@ -36,6 +37,7 @@ function reachOf(task: Task, other: Sock, kind: Reach['kind'], isPeer: boolean, 
     client: task.domain,
     target: other.domain,
     targetName: other.name,
+    listener: other.listener?.name ?? null,
     targetOwner: other.creator,
     isPeer,
     sameThreadGroup: false,
@@ -78,7 +80,7 @@ function findOther(
   if (!other) return err('ECONNREFUSED', `no live socket is bound to "${path}"`);
   const reach = reachOf(task, other, 'pathname', s.peer === other, path);
   if (other.type !== s.type) return { ...err('EPROTOTYPE', `"${path}" is a ${other.type} socket`), reach };
-  const denial = consultUnix(w, 'unix_find', unixCtx(task, s, other, syscall, path));
+  const denial = consult(w, 'unix_find', unixCtx(task, s, other, syscall, path));
   if (denial) return { result: denial.errno, denial, reach };
   return { other, reach };
 }
@@ -136,9 +138,9 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
   if (other.embryos.length > LISTEN_BACKLOG) return { ...err('EAGAIN', `the backlog of ${other.name} is full`), reach };
   if (s.connected) return { ...err('EISCONN'), reach };
   if (s.listening) return { ...err('EINVAL', `${s.name} is listening`), reach };
-  const denial = consultUnix(w, 'unix_stream_connect', unixCtx(task, s, other, 'connect', null));
+  const denial = consult(w, 'unix_stream_connect', unixCtx(task, s, other, 'connect', null));
   if (denial) return { result: denial.errno, denial, reach };
-  const embryo = newSock(w, `${other.name}~${other.embryos.length}`, other.type, null, true, other.domain);
+  const embryo = newEmbryo(other);
   embryo.peer = s;
   embryo.connected = true;
   other.embryos.push(embryo);
@@ -150,7 +152,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
 /** unix_dgram_connect / unix_dgram_sendmsg after the lookup: af_unix's may_send, then the LSM. */
 function dgramChecks(w: World, task: Task, s: Sock, other: Sock, syscall: UnixContext['syscall'], reach: Reach): Result | null {
   if (other.peer && other.peer !== s) return { ...err('EPERM', `${other.name} is connected to another socket (af_unix)`), reach };
-  const denial = consultUnix(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
+  const denial = consult(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
   if (denial) return { result: denial.errno, denial, reach };
   return null;
 }
@@ -187,7 +189,7 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
     return { ...err('ECONNREFUSED', `the peer of ${s.name} is closed`), reach };
   }
   if (s.type !== 'seqpacket') {
-    const denial = consultUnix(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
+    const denial = consult(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
     if (denial) return { result: denial.errno, denial, reach };
   }
   if (other !== s && other.peer !== s && other.queue > MAX_DGRAM_QLEN)
@@ -227,8 +229,8 @@ export function send(w: World, task: Task, s: Sock): Result {
   return dgramSend(w, task, s, other, 'send', { ...reachOf(task, other, 'connected', true) });
 }
 
-/** unix_release_sock(): the last descriptor is gone. */
-export function release(w: World, s: Sock, embrion = false): void {
+/** unix_release_sock(): the last descriptor is gone (or, for an embryo, its listener's). */
+export function release(w: World, s: Sock): void {
   s.dead = true;
   if (s.addr) {
     if ('abstract' in s.addr) {
@@ -240,11 +242,9 @@ export function release(w: World, s: Sock, embrion = false): void {
   if (pair) {
     if (s.type !== 'dgram') {
       pair.shutdown = true;
-      if (s.queue > 0 || embrion) pair.err = 'ECONNRESET';
+      if (s.queue > 0 || s.embryo) pair.err = 'ECONNRESET';
     }
     s.peer = null;
   }
-  for (const e of s.embryos) release(w, e, true);
+  for (const e of s.embryos) release(w, e);
 }
-
-export type { SocketType };

@@ -69,7 +69,7 @@ export function isSameOrNested(inner: MaybeDomain, outer: MaybeDomain): boolean 
 }
 
 /**
- * domain_is_scoped(client, server, bit), closed form (spec §3.2): with k the layers the two share,
+ * domain_is_scoped(client, server, bit), closed form (security/landlock/task.c: domain_is_scoped): with k the layers the two share,
  * the client is denied iff one of its layers at or above k has the scope bit. Returns the layer
  * blamed (the youngest layer with the bit, as audit reports it), or -1 when not scoped.
  */
@@ -81,7 +81,7 @@ export function domainIsScoped(client: MaybeDomain, server: MaybeDomain, bit: nu
 }
 
 /**
- * domain_is_scoped() exactly as task.c walks it (spec §3.1): kept to show, and test, that the
+ * domain_is_scoped() exactly as security/landlock/task.c walks it (the two ancestor walks): kept to show, and test, that the
  * closed form above is the kernel's algorithm. Returns true when scoped (denied).
  */
 export function domainIsScopedWalk(client: Domain, server: MaybeDomain, bit: number): boolean {
@@ -107,22 +107,34 @@ export function domainIsScopedWalk(client: Domain, server: MaybeDomain, bit: num
   return false;
 }
 
+/**
+ * Are two domains the same (the same hierarchy nodes, by their ids, with the same masks)? Node ids
+ * are stable within one evaluation of a scenario and along its replays, unlike the objects, which
+ * a re-evaluation creates anew.
+ */
+export function sameDomain(a: MaybeDomain, b: MaybeDomain): boolean {
+  const la = a?.layers ?? [];
+  const lb = b?.layers ?? [];
+  return la.length === lb.length && la.every((l, i) => l.node.id === lb[i]!.node.id && l.scope === lb[i]!.scope && l.fs === lb[i]!.fs && l.rules.length === lb[i]!.rules.length);
+}
+
 /** "D3" for a domain whose youngest node is 3; "none" without a domain. */
 export function domainLabel(d: MaybeDomain): string {
   if (!d || d.layers.length === 0) return 'none';
   return `D${d.layers[d.layers.length - 1]!.node.id}`;
 }
 
-/** The ancestor chain with each layer's masks: "D1[scope=signal] > D3[fs=read_dir]". */
+/** One layer's masks, as describeDomain shows them: "scope=signal fs=read_dir rules=1" (empty when none). */
+export function layerMasks(l: Layer): string {
+  const parts: string[] = [];
+  if (l.scope) parts.push(`scope=${scopeNames(l.scope).join('|')}`);
+  if (l.fs) parts.push(`fs=${fsNames(l.fs).join('|')}`);
+  if (l.rules.length) parts.push(`rules=${l.rules.length}`);
+  return parts.join(' ');
+}
+
+/** The ancestor chain with each layer's masks: "D1[scope=signal] > D3[fs=read_dir]". For display only. */
 export function describeDomain(d: MaybeDomain): string {
   if (!d || d.layers.length === 0) return 'none';
-  return d.layers
-    .map((l) => {
-      const parts: string[] = [];
-      if (l.scope) parts.push(`scope=${scopeNames(l.scope).join('|')}`);
-      if (l.fs) parts.push(`fs=${fsNames(l.fs).join('|')}`);
-      if (l.rules.length) parts.push(`rules=${l.rules.length}`);
-      return `D${l.node.id}${parts.length ? `[${parts.join(' ')}]` : '[]'}`;
-    })
-    .join(' > ');
+  return d.layers.map((l) => `D${l.node.id}[${layerMasks(l)}]`).join(' > ');
 }

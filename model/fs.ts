@@ -8,6 +8,7 @@
  */
 import type { MaybeDomain, PathRule } from './domain.js';
 import { commonPrefix } from './domain.js';
+import type { Denial, UnixContext } from './hooks.js';
 
 export type InodeKind = 'dir' | 'sock';
 
@@ -78,7 +79,7 @@ export function pathAccessDeniedLayer(
 }
 
 /**
- * RESOLVE_UNIX (spec §3.3): allowed iff every layer handling the right either is shared with the
+ * RESOLVE_UNIX (security/landlock/fs.c: hook_unix_find, unmask_scoped_access): allowed iff every layer handling the right either is shared with the
  * server socket's domain (i < commonPrefix) or has a rule granting RESOLVE_UNIX on the path the
  * client resolved. Returns the youngest denying layer, or -1.
  */
@@ -88,7 +89,7 @@ export function resolveUnixDeniedLayer(client: MaybeDomain, server: MaybeDomain,
 }
 
 /** hook_unix_find (ABI 9): RESOLVE_UNIX handled by some layer → same-domain or a rule, per layer. */
-export function hookUnixFind(ctx: import('./semantics/types.js').UnixContext, right: number): import('./semantics/types.js').Denial | null {
+export function hookUnixFind(ctx: UnixContext, right: number): Denial | null {
   if (ctx.lookupPath === null) return null;
   const layer = resolveUnixDeniedLayer(ctx.client, ctx.server, right, ctx.lookupPath);
   if (layer < 0) return null;

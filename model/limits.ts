@@ -1,7 +1,7 @@
 /**
  * The numbers (kernel: security/landlock/limits.h and include/uapi/linux/landlock.h).
  */
-import { FS_RIGHT_NAMES, SCOPE_NAMES, type FsRightName, type ScopeName } from '../format/scenario.js';
+import { FS_RIGHT_NAMES, SCOPE_NAMES, type FsRightName, type ScopeName } from './uapi.js';
 
 /** LANDLOCK_MAX_NUM_LAYERS: a 17th nested landlock_restrict_self() gives E2BIG. */
 export const MAX_NUM_LAYERS = 16;

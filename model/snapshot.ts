@@ -12,9 +12,10 @@ export function cloneWorld(w: World): World {
   const sock = (s: Sock): Sock => {
     let c = socks.get(s);
     if (!c) {
-      c = { ...s, embryos: [] };
+      c = { ...s, embryos: [], listener: null };
       socks.set(s, c);
       c.peer = s.peer && sock(s.peer);
+      (c as { listener: Sock | null }).listener = s.listener && sock(s.listener);
       for (const e of s.embryos) c.embryos.push(sock(e));
     }
     return c;

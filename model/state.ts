@@ -3,10 +3,10 @@
  * descriptors, UNIX sockets, the scenario's small filesystem. One World per evaluation; nothing
  * global.
  */
-import type { Address, SocketType } from '../format/scenario.js';
 import type { MaybeDomain } from './domain.js';
 import type { Tree } from './fs.js';
-import type { Denial, HookName, Semantics, SignalContext, UnixContext } from './semantics/types.js';
+import { callHook, type Decision, type Denial, type HookContexts, type HookName, type Semantics } from './hooks.js';
+import type { Address, SocketType } from './uapi.js';
 
 export interface Task {
   readonly name: string;
@@ -32,6 +32,8 @@ export interface Sock {
   readonly domain: MaybeDomain;
   /** A server-side socket of a pending stream connection (no file, never a lookup target). */
   readonly embryo: boolean;
+  /** For an embryo: the listening socket whose backlog holds it (unix_stream_connect's `other`). */
+  readonly listener: Sock | null;
   addr: Address | null;
   listening: boolean;
   /** sk_state == TCP_ESTABLISHED (stream/seqpacket connected, or a connected datagram socket). */
@@ -66,22 +68,12 @@ export interface World {
   decisions: Decision[];
 }
 
-/** One call of a semantics hook: what it was told and what it decided. */
-export type Decision =
-  | { hook: 'task_kill'; ctx: SignalContext; denial: Denial | null }
-  | { hook: Exclude<HookName, 'task_kill'>; ctx: UnixContext; denial: Denial | null };
+export type { Decision };
 
-/** Calls a UNIX socket hook of the semantics and records the decision. */
-export function consultUnix(w: World, hook: Exclude<HookName, 'task_kill'>, ctx: UnixContext): Denial | null {
-  const h = w.semantics.hooks;
-  const denial = hook === 'unix_find' ? h.unixFind(ctx) : hook === 'unix_stream_connect' ? h.unixStreamConnect(ctx) : h.unixMaySend(ctx);
-  w.decisions.push({ hook, ctx, denial });
-  return denial;
-}
-
-export function consultKill(w: World, ctx: SignalContext): Denial | null {
-  const denial = w.semantics.hooks.taskKill(ctx);
-  w.decisions.push({ hook: 'task_kill', ctx, denial });
+/** Calls a hook of the semantics and records the decision (security_*() calling the LSM). */
+export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts[H]): Denial | null {
+  const denial = callHook(w.semantics.hooks, hook, ctx);
+  w.decisions.push({ hook, ctx, denial } as Decision);
   return denial;
 }
 
@@ -94,8 +86,10 @@ export interface Reach {
   readonly client: MaybeDomain;
   /** The socket's domain, or the target task's. */
   readonly target: MaybeDomain;
-  /** Socket name or task name. */
+  /** Socket name or task name (an embryo socket's own name; see `listener`). */
   readonly targetName: string;
+  /** When the target is an embryo (the server end of a pending connection): its listener's name. */
+  readonly listener: string | null;
   /** Task that created the target socket (or the target task). */
   readonly targetOwner: string;
   /** The client socket was already connected to this peer (datagram peer exemption). */
@@ -108,8 +102,8 @@ export interface Reach {
 export interface StepOutcome {
   /** "ok" or the errno name. */
   readonly result: string;
-  /** The acting task's domain after the step, e.g. "D1[scope=signal] > D2[]". */
-  readonly domain: string;
+  /** The acting task's domain after the step (describeDomain() shows it). */
+  readonly domain: MaybeDomain;
   readonly denial?: Denial;
   readonly reach?: Reach;
   /** Why a non-Landlock error happened, when it is not obvious. */
@@ -148,13 +142,26 @@ export function newProcess(w: World, name: string, domain: MaybeDomain, fds: Ite
   return t;
 }
 
-export function newSock(w: World, name: string, type: SocketType, creator: Task | null, embryo = false, domain: MaybeDomain = creator?.domain ?? null): Sock {
-  const s: Sock = {
+/** A socket created by `creator` (socket(), socketpair()), whose file has its domain. */
+export function newSock(w: World, name: string, type: SocketType, creator: Task): Sock {
+  const s = sockObject(name, type, creator.name, creator.domain, null);
+  w.sockets.set(name, s);
+  return s;
+}
+
+/** The server end of a pending stream connection (unix_stream_connect's newsk): no file, in the listener's domain. */
+export function newEmbryo(listener: Sock): Sock {
+  return sockObject(`${listener.name}~${listener.embryos.length}`, listener.type, '(kernel)', listener.domain, listener);
+}
+
+function sockObject(name: string, type: SocketType, creator: string, domain: MaybeDomain, listener: Sock | null): Sock {
+  return {
     name,
     type,
-    creator: creator?.name ?? '(kernel)',
+    creator,
     domain,
-    embryo,
+    embryo: listener !== null,
+    listener,
     addr: null,
     listening: false,
     connected: false,
@@ -165,8 +172,6 @@ export function newSock(w: World, name: string, type: SocketType, creator: Task 
     shutdown: false,
     err: null,
   };
-  if (!embryo) w.sockets.set(name, s);
-  return s;
 }
 
 export const abstractKey = (type: SocketType, name: string): string => `${type}\0${name}`;

@@ -3,18 +3,26 @@
  * `restrict_self` step performs it: landlock_create_ruleset, then per rule open(O_PATH) and
  * landlock_add_rule, then landlock_restrict_self. The first error is the step's result.
  */
-import type { StepOf } from '../format/scenario.js';
 import { mergeRuleset, type PathRule } from './domain.js';
 import { lookup } from './fs.js';
 import { ACCESS_FILE, RESTRICT_SELF_TSYNC, fsMask, fsNames, scopeMask, scopeNames } from './limits.js';
 import type { Task, World } from './state.js';
+import type { FsRightName, ScopeName } from './uapi.js';
+
+/** What a restrict_self step asks for: the ruleset's handled masks, its path rules, the flags. */
+export interface RulesetRequest {
+  scoped?: readonly ScopeName[];
+  handled_fs?: readonly FsRightName[];
+  rules?: readonly { path: string; access: readonly FsRightName[] }[];
+  tsync?: boolean;
+}
 
 export interface RestrictResult {
   result: string;
   note?: string;
 }
 
-export function restrictSelf(w: World, task: Task, st: StepOf<'restrict_self'>): RestrictResult {
+export function restrictSelf(w: World, task: Task, st: RulesetRequest): RestrictResult {
   const sem = w.semantics;
   const fs = fsMask(st.handled_fs);
   const scope = scopeMask(st.scoped);

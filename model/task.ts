@@ -3,10 +3,10 @@
  * through domain_is_scoped(), here `domainIsScoped` in domain.ts.
  */
 import { domainIsScoped, domainLabel, type MaybeDomain } from './domain.js';
+import type { Denial, SignalContext, UnixContext, UnixHookName } from './hooks.js';
+import { ERRATUM_2_SIGNAL_THREAD_GROUP, SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_PATHNAME_UNIX_SOCKET, SCOPE_SIGNAL } from './limits.js';
 
 const where = (d: MaybeDomain): string => (d ? `in ${domainLabel(d)}` : 'with no domain');
-import { ERRATUM_2_SIGNAL_THREAD_GROUP, SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_PATHNAME_UNIX_SOCKET, SCOPE_SIGNAL } from './limits.js';
-import type { Denial, HookName, SignalContext, UnixContext } from './semantics/types.js';
 
 /** Which scope bit covers a server address, given the scope bits the UNIX hooks know. */
 function unixScopeBit(ctx: UnixContext, unixScopes: number): { bit: number; mechanism: Denial['mechanism'] } | null {
@@ -16,7 +16,7 @@ function unixScopeBit(ctx: UnixContext, unixScopes: number): { bit: number; mech
   return unixScopes & SCOPE_PATHNAME_UNIX_SOCKET ? { bit: SCOPE_PATHNAME_UNIX_SOCKET, mechanism: 'pathname_unix_socket' } : null;
 }
 
-function scopedDenial(ctx: UnixContext, unixScopes: number, hook: HookName): Denial | null {
+function scopedDenial(ctx: UnixContext, unixScopes: number, hook: UnixHookName): Denial | null {
   const s = unixScopeBit(ctx, unixScopes);
   if (!s) return null;
   const layer = domainIsScoped(ctx.client, ctx.server, s.bit);

@@ -2,16 +2,18 @@
  * Scenario generation, valid by construction.
  *
  * fast-check draws a plain array of small action records; `buildScenario` turns it into a
- * scenario, reading each number modulo what exists at that point (live tasks, sockets the acting
+ * scenario (with the explicit restrict profiles, GenProfiles), reading each number modulo what exists at that point (live tasks, sockets the acting
  * process holds, an address pool). Every array maps to a valid scenario, so fast-check's array
  * shrinker (drop records, shrink numbers toward 0) always produces valid, smaller scenarios, and
  * recorded arrays shrink without context.
  */
 import fc from 'fast-check';
-import type { Address, FsRightName, Scenario, ScopeName, SocketType, Step } from '../format/scenario.js';
-import { SCENARIO_FORMAT } from '../format/scenario.js';
+import { SCENARIO_FORMAT, type Scenario, type Step } from '../format/scenario.js';
+import type { Semantics } from '../model/hooks.js';
 import { ACCESS_FS_RESOLVE_UNIX, scopeNames } from '../model/limits.js';
-import type { Semantics } from '../model/semantics/types.js';
+import type { Address, FsRightName, ScopeName, SocketType } from '../model/uapi.js';
+import { OPS, REGISTRY, type Op } from '../ops/index.js';
+import type { GenContext, RestrictFields } from '../ops/types.js';
 
 /** One generated action; its numbers are read modulo what exists when it is built. */
 export interface Action {
@@ -40,27 +42,11 @@ export interface GenInput {
   extra: Extra;
 }
 
-const KINDS: [string, number][] = [
-  ['socket', 11],
-  ['connect', 13],
-  ['bind', 10],
-  ['restrict', 12],
-  ['fork', 9],
-  ['sendto', 8],
-  ['listen', 6],
-  ['kill', 6],
-  ['send', 4],
-  ['thread', 3],
-  ['pass', 3],
-  ['socketpair', 5],
-  ['mkdir', 3],
-  ['tgkill', 3],
-  ['close', 2],
-  ['exit', 1],
-];
+const KINDS = OPS.map((op) => [op, REGISTRY[op].gen.weight] as const);
 const TOTAL = KINDS.reduce((s, [, w]) => s + w, 0);
 
-function kindOf(k: number): string {
+/** The op an action draws, by cumulative weight in registry order. */
+function kindOf(k: number): Op {
   let x = k % TOTAL;
   for (const [name, w] of KINDS) {
     if (x < w) return name;
@@ -82,14 +68,31 @@ const TYPES: SocketType[] = ['stream', 'dgram', 'seqpacket'];
 
 export const PROFILE_COUNT = 11;
 
+/**
+ * The generator's restrict profiles. Profile 0 ("every restriction") follows one uAPI: all the
+ * scope bits of a semantics, and RESOLVE_UNIX without a rule where it has it. The generator's
+ * input is the action records *and* these profiles, recorded with a run by `name`: the same
+ * records with the same profiles always build the same scenario, whatever semantics judges it.
+ */
+export interface GenProfiles {
+  /** The semantics whose uAPI profile 0 follows. */
+  readonly name: string;
+  readonly full: RestrictFields;
+}
+
+/** The profiles that follow a semantics' uAPI. */
+export function profilesOf(sem: Semantics): GenProfiles {
+  return { name: sem.name, full: fullSandbox(sem) };
+}
+
 /** Draws 0..31 onto a profile; the full sandbox (profile 0) gets 6 of the 32 values. */
 export const profileOf = (n: number): number => (n % 32 < 6 ? 0 : ((n % 32) - 6) % (PROFILE_COUNT - 1) + 1);
 
-/** The restrict_self fields of a profile; profile 0 turns on every IPC restriction `sem` offers. */
-export function restrictProfile(n: number, sem: Semantics): Omit<Extract<Step, { op: 'restrict_self' }>, 'op' | 'by'> {
+/** The restrict_self fields of a profile; profile 0 turns on every IPC restriction of `p`'s uAPI. */
+export function restrictProfile(n: number, p: GenProfiles): RestrictFields {
   switch (profileOf(n)) {
     case 0:
-      return fullSandbox(sem);
+      return p.full;
     case 1:
       return { scoped: ['abstract_unix_socket'] };
     case 2:
@@ -119,21 +122,20 @@ export function fullSandbox(sem: Semantics): { scoped: ScopeName[]; handled_fs?:
   return sem.fsRights & ACCESS_FS_RESOLVE_UNIX ? { scoped, handled_fs: ['resolve_unix'] } : { scoped };
 }
 
-/** Builds the scenario an action array stands for. Deterministic; never invalid. */
 export interface BuildOptions {
-  /** Best-effort sandboxing for two semantics: profile 0 applies this one's strongest profile after `sem`'s, and the pathname scope (profile 7) is followed by RESOLVE_UNIX with a rule. */
-  dual?: Semantics;
+  /** Best-effort sandboxing for two uAPIs: profile 0 applies this one's strongest profile after the first's, and the pathname scope (profile 7) is followed by RESOLVE_UNIX with a rule. */
+  dual?: GenProfiles;
 }
 
-export function buildScenario(actions: readonly Action[], sem: Semantics, opts: BuildOptions = {}): Scenario {
+/** Builds the scenario an action array stands for, each action by its op's `gen` (ops/*.ts). Deterministic; never invalid. */
+export function buildScenario(actions: readonly Action[], profiles: GenProfiles, opts: BuildOptions = {}): Scenario {
   interface P {
     alive: boolean;
     fds: string[];
   }
   const steps: Step[] = [];
   const procOf = new Map<string, P>();
-  const p0: P = { alive: true, fds: [] };
-  procOf.set('P0', p0);
+  procOf.set('P0', { alive: true, fds: [] });
   const tasks = ['P0'];
   let nextTask = 1;
   let nextSock = 0;
@@ -145,6 +147,7 @@ export function buildScenario(actions: readonly Action[], sem: Semantics, opts: 
   /** Datagram sockets some connect step aimed at an address. */
   const connectedTo = new Map<string, Address>();
   const live = () => tasks.filter((t) => procOf.get(t)!.alive);
+  const dual = opts.dual;
   for (const x of actions) {
     const alive = live();
     if (alive.length === 0) break;
@@ -152,123 +155,53 @@ export function buildScenario(actions: readonly Action[], sem: Semantics, opts: 
     const proc = procOf.get(by)!;
     const kind = kindOf(x.k);
     const held = proc.fds;
-    const needSock = ['bind', 'listen', 'connect', 'sendto', 'send', 'pass', 'close'].includes(kind);
-    if (needSock && held.length === 0) {
+    if (REGISTRY[kind].gen.needsSock && held.length === 0) {
       const sock = `s${nextSock++}`;
       steps.push({ op: 'socket', by, sock, type: TYPES[x.b % 3]! });
       typeOf.set(sock, TYPES[x.b % 3]!);
       held.push(sock);
       continue;
     }
-    const sock = held[x.b % Math.max(1, held.length)]!;
-    const addr = x.c < 22 && bound.length ? bound[x.c % bound.length]! : ADDRESSES[x.c % ADDRESSES.length]!;
-    switch (kind) {
-      case 'socket': {
-        const s = `s${nextSock++}`;
-        steps.push({ op: 'socket', by, sock: s, type: TYPES[x.b % 3]! });
-        typeOf.set(s, TYPES[x.b % 3]!);
-        held.push(s);
-        break;
-      }
-      case 'socketpair': {
-        const s0 = `s${nextSock++}`;
-        const s1 = `s${nextSock++}`;
-        steps.push({ op: 'socketpair', by, socks: [s0, s1], type: TYPES[x.b % 3]! });
-        typeOf.set(s0, TYPES[x.b % 3]!);
-        typeOf.set(s1, TYPES[x.b % 3]!);
-        held.push(s0, s1);
-        break;
-      }
-      case 'fork': {
-        const child = `P${nextTask++}`;
-        steps.push({ op: 'fork', by, child });
-        procOf.set(child, { alive: true, fds: [...held] });
+    const ctx: GenContext = {
+      x,
+      by,
+      alive,
+      tasks,
+      held,
+      sock: held[x.b % Math.max(1, held.length)]!,
+      addr: x.c < 22 && bound.length ? bound[x.c % bound.length]! : ADDRESSES[x.c % ADDRESSES.length]!,
+      types: TYPES,
+      dirs,
+      dirChoices: DIRS,
+      bound,
+      typeOf,
+      boundType,
+      connectedTo,
+      push: (st) => void steps.push(st as Step),
+      insertBeforeLast: (st) => void steps.splice(steps.length - 1, 0, st as Step),
+      newTask: (prefix) => `${prefix}${nextTask++}`,
+      newSock: () => `s${nextSock++}`,
+      addProcess: (child, fds) => {
+        procOf.set(child, { alive: true, fds });
         tasks.push(child);
-        break;
-      }
-      case 'thread': {
-        const child = `T${nextTask++}`;
-        steps.push({ op: 'thread', by, child });
+      },
+      addThread: (child) => {
         procOf.set(child, proc);
         tasks.push(child);
-        break;
-      }
-      case 'exit':
-        if (alive.length === 1) break; // keep one task alive
-        steps.push({ op: 'exit', by });
+      },
+      exitProcess: () => {
         proc.alive = false;
         proc.fds.length = 0;
-        break;
-      case 'restrict':
-        steps.push({ op: 'restrict_self', by, ...restrictProfile(x.b, sem) });
-        if (opts.dual && profileOf(x.b) === 0) steps.push({ op: 'restrict_self', by, ...restrictProfile(x.b, opts.dual) });
-        if (opts.dual && profileOf(x.b) === 7) {
-          if (!dirs.has('d')) {
-            steps.splice(steps.length - 1, 0, { op: 'mkdir', by, path: 'd' });
-            dirs.add('d');
-          }
-          steps.push({ op: 'restrict_self', by, ...restrictProfile(6, opts.dual) });
-        }
-        break;
-      case 'mkdir': {
-        const path = DIRS[x.c % DIRS.length]!;
-        steps.push({ op: 'mkdir', by, path });
-        dirs.add(path);
-        break;
-      }
-      case 'bind':
-        if (!('abstract' in addr) && addr.pathname.startsWith('d/') && !dirs.has('d')) {
-          steps.push({ op: 'mkdir', by, path: 'd' });
-          dirs.add('d');
-        }
-        steps.push({ op: 'bind', by, sock, addr });
-        if (!bound.includes(addr)) bound.push(addr);
-        boundType.set(addr, typeOf.get(sock)!);
-        // Most servers listen right away (a stream server is useless otherwise).
-        if (typeOf.get(sock) !== 'dgram' && x.d < 24) steps.push({ op: 'listen', by, sock });
-        break;
-      case 'connect':
-      case 'sendto': {
-        // Usually a fresh client of the server's type; sometimes a socket the process already holds.
-        const want = kind === 'sendto' ? 'dgram' : boundType.get(addr);
-        // Sometimes a datagram to the socket's current peer, by address (the peer exemption).
-        const peered = kind === 'sendto' && x.c % 2 === 0 ? held.find((h) => connectedTo.has(h)) : undefined;
-        if (peered) steps.push({ op: 'sendto', by, sock: peered, addr: connectedTo.get(peered)! });
-        else if (want && x.d % 4 !== 0 && !(kind === 'connect' && x.d % 4 === 1)) {
-          const s = `s${nextSock++}`;
-          steps.push({ op: 'socket', by, sock: s, type: want });
-          typeOf.set(s, want);
-          held.push(s);
-          steps.push({ op: kind, by, sock: s, addr });
-          if (kind === 'connect' && want === 'dgram') connectedTo.set(s, addr);
-        } else {
-          steps.push({ op: kind, by, sock, addr });
-          if (kind === 'connect' && typeOf.get(sock) === 'dgram') connectedTo.set(sock, addr);
-        }
-        break;
-      }
-      case 'listen':
-      case 'send':
-        steps.push({ op: kind, by, sock });
-        break;
-      case 'close':
-        steps.push({ op: 'close', by, sock });
-        held.splice(held.indexOf(sock), 1);
-        break;
-      case 'pass': {
-        const to = alive[x.d % alive.length]!;
-        steps.push({ op: 'pass', by, sock, to });
+      },
+      give: (to, sock) => {
         const dest = procOf.get(to)!;
         if (!dest.fds.includes(sock)) dest.fds.push(sock);
-        break;
-      }
-      case 'kill':
-      case 'tgkill': {
-        const target = tasks[x.d % tasks.length]!;
-        steps.push(x.c % 4 === 0 ? { op: kind, by, target, signal: 'SIGUSR1' } : { op: kind, by, target });
-        break;
-      }
-    }
+      },
+      profile: (n) => restrictProfile(n, profiles),
+      profileOf,
+      dual: dual ? (n) => restrictProfile(n, dual) : null,
+    };
+    REGISTRY[kind].gen.build(ctx);
   }
   return { format: SCENARIO_FORMAT, steps };
 }

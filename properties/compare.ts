@@ -4,13 +4,15 @@
  * exemption was in play), each shrunk to a smallest example. Pure.
  */
 import type { Scenario, Step } from '../format/scenario.js';
-import { commonPrefix, type Layer, type MaybeDomain } from '../model/domain.js';
+import { commonPrefix, numLayers, type Layer, type MaybeDomain } from '../model/domain.js';
+import { addrKind } from '../model/uapi.js';
+import { opOf } from '../ops/index.js';
 import { ACCESS_FS_RESOLVE_UNIX, SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_PATHNAME_UNIX_SOCKET, SCOPE_SIGNAL } from '../model/limits.js';
-import { evaluate } from '../model/engine.js';
+import { evaluate } from '../ops/engine.js';
 import type { Semantics } from '../model/semantics/types.js';
 import type { StepOutcome } from '../model/state.js';
-import { buildScenario, sampleInputs } from './arbitrary.js';
-import { minimizeSteps } from './check.js';
+import { buildScenario, profilesOf, sampleInputs } from './arbitrary.js';
+import { shrinkScenario } from './shrink.js';
 import { exploreUnit, parseBound, unitCount, type Bound } from './exhaustive.js';
 import type { PropertyDef } from './invariants.js';
 
@@ -34,12 +36,12 @@ const rule = (o: StepOutcome) => (o.denial ? `${o.denial.mechanism}/${o.denial.h
  * between the two sides, a restrict_self one side rejected explains the difference.
  */
 function shape(st: Step, o: StepOutcome): string {
-  const kind = 'addr' in st ? ('abstract' in st.addr ? 'abstract' : 'pathname') : st.op === 'kill' || st.op === 'tgkill' ? 'signal' : 'other';
+  const reaches = opOf(st).reaches;
+  const kind = 'addr' in st ? addrKind(st.addr) : reaches === 'signal' ? 'signal' : 'other';
   const flag = (l: Layer) =>
     kind === 'abstract' ? l.scope & SCOPE_ABSTRACT_UNIX_SOCKET : kind === 'signal' ? l.scope & SCOPE_SIGNAL : kind === 'pathname' ? (l.scope & SCOPE_PATHNAME_UNIX_SOCKET) | (l.fs & ACCESS_FS_RESOLVE_UNIX) : 1;
   const bits = (d: MaybeDomain) => (d ? d.layers.map((l) => (flag(l) ? '1' : '0')).join('') : '-');
-  const layers = o.domain === 'none' ? 0 : o.domain.split(' > ').length;
-  return o.reach ? `${bits(o.reach.client)}/${bits(o.reach.target)}/${commonPrefix(o.reach.client, o.reach.target)}` : `${layers}`;
+  return o.reach ? `${bits(o.reach.client)}/${bits(o.reach.target)}/${commonPrefix(o.reach.client, o.reach.target)}` : `${numLayers(o.domain)}`;
 }
 
 /** The key of disagreements that only follow from a restrict_self one side rejected. */
@@ -56,7 +58,7 @@ export function classify(s: Scenario, oa: StepOutcome[], ob: StepOutcome[]): { k
       continue;
     }
     if (firstUapi >= 0 && shape(st, oa[i]!) !== shape(st, ob[i]!)) return { key: CONSEQUENCE, step: i };
-    const target = 'addr' in st ? ('abstract' in st.addr ? ' abstract' : ' pathname') : st.op === 'send' ? ' connected' : '';
+    const target = 'addr' in st ? ` ${addrKind(st.addr)}` : opOf(st).reaches === 'connected' ? ' connected' : '';
     const peer = oa[i]!.reach?.isPeer || ob[i]!.reach?.isPeer ? ' to the current peer' : '';
     return { key: `${st.op}${target}${peer}: ${oa[i]!.result} (${rule(oa[i]!)}) → ${ob[i]!.result} (${rule(ob[i]!)})`, step: i };
   }
@@ -76,7 +78,7 @@ function keyOf(s: Scenario, a: Semantics, b: Semantics): { key: string; step: nu
 }
 
 /** The smallest scenario of the same class, by greedy step deletion. */
-const shrink = (s: Scenario, key: string, a: Semantics, b: Semantics): Scenario => minimizeSteps(s, (x) => keyOf(x, a, b)?.key === key);
+const shrink = (s: Scenario, key: string, a: Semantics, b: Semantics): Scenario => shrinkScenario(s, (x) => keyOf(x, a, b)?.key === key);
 
 export interface CompareOptions {
   seed: number;
@@ -111,7 +113,8 @@ export function compareSemantics(a: Semantics, b: Semantics, o: CompareOptions):
   const inputs = sampleInputs(o.runs, o.seed);
   // A third of the scenarios sandbox the best-effort way, as a sandboxer built for both would:
   // A's strongest profile, then B's (one of them fails on each side).
-  inputs.forEach((g, i) => consider(buildScenario(g.actions, i % 3 === 1 ? b : a, i % 3 === 2 ? { dual: b } : {})));
+  const [pa, pb] = [profilesOf(a), profilesOf(b)];
+  inputs.forEach((g, i) => consider(buildScenario(g.actions, i % 3 === 1 ? pb : pa, i % 3 === 2 ? { dual: pb } : {})));
   let exhaustiveScenarios = 0;
   const bound = o.bound ?? parseBound('tasks=2,layers=2,sockets=2,steps=4');
   for (const sem of [a, b]) {
@@ -119,6 +122,8 @@ export function compareSemantics(a: Semantics, b: Semantics, o: CompareOptions):
     const collect: PropertyDef = {
       name: 'compare',
       statement: '',
+      kind: 'state-local',
+      cost: 1,
       expect: () => 'holds',
       check: ({ scenario }) => {
         exhaustiveScenarios++;

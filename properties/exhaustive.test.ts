@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { abi7, abi11, pathnameScopePatch } from '../model/semantics/index.js';
 import { exploreUnit, mergeUnits, parseBound, unitCount, successors } from './exhaustive.js';
 import { newWorld } from '../model/state.js';
-import { step } from '../model/engine.js';
+import { step } from '../ops/engine.js';
 
 const run = (sem: typeof abi7, bound: string) => {
   const b = parseBound(bound);

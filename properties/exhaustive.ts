@@ -15,11 +15,13 @@
  * over workers or machines (--shard) explores exactly the same scenarios and merges to the same
  * verdicts.
  */
-import type { Address, Scenario, SocketType, Step } from '../format/scenario.js';
-import { SCENARIO_FORMAT } from '../format/scenario.js';
+import { SCENARIO_FORMAT, type Scenario, type Step } from '../format/scenario.js';
+import type { Address, SocketType } from '../model/uapi.js';
+import { OPS, REGISTRY, opOf } from '../ops/index.js';
+import type { RestrictFields, SuccessorContext } from '../ops/types.js';
 import { numLayers } from '../model/domain.js';
-import { step as applyStep } from '../model/engine.js';
-import type { Semantics, Verdict } from '../model/semantics/types.js';
+import type { Semantics, Verdict } from '../model/hooks.js';
+import { step as applyStep } from '../ops/engine.js';
 import { cloneWorld, canonicalKey } from '../model/snapshot.js';
 import { newWorld, type StepOutcome, type World } from '../model/state.js';
 import { fullSandbox } from './arbitrary.js';
@@ -35,17 +37,7 @@ export interface Bound {
 export const DEFAULT_BOUND: Bound = { tasks: 3, layers: 2, sockets: 2, steps: 5 };
 
 /** Properties decided by one step's outcome: exhaustive mode is complete for them up to the bound. */
-export const LOCAL_PROPERTIES = [
-  'outside-unreachable',
-  'sandbox-closed',
-  'siblings-isolated',
-  'abstract-pathname-independent',
-  'inside-reachable',
-  'creator-domain-stable',
-  'errno-by-mechanism',
-  'thread-group-signals',
-  'inbound-closed',
-];
+const localProperties = () => PROPERTIES.filter((p) => p.kind === 'state-local');
 
 export function parseBound(text: string, base: Bound = DEFAULT_BOUND): Bound {
   const b = { ...base };
@@ -64,46 +56,37 @@ const ADDRS: Address[] = [{ abstract: 'a' }, { pathname: 'p' }];
 const TYPES: SocketType[] = ['stream', 'dgram'];
 
 /** The restrict_self profiles exhaustive mode tries: every restriction the semantics offers, one scope at a time, and a filesystem-only ("other") domain. */
-function profiles(sem: Semantics): Omit<Extract<Step, { op: 'restrict_self' }>, 'op' | 'by'>[] {
+function profiles(sem: Semantics): RestrictFields[] {
   return [fullSandbox(sem), { scoped: ['abstract_unix_socket'] }, { scoped: ['signal'] }, { handled_fs: ['read_dir'] }];
 }
 
-/**
- * The alphabet of exhaustive mode: every step of these kinds that may follow in world `w` (names
- * are positional), within the bound — fork, thread, restrict_self (the profiles above), socket
- * (stream, dgram), bind (one abstract, one pathname address), listen, connect, sendto, send, kill
- * and tgkill. Not enumerated: exit, close, pass, socketpair, mkdir, seqpacket sockets, rules and
- * TSYNC (random mode generates them). "Complete up to the bound" is over this alphabet.
- */
-export const ALPHABET = 'fork, thread, restrict_self (every restriction / abstract / signal / fs-only), socket (stream, dgram), bind (@a, p), listen, connect, sendto, send, kill, tgkill';
+/** The ops with an exhaustive alphabet, in registry order. */
+const ALPHABET_OPS = OPS.filter((op) => REGISTRY[op].exhaustive !== null);
 
+/**
+ * The alphabet of exhaustive mode, from each op's `exhaustive` (ops/*.ts); the others (exit, close,
+ * pass, socketpair, mkdir; seqpacket sockets, rules and TSYNC) are left to random mode. "Complete
+ * up to the bound" is over this alphabet.
+ */
+export const ALPHABET = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.label).join(', ');
+
+/** Every step of the alphabet that may follow in world `w` within the bound (names are positional: the next fresh one). */
 export function successors(w: World, sem: Semantics, b: Bound): Step[] {
   const out: Step[] = [];
   const tasks = [...w.tasks.values()];
-  const alive = tasks.filter((t) => t.proc.alive);
+  const room = tasks.length < b.tasks;
   const nSock = w.sockets.size;
-  for (const t of alive) {
-    const by = t.name;
-    if (tasks.length < b.tasks) {
-      out.push({ op: 'fork', by, child: `P${tasks.length}` });
-      out.push({ op: 'thread', by, child: `T${tasks.length}` });
-    }
-    if (numLayers(t.domain) < b.layers) for (const p of profiles(sem)) out.push({ op: 'restrict_self', by, ...p });
-    if (nSock < b.sockets) for (const type of TYPES) out.push({ op: 'socket', by, sock: `s${nSock}`, type });
-    for (const s of t.proc.fds) {
-      const sock = s.name;
-      if (!s.addr) for (const addr of ADDRS) out.push({ op: 'bind', by, sock, addr });
-      if (s.type !== 'dgram' && s.addr && !s.listening) out.push({ op: 'listen', by, sock });
-      for (const addr of ADDRS) {
-        out.push({ op: 'connect', by, sock, addr });
-        if (s.type === 'dgram') out.push({ op: 'sendto', by, sock, addr });
-      }
-      if (s.peer) out.push({ op: 'send', by, sock });
-    }
-    for (const target of tasks) {
-      if (target !== t) out.push({ op: 'kill', by, target: target.name });
-      if (target.proc.alive) out.push({ op: 'tgkill', by, target: target.name });
-    }
+  const common = { w, tasks, profiles: profiles(sem), addrs: ADDRS, types: TYPES };
+  for (const t of tasks.filter((x) => x.proc.alive)) {
+    const ctx: SuccessorContext = {
+      ...common,
+      t,
+      nextTask: room ? `P${tasks.length}` : null,
+      nextThread: room ? `T${tasks.length}` : null,
+      nextSock: nSock < b.sockets ? `s${nSock}` : null,
+      canAddLayer: numLayers(t.domain) < b.layers,
+    };
+    for (const op of ALPHABET_OPS) out.push(...(REGISTRY[op].exhaustive!.successors(ctx) as Step[]));
   }
   return out;
 }
@@ -165,7 +148,7 @@ export function unitCount(sem: Semantics, b: Bound): number {
 
 /** Explores one unit (all scenarios starting with the unit's first step). */
 export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOptions = {}): UnitResult {
-  const props = o.properties ?? PROPERTIES.filter((p) => LOCAL_PROPERTIES.includes(p.name));
+  const props = o.properties ?? localProperties();
   const errata = o.errata ?? sem.errata;
   const root = newWorld(sem, errata);
   const first = successors(root, sem, b)[unit]!;
@@ -177,8 +160,8 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null };
   let frontier: Node[] = [];
   const visit = (parent: Node, st: Step): Node | null => {
-    // A signal changes nothing in the model: evaluate it on the parent's world, no copy, no new state.
-    const readOnly = st.op === 'kill' || st.op === 'tgkill'; // signals never change the model's state
+    // A step that changes nothing in the model (a signal) is evaluated on the parent's world: no copy, no new state.
+    const readOnly = opOf(st).readOnly;
     const w = readOnly ? parent.world! : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
     const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
@@ -238,7 +221,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
 
 /** Merges unit results (from any workers or shards) into per-property verdicts, deterministically. */
 export function mergeUnits(sem: Semantics, b: Bound, units: readonly UnitResult[], o: ExploreOptions = {}): { cells: ExhaustiveCell[]; scenarios: number; states: number; capped: boolean } {
-  const props = o.properties ?? PROPERTIES.filter((p) => LOCAL_PROPERTIES.includes(p.name));
+  const props = o.properties ?? localProperties();
   const errata = o.errata ?? sem.errata;
   const sorted = [...units].sort((x, y) => x.unit - y.unit);
   const capped = sorted.some((u) => u.capped);
@@ -249,7 +232,7 @@ export function mergeUnits(sem: Semantics, b: Bound, units: readonly UnitResult[
       if (f && (!best || f.depth < best.depth)) best = f;
     }
     const expected = expectedVerdict(p, sem, errata);
-    const complete = LOCAL_PROPERTIES.includes(p.name) && !capped;
+    const complete = p.kind === 'state-local' && !capped;
     return best
       ? { property: p.name, semantics: sem.name, verdict: 'violated', expected, complete, counterexample: { format: SCENARIO_FORMAT, steps: best.steps }, violation: best.violation, outcomes: best.outcomes }
       : { property: p.name, semantics: sem.name, verdict: 'holds', expected, complete, counterexample: null, violation: null, outcomes: null };

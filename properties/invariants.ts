@@ -3,8 +3,10 @@
  * it should get. Each is a pure check of one evaluated scenario (and, for the metamorphic ones,
  * a variant of it).
  */
-import { structuralErrors, type Scenario, type Step } from '../format/scenario.js';
-import { commonPrefix, describeDomain, isSameOrNested, type Layer, type MaybeDomain } from '../model/domain.js';
+import { structuralErrors, type Scenario, type Step, type StepOf } from '../format/scenario.js';
+import { callHook, isUnixDecision, type UnixDecision } from '../model/hooks.js';
+import { namesOf, opOf, processes } from '../ops/index.js';
+import { commonPrefix, describeDomain, isSameOrNested, sameDomain, type Layer, type MaybeDomain } from '../model/domain.js';
 import { ruleGrants } from '../model/fs.js';
 import {
   ACCESS_FS_RESOLVE_UNIX,
@@ -14,8 +16,8 @@ import {
   SCOPE_SIGNAL,
 } from '../model/limits.js';
 import type { Semantics, Verdict } from '../model/semantics/types.js';
-import type { Decision, Reach, StepOutcome } from '../model/state.js';
-import { restrictProfile, type Extra } from './arbitrary.js';
+import type { Reach, StepOutcome } from '../model/state.js';
+import { profilesOf, restrictProfile, type Extra } from './arbitrary.js';
 
 export interface Violation {
   /** The step (of `scenario`) where the invariant breaks. */
@@ -37,6 +39,14 @@ export interface CheckInput {
 export interface PropertyDef {
   readonly name: string;
   readonly statement: string;
+  /**
+   * state-local: decided by one step's outcome, which depends only on the state before it (the
+   * exhaustive search is complete for these up to its bound); metamorphic: compares a scenario
+   * with a variant of it (random mode only).
+   */
+  readonly kind: 'state-local' | 'metamorphic';
+  /** Model evaluations per scenario checked (a metamorphic property evaluates the variant too): orders the work. */
+  readonly cost: number;
   /** The verdict this property should get under a semantics (before its own `expectations`). */
   readonly expect: (sem: Semantics, errata: number) => Verdict;
   readonly check: (input: CheckInput) => Violation | null;
@@ -100,6 +110,8 @@ function firstOutsideReach(
 
 const outsideUnreachable: PropertyDef = {
   name: 'outside-unreachable',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'For each mechanism (abstract socket, pathname socket, signal), when a layer of the client\'s domain restricts it (its scope bit, or resolve_unix handled with no rule covering the path), no new connection or addressed datagram reaches a socket created outside that layer\'s domain, and no signal reaches a task outside it. A datagram peer connected before the restriction is not a new connection; threads of one process are the erratum-2 exception.',
   expect: () => 'holds',
@@ -116,6 +128,8 @@ function isFullSandbox(l: Layer, sem: Semantics): boolean {
 
 const sandboxClosed: PropertyDef = {
   name: 'sandbox-closed',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'A domain that turns on every IPC restriction its semantics offers (all its scope bits, and resolve_unix with no rule where it exists) reaches no socket created outside it by address and signals no task outside it. Expected violated under abi6-abi8: pathname sockets are the gap the seed patch was written for.',
   expect: (sem) => (sem.pathnameRestriction === 'none' ? 'violated' : 'holds'),
@@ -125,6 +139,8 @@ const sandboxClosed: PropertyDef = {
 
 const siblingsIsolated: PropertyDef = {
   name: 'siblings-isolated',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'Tasks in sibling domains (neither nested in the other) that restrict a mechanism cannot reach each other through it.',
   expect: () => 'holds',
@@ -139,6 +155,8 @@ const siblingsIsolated: PropertyDef = {
 
 const insideReachable: PropertyDef = {
   name: 'inside-reachable',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'A socket created in the client\'s own domain or a nested one, and a task there, is never denied by Landlock (no false denials; other errors such as ECONNREFUSED are not denials).',
   expect: () => 'holds',
@@ -157,6 +175,8 @@ const insideReachable: PropertyDef = {
 
 const errnoByMechanism: PropertyDef = {
   name: 'errno-by-mechanism',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'Abstract-socket, signal and the seed patch\'s pathname scopes deny with EPERM; resolve_unix denies with EACCES.',
   expect: () => 'holds',
@@ -178,6 +198,8 @@ const errnoByMechanism: PropertyDef = {
 
 const threadGroupSignals: PropertyDef = {
   name: 'thread-group-signals',
+  kind: 'state-local',
+  cost: 1,
   statement: 'Signals between threads of one process are always allowed (where erratum 2 is fixed).',
   expect: (_sem, errata) => (errata & ERRATUM_2_SIGNAL_THREAD_GROUP ? 'holds' : 'violated'),
   check: ({ outcomes }) => {
@@ -192,6 +214,8 @@ const threadGroupSignals: PropertyDef = {
 
 const inboundClosed: PropertyDef = {
   name: 'inbound-closed',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'Nothing outside a domain can connect into it or signal into it: a socket or task whose domain restricts a mechanism is unreachable through it from outside that domain. Expected violated under every released semantics (scoping is outbound only; upstream "bidirectional scoping" discussion): a documented limitation.',
   expect: () => 'violated',
@@ -227,16 +251,16 @@ const withPathname = (on: boolean) => (l: Layer): Layer =>
         rules: l.rules.map((r) => ({ ...r, access: r.access & ~ACCESS_FS_RESOLVE_UNIX })).filter((r) => r.access),
       };
 
-function redecide(sem: Semantics, d: Decision, f: (l: Layer) => Layer): string | null {
-  if (d.hook === 'task_kill') return null;
-  const ctx = { ...d.ctx, client: mapDomain(d.ctx.client, f), server: mapDomain(d.ctx.server, f) };
-  const h = sem.hooks;
-  const r = d.hook === 'unix_find' ? h.unixFind(ctx) : d.hook === 'unix_stream_connect' ? h.unixStreamConnect(ctx) : h.unixMaySend(ctx);
+/** What the same hook decides with every layer of both domains mapped by `f`. */
+function redecide(sem: Semantics, d: UnixDecision, f: (l: Layer) => Layer): string {
+  const r = callHook(sem.hooks, d.hook, { ...d.ctx, client: mapDomain(d.ctx.client, f), server: mapDomain(d.ctx.server, f) });
   return r ? r.errno : 'allow';
 }
 
 const abstractPathnameIndependent: PropertyDef = {
   name: 'abstract-pathname-independent',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'Changing only the abstract scope never changes a pathname result, and changing only the pathname restriction (pathname scope bit, resolve_unix and its rules) never changes an abstract result: every hook decision on a pathname socket is the same with the abstract bit added to or removed from every layer, and vice versa.',
   expect: () => 'holds',
@@ -249,7 +273,7 @@ const abstractPathnameIndependent: PropertyDef = {
     ];
     for (let i = 0; i < outcomes.length; i++)
       for (const d of outcomes[i]!.decisions ?? []) {
-        if (d.hook === 'task_kill' || !d.ctx.serverAddress) continue;
+        if (!isUnixDecision(d) || !d.ctx.serverAddress) continue;
         const kind = 'abstract' in d.ctx.serverAddress ? 'abstract' : 'pathname';
         const before = d.denial ? d.denial.errno : 'allow';
         for (const [label, f, applies] of changes) {
@@ -265,21 +289,17 @@ const abstractPathnameIndependent: PropertyDef = {
 
 /* ---- metamorphic properties ---- */
 
-/** Tasks alive just before step `pos`, and the process (by leader) of each task. */
+/** Tasks alive just before step `pos`, and the process (by its first task) of each task. */
 function structure(s: Scenario, pos: number): { alive: string[]; procOf: Map<string, string> } {
-  const procOf = new Map<string, string>([['P0', 'P0']]);
-  const dead = new Set<string>();
-  for (const st of s.steps.slice(0, pos)) {
-    if (st.op === 'fork') procOf.set(st.child, st.child);
-    if (st.op === 'thread') procOf.set(st.child, procOf.get(st.by)!);
-    if (st.op === 'exit') dead.add(procOf.get(st.by)!);
-  }
-  const alive = [...procOf.keys()].filter((t) => !dead.has(procOf.get(t)!));
+  const { procOf, exitedAt } = processes(s.steps, pos);
+  const alive = [...procOf.keys()].filter((t) => !exitedAt.has(procOf.get(t)!));
   return { alive, procOf };
 }
 
 const layersMonotonic: PropertyDef = {
   name: 'layers-monotonic',
+  kind: 'metamorphic',
+  cost: 2,
   statement:
     'Adding a layer (one more restrict_self without TSYNC, anywhere) never turns a Landlock denial into success. Compared where every original restrict_self keeps its result (a layer pushed past the 16-layer limit can make a later scoped layer fail with E2BIG). TSYNC is excluded on purpose: it replaces the other threads\' domains, which can lift a denial (ABI 8+).',
   expect: () => 'holds',
@@ -291,7 +311,7 @@ const layersMonotonic: PropertyDef = {
     const by = alive[extra.who % alive.length]!;
     // TSYNC is not "adding a layer": it replaces the domain of every other thread of the process
     // (a thread's own, deeper domain is dropped), so it can lift a denial; see edge-abi8/tsync-lifts-*.
-    const { tsync: _tsync, ...fields } = restrictProfile(extra.profile, sem);
+    const { tsync: _tsync, ...fields } = restrictProfile(extra.profile, profilesOf(sem));
     const added: Step = { op: 'restrict_self', by, ...fields };
     const variant: Scenario = { ...scenario, steps: [...scenario.steps.slice(0, pos), added, ...scenario.steps.slice(pos)] };
     if (structuralErrors(variant).length) return null;
@@ -312,6 +332,8 @@ const layersMonotonic: PropertyDef = {
 
 const forkInherits: PropertyDef = {
   name: 'fork-inherits',
+  kind: 'metamorphic',
+  cost: 2,
   statement:
     'A forked child gets the same decisions as its parent at the fork: a step the parent performs later, before either of them changes its domain, gives the same result when the child performs it instead (signals to the parent\'s own process excepted: that exemption is by thread group, not by domain).',
   expect: () => 'holds',
@@ -319,16 +341,17 @@ const forkInherits: PropertyDef = {
     const forks = scenario.steps.flatMap((st, i) => (st.op === 'fork' ? [i] : []));
     if (!forks.length) return null;
     const f = forks[extra.pick % forks.length]!;
-    const fst = scenario.steps[f] as Extract<Step, { op: 'fork' }>;
+    const fst = scenario.steps[f] as StepOf<'fork'>;
     const { procOf } = structure(scenario, scenario.steps.length);
     const groups = new Set([procOf.get(fst.by), fst.child]);
     for (let s = f + 1; s < scenario.steps.length; s++) {
       const st = scenario.steps[s]!;
       if (st.op === 'restrict_self' && groups.has(procOf.get(st.by))) return null;
-      if (st.op === 'exit' && groups.has(procOf.get(st.by))) return null;
-      if (st.by !== fst.by || !['connect', 'sendto', 'send', 'kill', 'tgkill'].includes(st.op)) continue;
+      if (opOf(st).names.exitsProcess && groups.has(procOf.get(st.by))) return null;
+      const reaches = opOf(st).reaches;
+      if (st.by !== fst.by || reaches === null) continue;
       // Signals within the parent's own process are exempt by thread group (erratum 2), not by domain.
-      if ((st.op === 'kill' || st.op === 'tgkill') && procOf.get(st.target) === procOf.get(fst.by)) continue;
+      if (reaches === 'signal' && 'target' in st && procOf.get(st.target) === procOf.get(fst.by)) continue;
       const variant: Scenario = { ...scenario, steps: scenario.steps.map((x, i) => (i === s ? { ...x, by: fst.child } : x)) };
       if (structuralErrors(variant).length) return null;
       const vo = evaluate(variant);
@@ -347,24 +370,24 @@ const forkInherits: PropertyDef = {
 
 const creatorDomainStable: PropertyDef = {
   name: 'creator-domain-stable',
+  kind: 'state-local',
+  cost: 1,
   statement:
     'A socket\'s domain is its creator\'s at socket()/socketpair() time: binding by another process, passing it, or the creator\'s later sandboxing never change whom it admits. Every hook decision about a socket is told (as the server\'s domain) the domain its creator had when it created the socket.',
   expect: () => 'holds',
   check: ({ scenario, outcomes }) => {
-    const created = new Map<string, string>();
+    // The domain each socket's creator had at the step that created it (the step's outcome).
+    const created = new Map<string, MaybeDomain>();
     for (let i = 0; i < outcomes.length; i++) {
       const st = scenario.steps[i]!;
-      if (st.op === 'socket' && outcomes[i]!.result === 'ok') created.set(st.sock, outcomes[i]!.domain);
-      if (st.op === 'socketpair' && outcomes[i]!.result === 'ok') for (const n of st.socks) created.set(n, outcomes[i]!.domain);
+      if (outcomes[i]!.result === 'ok') for (const u of namesOf(st)) if (u.role === 'newSocket') created.set(u.name, outcomes[i]!.domain);
       const r = outcomes[i]!.reach;
-      if (!r || r.kind === 'signal') continue;
-      const want = created.get(r.targetName);
-      if (want === undefined) continue;
+      if (!r || r.kind === 'signal' || !created.has(r.targetName)) continue;
+      const want = created.get(r.targetName)!;
       for (const d of outcomes[i]!.decisions ?? []) {
-        if (d.hook === 'task_kill') continue;
-        const told = describeDomain(d.ctx.server);
-        if (told !== want)
-          return { step: i, message: `${r.targetName} was created in ${want}, but ${d.hook} was told it is in ${told}` };
+        if (!isUnixDecision(d)) continue;
+        if (!sameDomain(d.ctx.server, want))
+          return { step: i, message: `${r.targetName} was created in ${describeDomain(want)}, but ${d.hook} was told it is in ${describeDomain(d.ctx.server)}` };
       }
     }
     return null;

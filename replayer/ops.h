@@ -53,7 +53,17 @@
 #error "define MAX_TASKS and MAX_SOCKS before this file"
 #endif
 
-#define MAX_NAME 64 /* an abstract name or a path, in bytes */
+/*
+ * Limits and constants that duplicate the model's or the format's (keep them equal):
+ *   MAX_NAME                   an abstract name or a path, in bytes: at most 64 in the scenario
+ *                              format (format/scenario.ts, docs/scenario-format.md)
+ *   SCOPECHECK_LISTEN_BACKLOG  the backlog every listen() is given: the model's LISTEN_BACKLOG
+ *                              (model/af_unix.ts), which decides when a connect() to a full
+ *                              listener fails
+ * (The replayer's own limits on a scenario are at the top of replayer/replayer.c.)
+ */
+#define MAX_NAME 64
+#define SCOPECHECK_LISTEN_BACKLOG 16
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -85,26 +95,63 @@ struct ll_path_beneath_attr {
 /* ------------------------------------------------------------------------------------ */
 /* Steps                                                                                */
 
-enum op {
-	OP_FORK,
-	OP_THREAD,
-	OP_EXIT,
-	OP_RESTRICT_SELF,
-	OP_MKDIR,
-	OP_SOCKET,
-	OP_SOCKETPAIR,
-	OP_BIND,
-	OP_LISTEN,
-	OP_CONNECT,
-	OP_SENDTO,
-	OP_SEND,
-	OP_PASS,
-	OP_CLOSE,
-	OP_KILL,
-	OP_TGKILL,
-	OP_HANG,  /* test hook of the replayer: the task never answers */
-	OP_CRASH, /* test hook of the replayer: the task's process dies */
-};
+/*
+ * The ops, listed once: enum op here, and the replayer's parser (replayer/replayer.c: its table
+ * of op names and argument signatures) are generated from this list. An op added here makes
+ * every switch over enum op that lacks it warn (-Wswitch, -Wswitch-enum: they have no default;
+ * kernel/build-replayer.ts makes these errors), so the task's step (task_loop) and the
+ * coordinator's (co_step) cannot miss it.
+ *
+ * X(name, NAME, args): name is the op's wire name (the model's op name, format/scenario.ts),
+ * OP_NAME its enum constant, args its argument signature: one character per argument, in wire
+ * order. The arguments marked "slot" fill the step's a, then b.
+ *   b  BY       a live task                                      -> by
+ *   e  BY       a live task, whose process exits with the step   -> by
+ *   f  CHILD    the next task index: a new process               -> slot
+ *   t  CHILD    the next task index: a new thread of BY's process -> slot
+ *   o  TO       a live task                                      -> slot
+ *   g  TARGET   a task introduced earlier, live or exited        -> slot
+ *   n  SOCK     the next socket index: a new socket              -> slot
+ *   s  SOCK     a socket introduced earlier                      -> slot
+ *   S  SIG      0 | USR1                                         -> slot (the signal number)
+ *   y  TYPE     stream | dgram | seqpacket                       -> type
+ *   A  ADDR     "a NAME" (abstract) | "p PATH" (pathname)        -> addr
+ *   P  PATH     a relative path                                  -> addr (kind 'p')
+ *   m  SCOPED   a decimal bit mask                               -> scoped
+ *   h  HANDLED  a decimal bit mask (filesystem access rights)    -> handled
+ *   z  TSYNC    0 | 1                                            -> tsync
+ *   r  NRULES (PATH ACCESS)*  the rules, ACCESS a decimal mask   -> nrules, rules
+ */
+#define SCOPECHECK_OPS(X)                        \
+	X(fork, FORK, "bf")                      \
+	X(thread, THREAD, "bt")                  \
+	X(exit, EXIT, "e")                       \
+	X(restrict_self, RESTRICT_SELF, "bmhzr") \
+	X(mkdir, MKDIR, "bP")                    \
+	X(socket, SOCKET, "bny")                 \
+	X(socketpair, SOCKETPAIR, "bnny")        \
+	X(bind, BIND, "bsA")                     \
+	X(listen, LISTEN, "bs")                  \
+	X(connect, CONNECT, "bsA")               \
+	X(sendto, SENDTO, "bsA")                 \
+	X(send, SEND, "bs")                      \
+	X(pass, PASS, "bso")                     \
+	X(close, CLOSE, "bs")                    \
+	X(kill, KILL, "bgS")                     \
+	X(tgkill, TGKILL, "bgS")
+
+/* Test hooks of the replayer, not ops of the model (its parser accepts them only with
+ * SCOPECHECK_REPLAY_TEST_HOOKS=1): hang = the task never answers, crash = its process dies. */
+#define SCOPECHECK_TEST_OPS(X) \
+	X(hang, HANG, "b")     \
+	X(crash, CRASH, "b")
+
+#define SCOPECHECK_OP_ENUM_(name, NAME, args) OP_##NAME,
+#define SCOPECHECK_OP_COUNT_(name, NAME, args) +1
+enum op { SCOPECHECK_OPS(SCOPECHECK_OP_ENUM_) SCOPECHECK_TEST_OPS(SCOPECHECK_OP_ENUM_) };
+enum { OP_COUNT = 0 SCOPECHECK_OPS(SCOPECHECK_OP_COUNT_) SCOPECHECK_TEST_OPS(SCOPECHECK_OP_COUNT_) };
+#undef SCOPECHECK_OP_ENUM_
+#undef SCOPECHECK_OP_COUNT_
 
 struct addr {
 	char kind; /* 'a' abstract, 'p' pathname */
@@ -117,7 +164,7 @@ struct rule {
 };
 
 struct step {
-	int op;
+	enum op op;
 	int by;           /* acting task */
 	int a;            /* child task, socket, or signal target */
 	int b;            /* second socket of a pair, pass recipient, or signal number */
@@ -381,7 +428,8 @@ static void task_loop(int chan)
 					r.err = errno;
 					break;
 				}
-		} else if (c.kind == CMD_STEP && c.step >= 0 && c.step < g_nsteps) {
+		} else if (c.kind == CMD_STEP && c.step >= 0 && c.step < g_nsteps &&
+			   (unsigned)g_steps[c.step].op < OP_COUNT) {
 			const struct step *st = &g_steps[c.step];
 			struct sockaddr_un sa;
 			socklen_t sl;
@@ -475,7 +523,7 @@ static void task_loop(int chan)
 			case OP_LISTEN:
 				if (sfd < 0)
 					r.err = EBADF;
-				else if (listen(sfd, 16) < 0)
+				else if (listen(sfd, SCOPECHECK_LISTEN_BACKLOG) < 0)
 					r.err = errno;
 				break;
 			case OP_CONNECT:
@@ -526,9 +574,7 @@ static void task_loop(int chan)
 			case OP_CRASH:
 				raise(SIGKILL);
 				_exit(1);
-			default:
-				r.err = EINVAL;
-			}
+			} /* no default: -Wswitch-enum names an op of SCOPECHECK_OPS missing here */
 		} else {
 			r.err = EINVAL;
 		}
@@ -788,11 +834,23 @@ static int co_step(int i, int *res)
 		*res = r.err;
 		return f;
 	}
-	default:
+	case OP_RESTRICT_SELF:
+	case OP_MKDIR:
+	case OP_SOCKET:
+	case OP_SOCKETPAIR:
+	case OP_BIND:
+	case OP_LISTEN:
+	case OP_CONNECT:
+	case OP_SENDTO:
+	case OP_SEND:
+	case OP_CLOSE:
+	case OP_HANG:
+	case OP_CRASH:
 		f = co_call(by, &c, -1, &r, NULL);
 		*res = r.err;
 		return f;
-	}
+	} /* no default: -Wswitch-enum names an op of SCOPECHECK_OPS missing here */
+	return FAIL_INTERNAL; /* not a valid op (not reached: the parser accepts only the listed ones) */
 }
 
 /* Kills every process of the scenario (the group pgid while one of its members is unreaped,

@@ -20,7 +20,7 @@
  * Wire format (stdin, one scenario per line, tokens separated by single spaces):
  *   <nsteps> <step>...
  *   step := fork BY CHILD | thread BY CHILD | exit BY
- *         | restrict BY SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*
+ *         | restrict_self BY SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*
  *         | mkdir BY PATH | socket BY SOCK TYPE | socketpair BY SOCK SOCK TYPE
  *         | bind BY SOCK ADDR | connect BY SOCK ADDR | sendto BY SOCK ADDR
  *         | listen BY SOCK | send BY SOCK | close BY SOCK | pass BY SOCK TO
@@ -29,6 +29,8 @@
  *   indices in order of introduction, TYPE is stream|dgram|seqpacket, ADDR is "a NAME"
  *   (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks, TSYNC is
  *   0|1, SIG is 0|USR1.
+ *   The op names and their arguments are the list SCOPECHECK_OPS in ops.h (the parser's table,
+ *   op_specs below, is generated from it).
  *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY" and "crash BY" are
  *   accepted too (test hooks).
  * Output (stdout, one line per scenario, same order):
@@ -80,12 +82,18 @@
 #define VERSION "0.1.0"
 #define PROG "scopecheck-replay"
 
-#define MAX_TASKS 64
-#define MAX_SOCKS 256
-#define MAX_STEPS 1024
-#define MAX_RULES 4096 /* rules per scenario, all restrict_self steps together */
-#define MAX_LINE (1 << 20)
-#define MAX_WORKERS 16
+/*
+ * The replayer's limits on a scenario (the input is rejected, exit status 2, beyond them) and
+ * on a run, in one place. The scenario format (format/scenario.ts) sets none of the first five
+ * (the encoder, kernel/replayer.ts, relies on these). Names and paths: MAX_NAME (64) in ops.h.
+ */
+#define MAX_TASKS 64       /* tasks of a scenario, P0 included */
+#define MAX_SOCKS 256      /* sockets of a scenario */
+#define MAX_STEPS 1024     /* steps of a scenario */
+#define MAX_RULES 4096     /* rules of a scenario, all restrict_self steps together */
+#define MAX_LINE (1 << 20) /* bytes of an input line (one scenario), without its '\n' */
+#define MAX_RESULT_LINE (MAX_STEPS * 20 + 64) /* bytes of a result line: 20 per step is plenty */
+#define MAX_WORKERS 16     /* --workers */
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -211,13 +219,16 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static int name_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
 	       c == '_' || c == '-';
 }
 
-/* Abstract name: 1..64 chars of [A-Za-z0-9._-]. */
+/* Abstract name: 1..MAX_NAME chars of [A-Za-z0-9._-]. */
 static const char *abstract_problem(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -225,14 +236,14 @@ static const char *abstract_problem(const char *s)
 	if (n == 0)
 		return "abstract name is empty";
 	if (n > MAX_NAME)
-		return "abstract name is longer than 64 bytes";
+		return "abstract name is longer than " STR(MAX_NAME) " bytes";
 	for (size_t i = 0; i < n; i++)
 		if (!name_char(s[i]))
 			return "abstract name has a character outside [A-Za-z0-9._-]";
 	return NULL;
 }
 
-/* Relative path: components of [A-Za-z0-9._-] separated by '/', no "." or "..", <= 64 bytes. */
+/* Relative path: components of [A-Za-z0-9._-] separated by '/', no "." or "..", <= MAX_NAME bytes. */
 static const char *path_problem(const char *s)
 {
 	size_t n = s ? strlen(s) : 0, start = 0;
@@ -240,7 +251,7 @@ static const char *path_problem(const char *s)
 	if (n == 0)
 		return "path is empty";
 	if (n > MAX_NAME)
-		return "path is longer than 64 bytes";
+		return "path is longer than " STR(MAX_NAME) " bytes";
 	for (size_t i = 0; i <= n; i++) {
 		if (i == n || s[i] == '/') {
 			size_t len = i - start;
@@ -365,6 +376,148 @@ static int get_addr(struct toks *t, struct addr *a, int si, char *err, size_t er
 	return 0;
 }
 
+/* The parser's table of the ops, generated from SCOPECHECK_OPS (ops.h), indexed by enum op. */
+struct op_spec {
+	const char *name; /* on the wire */
+	const char *args; /* the signature: see SCOPECHECK_OPS */
+	int test_only;    /* a test hook: accepted only with SCOPECHECK_REPLAY_TEST_HOOKS=1 */
+};
+
+#define OP_SPEC(name, NAME, args) [OP_##NAME] = { #name, args, 0 },
+#define TEST_OP_SPEC(name, NAME, args) [OP_##NAME] = { #name, args, 1 },
+static const struct op_spec op_specs[OP_COUNT] = { SCOPECHECK_OPS(OP_SPEC) SCOPECHECK_TEST_OPS(TEST_OP_SPEC) };
+#undef OP_SPEC
+#undef TEST_OP_SPEC
+
+/*
+ * Reads the arguments of step si (st->op is set) by its signature args (see SCOPECHECK_OPS),
+ * validating them against, and updating, the tasks and sockets introduced so far (*v) and the
+ * scenario's rules (sc). Sets *uses_fs when the step resolves a path.
+ */
+static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, struct step *st, const char *args,
+		      int si, int *uses_fs, char *err, size_t errlen)
+{
+	int *slots[2] = { &st->a, &st->b }, nslots = 0;
+
+	for (const char *c = args; *c; c++) {
+		int *slot = NULL;
+		long x;
+		char *tok;
+		const char *why;
+
+		if (strchr("ftognsS", *c)) {
+			if (nslots >= 2)
+				PERR("step %d: internal error: op signature \"%s\" has more than two slots", si, args);
+			slot = slots[nslots++];
+		}
+		switch (*c) {
+		case 'b':
+		case 'e':
+			if (get_task(t, v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+			if (*c == 'e')
+				v->proc_alive[v->task_proc[st->by]] = 0;
+			break;
+		case 'f':
+			if (get_new_task(t, v, slot, si, err, errlen))
+				return -1;
+			v->task_proc[v->ntasks++] = v->nprocs;
+			v->proc_alive[v->nprocs++] = 1;
+			break;
+		case 't':
+			if (get_new_task(t, v, slot, si, err, errlen))
+				return -1;
+			v->task_proc[v->ntasks] = v->task_proc[st->by];
+			v->ntasks++;
+			break;
+		case 'o':
+			if (get_task(t, v, 1, slot, "to", si, err, errlen))
+				return -1;
+			break;
+		case 'g':
+			if (get_task(t, v, 0, slot, "target", si, err, errlen))
+				return -1;
+			break;
+		case 'n':
+		case 's':
+			if (get_sock(t, v, *c == 'n', slot, si, err, errlen))
+				return -1;
+			if (*c == 'n')
+				v->nsocks++;
+			break;
+		case 'S':
+			tok = next_tok(t);
+			if (tok && !strcmp(tok, "0"))
+				*slot = 0;
+			else if (tok && !strcmp(tok, "USR1"))
+				*slot = SIGUSR1;
+			else
+				PERR("step %d: signal: must be 0 or USR1", si);
+			break;
+		case 'y':
+			if (get_type(t, &st->type, si, err, errlen))
+				return -1;
+			break;
+		case 'A':
+			if (get_addr(t, &st->addr, si, err, errlen))
+				return -1;
+			if (st->addr.kind == 'p')
+				*uses_fs = 1;
+			break;
+		case 'P':
+			tok = next_tok(t);
+			if (!tok)
+				PERR("step %d: path: missing", si);
+			why = path_problem(tok);
+			if (why)
+				PERR("step %d: path: %s", si, why);
+			st->addr.kind = 'p';
+			strcpy(st->addr.name, tok);
+			*uses_fs = 1;
+			break;
+		case 'm':
+			if (parse_u64(next_tok(t), &st->scoped))
+				PERR("step %d: scoped: bad mask", si);
+			break;
+		case 'h':
+			if (parse_u64(next_tok(t), &st->handled))
+				PERR("step %d: handled_fs: bad mask", si);
+			break;
+		case 'z':
+			if (parse_long(next_tok(t), 0, 1, &x))
+				PERR("step %d: tsync: must be 0 or 1", si);
+			st->tsync = (int)x;
+			break;
+		case 'r':
+			if (parse_long(next_tok(t), 0, MAX_RULES, &x))
+				PERR("step %d: rules: bad rule count", si);
+			if (sc->nrules + x > MAX_RULES)
+				PERR("step %d: rules: too many rules in the scenario (at most %d)", si, MAX_RULES);
+			st->nrules = (int)x;
+			st->rules = &sc->rules[sc->nrules];
+			for (long r = 0; r < x; r++) {
+				struct rule *ru = &sc->rules[sc->nrules++];
+
+				tok = next_tok(t);
+				if (!tok)
+					PERR("step %d: rules.%ld.path: missing", si, r);
+				why = path_problem(tok);
+				if (why)
+					PERR("step %d: rules.%ld.path: %s", si, r, why);
+				strcpy(ru->path, tok);
+				if (parse_u64(next_tok(t), &ru->access))
+					PERR("step %d: rules.%ld.access: bad mask", si, r);
+			}
+			if (x > 0)
+				*uses_fs = 1;
+			break;
+		default:
+			PERR("step %d: internal error: op signature \"%s\" has an unknown argument '%c'", si, args, *c);
+		}
+	}
+	return 0;
+}
+
 /*
  * Parses and validates one scenario line (modified in place) into *sc. Returns 0, or -1
  * with a message in err.
@@ -375,6 +528,7 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 	struct vstate v;
 	long nsteps;
 	char *tok;
+	int op, uses_fs = 0;
 
 	memset(&v, 0, sizeof(v));
 	v.ntasks = 1;
@@ -400,135 +554,19 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 		memset(st, 0, sizeof(*st));
 		if (!opn)
 			PERR("step %d: missing (the line announces %ld steps)", si, nsteps);
-		if (!strcmp(opn, "fork") || !strcmp(opn, "thread")) {
-			st->op = opn[0] == 'f' ? OP_FORK : OP_THREAD;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_new_task(&t, &v, &st->a, si, err, errlen))
-				return -1;
-			if (st->op == OP_FORK) {
-				v.task_proc[v.ntasks++] = v.nprocs;
-				v.proc_alive[v.nprocs++] = 1;
-			} else {
-				v.task_proc[v.ntasks] = v.task_proc[st->by];
-				v.ntasks++;
-			}
-		} else if (!strcmp(opn, "exit")) {
-			st->op = OP_EXIT;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
-				return -1;
-			v.proc_alive[v.task_proc[st->by]] = 0;
-		} else if (!strcmp(opn, "restrict")) {
-			long tsync, nrules;
-
-			st->op = OP_RESTRICT_SELF;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
-				return -1;
-			if (parse_u64(next_tok(&t), &st->scoped))
-				PERR("step %d: scoped: bad mask", si);
-			if (parse_u64(next_tok(&t), &st->handled))
-				PERR("step %d: handled_fs: bad mask", si);
-			if (parse_long(next_tok(&t), 0, 1, &tsync))
-				PERR("step %d: tsync: must be 0 or 1", si);
-			if (parse_long(next_tok(&t), 0, MAX_RULES, &nrules))
-				PERR("step %d: rules: bad rule count", si);
-			if (sc->nrules + nrules > MAX_RULES)
-				PERR("step %d: rules: too many rules in the scenario (at most %d)", si, MAX_RULES);
-			st->tsync = (int)tsync;
-			st->nrules = (int)nrules;
-			st->rules = &sc->rules[sc->nrules];
-			for (long r = 0; r < nrules; r++) {
-				struct rule *ru = &sc->rules[sc->nrules++];
-				char *p = next_tok(&t);
-				const char *why;
-
-				if (!p)
-					PERR("step %d: rules.%ld.path: missing", si, r);
-				why = path_problem(p);
-				if (why)
-					PERR("step %d: rules.%ld.path: %s", si, r, why);
-				strcpy(ru->path, p);
-				if (parse_u64(next_tok(&t), &ru->access))
-					PERR("step %d: rules.%ld.access: bad mask", si, r);
-			}
-		} else if (!strcmp(opn, "mkdir")) {
-			char *p;
-			const char *why;
-
-			st->op = OP_MKDIR;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
-				return -1;
-			p = next_tok(&t);
-			if (!p)
-				PERR("step %d: path: missing", si);
-			why = path_problem(p);
-			if (why)
-				PERR("step %d: path: %s", si, why);
-			st->addr.kind = 'p';
-			strcpy(st->addr.name, p);
-		} else if (!strcmp(opn, "socket")) {
-			st->op = OP_SOCKET;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_sock(&t, &v, 1, &st->a, si, err, errlen) || get_type(&t, &st->type, si, err, errlen))
-				return -1;
-			v.nsocks++;
-		} else if (!strcmp(opn, "socketpair")) {
-			st->op = OP_SOCKETPAIR;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_sock(&t, &v, 1, &st->a, si, err, errlen))
-				return -1;
-			v.nsocks++;
-			if (get_sock(&t, &v, 1, &st->b, si, err, errlen) || get_type(&t, &st->type, si, err, errlen))
-				return -1;
-			v.nsocks++;
-		} else if (!strcmp(opn, "bind") || !strcmp(opn, "connect") || !strcmp(opn, "sendto")) {
-			st->op = opn[0] == 'b' ? OP_BIND : opn[0] == 'c' ? OP_CONNECT : OP_SENDTO;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_sock(&t, &v, 0, &st->a, si, err, errlen) || get_addr(&t, &st->addr, si, err, errlen))
-				return -1;
-		} else if (!strcmp(opn, "listen") || !strcmp(opn, "send") || !strcmp(opn, "close")) {
-			st->op = opn[0] == 'l' ? OP_LISTEN : opn[1] == 'e' ? OP_SEND : OP_CLOSE;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_sock(&t, &v, 0, &st->a, si, err, errlen))
-				return -1;
-		} else if (!strcmp(opn, "pass")) {
-			st->op = OP_PASS;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_sock(&t, &v, 0, &st->a, si, err, errlen) ||
-			    get_task(&t, &v, 1, &st->b, "to", si, err, errlen))
-				return -1;
-		} else if (!strcmp(opn, "kill") || !strcmp(opn, "tgkill")) {
-			char *sig;
-
-			st->op = opn[0] == 'k' ? OP_KILL : OP_TGKILL;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen) ||
-			    get_task(&t, &v, 0, &st->a, "target", si, err, errlen))
-				return -1;
-			sig = next_tok(&t);
-			if (sig && !strcmp(sig, "0"))
-				st->b = 0;
-			else if (sig && !strcmp(sig, "USR1"))
-				st->b = SIGUSR1;
-			else
-				PERR("step %d: signal: must be 0 or USR1", si);
-		} else if (g_test_hooks && (!strcmp(opn, "hang") || !strcmp(opn, "crash"))) {
-			st->op = opn[0] == 'h' ? OP_HANG : OP_CRASH;
-			if (get_task(&t, &v, 1, &st->by, "by", si, err, errlen))
-				return -1;
-		} else {
+		for (op = 0; op < OP_COUNT; op++)
+			if (!strcmp(opn, op_specs[op].name))
+				break;
+		if (op == OP_COUNT || (op_specs[op].test_only && !g_test_hooks))
 			PERR("step %d: unknown op \"%.20s\"", si, opn);
-		}
+		st->op = (enum op)op;
+		if (parse_args(&t, &v, sc, st, op_specs[op].args, si, &uses_fs, err, errlen))
+			return -1;
 	}
 	if (next_tok(&t))
 		PERR("trailing tokens after %ld steps", nsteps);
 	sc->nsteps = (int)nsteps;
-	sc->uses_fs = 0;
-	for (int si = 0; si < sc->nsteps; si++) {
-		const struct step *st = &sc->steps[si];
-
-		if (st->op == OP_MKDIR || (st->op == OP_RESTRICT_SELF && st->nrules > 0) ||
-		    ((st->op == OP_BIND || st->op == OP_CONNECT || st->op == OP_SENDTO) && st->addr.kind == 'p'))
-			sc->uses_fs = 1;
-	}
+	sc->uses_fs = uses_fs;
 	sc->ntasks = v.ntasks;
 	sc->nsocks = v.nsocks;
 	return 0;
@@ -716,7 +754,7 @@ static void pin_worker(int k)
 static void worker_main(int in, int out, int k) __attribute__((noreturn));
 static void worker_main(int in, int out, int k)
 {
-	static char outline[MAX_STEPS * 20 + 64];
+	static char outline[MAX_RESULT_LINE];
 	struct lreader lr;
 	char err[256];
 
@@ -805,7 +843,7 @@ static int dispatcher_main(int nworkers)
 		w[i].in = a[1];
 		w[i].out = b[0];
 		w[i].outstanding = 0;
-		lr_init(&w[i].lr, b[0], MAX_STEPS * 20 + 64);
+		lr_init(&w[i].lr, b[0], MAX_RESULT_LINE);
 	}
 	lr_init(&in, 0, MAX_LINE);
 
@@ -1164,7 +1202,7 @@ static void guest_mount(const char *src, const char *dir, const char *type, mode
 
 static int guest_main(const char *batch_path, const char *out_path, int nworkers, int no_ns)
 {
-	char info[512], buf[4096], line[MAX_STEPS * 20 + 64];
+	char info[512], buf[4096], line[MAX_RESULT_LINE];
 	size_t llen = 0;
 	uint32_t hash = 2166136261u;
 	long count = 0;

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { main, type Io } from '../cli/main.js';
 import { exportMermaid, exportShell, exportSvg, exportKselftest, type ExportInput } from '../format/export/index.js';
 import { parseScenarioText } from '../format/scenario.js';
-import { evaluate } from '../model/engine.js';
+import { evaluate } from '../ops/engine.js';
 import { builtinSemantics } from '../model/semantics/index.js';
 import { landlockAvailable } from '../kernel/replayer.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { htmlReport, junitReport, type KernelAgreement } from '../cli/report.js';
+import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js';
 import { builtinSemantics } from '../model/semantics/index.js';
 import { checkCell, type CellResult } from '../properties/check.js';
 import { propertyByName } from '../properties/invariants.js';

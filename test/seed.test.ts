@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseScenarioText } from '../format/scenario.js';
-import { results } from '../model/engine.js';
+import { results } from '../ops/engine.js';
 import { builtinSemantics } from '../model/semantics/index.js';
 import { SCENARIO_ROOT } from './scenarios.js';
 

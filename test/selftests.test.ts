@@ -3,7 +3,7 @@
  * every "expect" must hold in the model.
  */
 import { describe, expect, test } from 'vitest';
-import { results } from '../model/engine.js';
+import { results } from '../ops/engine.js';
 import { builtinSemantics } from '../model/semantics/index.js';
 import { loadCorpus } from './scenarios.js';
 

@@ -11,9 +11,12 @@
  * Returns the program text (replayer/ops.h is read once, from the repository or the installed
  * package). The program needs only libc: gcc -Wall -O2 -pthread prog.c -o prog.
  */
-import { FS_RIGHT_NAMES, SCOPE_NAMES, scenarioSockets, scenarioTasks, type Address, type Step } from '../scenario.js';
+import { FS_RIGHT_NAMES, SCOPE_NAMES, type Address, type SocketType } from '../../model/uapi.js';
+import { opOf } from '../../ops/index.js';
+import type { CContext } from '../../ops/types.js';
 import { stepText } from '../render.js';
-import { cCommentText, scenarioTitle, wrap, type ExportInput } from './common.js';
+import { scenarioSockets, scenarioTasks, type Step } from '../scenario.js';
+import { cCommentText, fileStem, scenarioTitle, wrap, type ExportInput } from './common.js';
 
 /** replayer/ops.h (the ops, the channels and the coordinator, shared with the replayer), given by the caller. */
 function opsSource(i: ExportInput): string {
@@ -28,7 +31,7 @@ function maskExpr(names: readonly string[] | undefined, prefix: string): string 
   return names.map((n) => `${prefix}${n.toUpperCase()}`).join(' | ');
 }
 
-const TYPE: Record<string, string> = { stream: 'SOCK_STREAM', dgram: 'SOCK_DGRAM', seqpacket: 'SOCK_SEQPACKET' };
+const TYPE: Record<SocketType, string> = { stream: 'SOCK_STREAM', dgram: 'SOCK_DGRAM', seqpacket: 'SOCK_SEQPACKET' };
 
 /** A struct addr initializer: kind 'a' (abstract) or 'p' (pathname, also a mkdir path). */
 const cAddr = (a: Address): string =>
@@ -45,55 +48,8 @@ export function exportC(input: ExportInput): string {
 
   const rules: string[] = [];
   const rows = s.steps.map((st: Step, i) => {
-    const f: string[] = [`.op = OP_${st.op.toUpperCase()}`, `.by = ${ti(st.by)}`];
-    switch (st.op) {
-      case 'fork':
-      case 'thread':
-        f.push(`.a = ${ti(st.child)}`);
-        break;
-      case 'exit':
-        break;
-      case 'restrict_self': {
-        f.push(`.scoped = ${maskExpr(st.scoped, 'LL_SCOPE_')}`, `.handled = ${maskExpr(st.handled_fs, 'LL_FS_')}`);
-        if (st.tsync) f.push('.tsync = 1');
-        const rs = st.rules ?? [];
-        if (rs.length) {
-          rules.push(
-            `static const struct rule rules_${i}[] = {\n${rs
-              .map((r) => `\t{ ${maskExpr(r.access, 'LL_FS_')}, ${cStr(r.path)} },`)
-              .join('\n')}\n};`,
-          );
-          f.push(`.nrules = ${rs.length}`, `.rules = rules_${i}`);
-        }
-        break;
-      }
-      case 'mkdir':
-        f.push(`.addr = ${cAddr({ pathname: st.path })}`);
-        break;
-      case 'socket':
-        f.push(`.a = ${si(st.sock)}`, `.type = ${TYPE[st.type]}`);
-        break;
-      case 'socketpair':
-        f.push(`.a = ${si(st.socks[0])}`, `.b = ${si(st.socks[1])}`, `.type = ${TYPE[st.type]}`);
-        break;
-      case 'bind':
-      case 'connect':
-      case 'sendto':
-        f.push(`.a = ${si(st.sock)}`, `.addr = ${cAddr(st.addr)}`);
-        break;
-      case 'listen':
-      case 'send':
-      case 'close':
-        f.push(`.a = ${si(st.sock)}`);
-        break;
-      case 'pass':
-        f.push(`.a = ${si(st.sock)}`, `.b = ${ti(st.to)}`);
-        break;
-      case 'kill':
-      case 'tgkill':
-        f.push(`.a = ${ti(st.target)}`, `.b = ${st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0'}`);
-        break;
-    }
+    const ctx: CContext = { i, task: ti, sock: si, mask: maskExpr, addr: cAddr, type: (t) => TYPE[t], str: cStr, declare: (d) => void rules.push(d) };
+    const f: string[] = [`.op = OP_${st.op.toUpperCase()}`, `.by = ${ti(st.by)}`, ...opOf(st).c(st, ctx)];
     return `\t/* ${i} */ { ${f.join(', ')} },`;
   });
   const checks = s.steps.map((st, i) => `\t/* ${i} */ { ${cStr(stepText(st))}, ${cStr(input.outcomes[i]?.result ?? '?')} },`);
@@ -109,7 +65,7 @@ export function exportC(input: ExportInput): string {
     ...s.steps.map((st, i) => `  ${String(i).padStart(2)}  ${stepText(st)} = ${input.outcomes[i]?.result ?? '?'}`),
     '',
     'Build and run (needs only libc; run as any user, no_new_privs is set):',
-    `  gcc -Wall -O2 -pthread ${identifier(title)}.c -o ${identifier(title)} && ./${identifier(title)}`,
+    `  gcc -Wall -O2 -pthread ${fileStem(title)}.c -o ${fileStem(title)} && ./${fileStem(title)}`,
     'Exit status: 0 when every result equals the expected one, 1 otherwise (a difference, a task that',
     'crashed, or a step that timed out).',
   ]
@@ -165,10 +121,6 @@ static const struct {
 ${checks.join('\n')}
 };
 ${RUNTIME}`;
-}
-
-function identifier(s: string): string {
-  return s.replace(/[^A-Za-z0-9_-]+/g, '_') || 'scenario';
 }
 
 const RUNTIME = String.raw`

@@ -1,9 +1,8 @@
 /**
  * Shared input and helpers of the exporters (pure: scenario + outcomes → text).
  */
-import type { Address, Scenario } from '../scenario.js';
 import type { StepOutcome } from '../../model/state.js';
-import { addrText } from '../render.js';
+import type { Scenario } from '../scenario.js';
 
 /** What every exporter gets: the scenario, the model's outcomes under one semantics. */
 export interface ExportInput {
@@ -27,7 +26,12 @@ export function scenarioTitle(i: ExportInput): string {
   return 'scenario';
 }
 
-/** An identifier-safe version of a name: [a-z0-9_]. */
+/** A file name stem for a title: [A-Za-z0-9_-]. */
+export function fileStem(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]+/g, '_') || 'scenario';
+}
+
+/** A C-identifier-safe version of a name: [a-z0-9_], not starting with a digit. */
 export function identifier(s: string): string {
   const id = s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   return /^[a-z_]/.test(id) ? id : `s_${id}`;
@@ -53,8 +57,3 @@ export function wrap(text: string, width: number): string[] {
   }
   return out;
 }
-
-export const sameAddr = (a: Address, b: Address): boolean =>
-  'abstract' in a ? 'abstract' in b && a.abstract === b.abstract : 'pathname' in b && a.pathname === b.pathname;
-
-export { addrText };

@@ -6,11 +6,14 @@
  * ids live in a shared mapping, descriptors are passed over SCM_RIGHTS. Expected values are the
  * scopecheck model's under the given semantics. Pure; not compiled here (the harness is upstream).
  */
-import { scenarioTasks, scenarioSockets, type Step } from '../scenario.js';
+import type { SocketType } from '../../model/uapi.js';
+import { namesOf, opOf, processes } from '../../ops/index.js';
+import type { KselftestContext } from '../../ops/types.js';
 import { stepText } from '../render.js';
+import { scenarioTasks, scenarioSockets, type Step } from '../scenario.js';
 import { cCommentText, identifier, scenarioTitle, wrap, type ExportInput } from './common.js';
 
-const TYPE: Record<string, string> = { stream: 'SOCK_STREAM', dgram: 'SOCK_DGRAM', seqpacket: 'SOCK_SEQPACKET' };
+const TYPE: Record<SocketType, string> = { stream: 'SOCK_STREAM', dgram: 'SOCK_DGRAM', seqpacket: 'SOCK_SEQPACKET' };
 const scopeConst = (n: string) => `LANDLOCK_SCOPE_${n.toUpperCase()}`;
 const fsConst = (n: string) => `LANDLOCK_ACCESS_FS_${n.toUpperCase()}`;
 const orMask = (names: readonly string[] | undefined, f: (n: string) => string) => (names?.length ? names.map(f).join(' | ') : '0');
@@ -26,161 +29,52 @@ export function exportKselftest(input: ExportInput): string {
   const si = (n: string) => socks.indexOf(n);
 
   // Processes: the task index of each process's first task; threads; who forked whom.
-  const procOf = new Map<string, string>([['P0', 'P0']]);
-  const isThread = new Set<string>();
+  const { procOf, threads: isThread, exitedAt } = processes(s.steps);
+  const exits = new Set(exitedAt.keys());
   const forkedBy = new Map<string, string[]>();
-  const exits = new Set<string>();
-  for (const st of s.steps) {
-    if (st.op === 'fork') {
-      procOf.set(st.child, st.child);
-      const p = procOf.get(st.by)!;
-      forkedBy.set(p, [...(forkedBy.get(p) ?? []), st.child]);
-    } else if (st.op === 'thread') {
-      procOf.set(st.child, procOf.get(st.by)!);
-      isThread.add(st.child);
-    } else if (st.op === 'exit') exits.add(procOf.get(st.by)!);
-  }
-  const exitedAt = new Map<string, number>(); // process -> step of its exit
-  s.steps.forEach((st, i) => {
-    if (st.op === 'exit') exitedAt.set(procOf.get(st.by)!, i);
-  });
+  for (const st of s.steps)
+    for (const u of namesOf(st))
+      if (u.role === 'newProcess') {
+        const p = procOf.get(st.by)!;
+        forkedBy.set(p, [...(forkedBy.get(p) ?? []), u.name]);
+      }
 
   const stepsOf = new Map<string, number[]>(tasks.map((t) => [t, []]));
   s.steps.forEach((st, i) => stepsOf.get(st.by)!.push(i));
   const nextActor = (i: number) => (i + 1 < s.steps.length ? ti(s.steps[i + 1]!.by) : -1);
 
+  const ctxOf = (st: Step, i: number): KselftestContext => ({
+      i,
+      want: expected(input.outcomes[i]?.result),
+      me: ti(st.by),
+      give: `\tturn_give(${nextActor(i)});`,
+      task: ti,
+      sock: si,
+      proc: (t) => ti(procOf.get(t)!),
+      exitedAt: (t) => exitedAt.get(procOf.get(t)!),
+      addr: (a) => ('abstract' in a ? `set_addr(&addr, true, "${a.abstract}")` : `set_addr(&addr, false, "${a.pathname}")`),
+      scopes: (names) => orMask(names, scopeConst),
+      fs: (names) => orMask(names, fsConst),
+      type: (t) => TYPE[t],
+  });
   const stepCode = (st: Step, i: number): string[] => {
-    const want = expected(input.outcomes[i]?.result);
-    const me = ti(st.by);
-    const L: string[] = [`\t/* #${i} ${cCommentText(stepText(st))}: ${input.outcomes[i]?.result ?? '?'} */`, `\tturn_wait(${me});`, `\tinstall_passed(${ti(procOf.get(st.by)!)});`];
-    const give = `\tturn_give(${nextActor(i)});`;
-    const addr = (a: { abstract: string } | { pathname: string }) =>
-      'abstract' in a ? `set_addr(&addr, true, "${a.abstract}")` : `set_addr(&addr, false, "${a.pathname}")`;
-    switch (st.op) {
-      case 'fork': {
-        const c = ti(st.child);
-        L.push(
-          '\tchild = fork();',
-          '\tASSERT_LE(0, child);',
-          '\tif (child == 0) {',
-          `\t\tctx->pid[${c}] = ctx->tid[${c}] = getpid();`,
-          `\t\ttask_${st.child}(_metadata);`,
-          '\t\t_exit(_metadata->exit_code);',
-          '\t}',
-          `\tctx->pid[${c}] = ctx->tid[${c}] = child;`,
-        );
-        break;
-      }
-      case 'thread': {
-        const c = ti(st.child);
-        L.push(
-          `\tctx->pid[${c}] = getpid();`,
-          `\tASSERT_EQ(0, pthread_create(&thread, NULL, task_${st.child}, _metadata));`,
-          '\tASSERT_EQ(0, pthread_detach(thread));',
-          `\tturn_wait(${me}); /* the thread has published its tid */`,
-        );
-        break;
-      }
-      case 'exit':
-        L.push(
-          '\t/* exit_group(): its descriptors are closed before the next step runs */',
-          '\tfor (int i = 0; i < NUM_SOCKS; i++)',
-          '\t\tif (sock[i] >= 0)',
-          '\t\t\tclose(sock[i]);',
-          `\tctx->exited[${me}] = true;`,
-          give,
-          '\t_exit(_metadata->exit_code);',
-        );
-        return L;
-      case 'restrict_self': {
-        const rules = st.rules ?? [];
-        L.push('\t{');
-        L.push(
-          '\t\tconst struct landlock_ruleset_attr ruleset_attr = {',
-          `\t\t\t.handled_access_fs = ${orMask(st.handled_fs, fsConst)},`,
-          `\t\t\t.scoped = ${orMask(st.scoped, scopeConst)},`,
-          '\t\t};',
-        );
-        if (rules.length) {
-          L.push('\t\tconst struct rule rules[] = {');
-          for (const r of rules) L.push(`\t\t\t{ "${r.path}", ${orMask(r.access, fsConst)} },`);
-          L.push('\t\t};', '');
-          L.push(`\t\tEXPECT_EQ(${want}, restrict_self(&ruleset_attr, rules, ARRAY_SIZE(rules), ${st.tsync ? 'LANDLOCK_RESTRICT_SELF_TSYNC' : '0'}));`);
-        } else {
-          L.push('', `\t\tEXPECT_EQ(${want}, restrict_self(&ruleset_attr, NULL, 0, ${st.tsync ? 'LANDLOCK_RESTRICT_SELF_TSYNC' : '0'}));`);
-        }
-        L.push('\t}');
-        break;
-      }
-      case 'mkdir':
-        L.push(`\tEXPECT_EQ(${want}, RES(mkdir("${st.path}", 0700)));`);
-        break;
-      case 'socket':
-        L.push(`\tsock[${si(st.sock)}] = socket(AF_UNIX, ${TYPE[st.type]} | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);`, `\tASSERT_LE(0, sock[${si(st.sock)}]);`);
-        break;
-      case 'socketpair':
-        L.push(
-          `\tASSERT_EQ(0, socketpair(AF_UNIX, ${TYPE[st.type]} | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair));`,
-          `\tsock[${si(st.socks[0])}] = pair[0];`,
-          `\tsock[${si(st.socks[1])}] = pair[1];`,
-        );
-        break;
-      case 'bind':
-        L.push(`\taddr_len = ${addr(st.addr)};`, `\tEXPECT_EQ(${want}, RES(bind(sock[${si(st.sock)}], (struct sockaddr *)&addr, addr_len)));`);
-        break;
-      case 'connect':
-        L.push(`\taddr_len = ${addr(st.addr)};`, `\tEXPECT_EQ(${want}, RES(connect(sock[${si(st.sock)}], (struct sockaddr *)&addr, addr_len)));`);
-        break;
-      case 'sendto':
-        L.push(
-          `\taddr_len = ${addr(st.addr)};`,
-          `\tEXPECT_EQ(${want}, RES(sendto(sock[${si(st.sock)}], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, addr_len)));`,
-        );
-        break;
-      case 'listen':
-        L.push(`\tEXPECT_EQ(${want}, RES(listen(sock[${si(st.sock)}], 16)));`);
-        break;
-      case 'send':
-        L.push(`\tEXPECT_EQ(${want}, RES(send(sock[${si(st.sock)}], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL)));`);
-        break;
-      case 'close':
-        L.push(`\tEXPECT_EQ(${want}, RES(close(sock[${si(st.sock)}])));`, `\tsock[${si(st.sock)}] = -1;`);
-        break;
-      case 'pass':
-        L.push(
-          `\tif (sock[${si(st.sock)}] < 0) {`,
-          `\t\tEXPECT_EQ(${want}, EBADF);`,
-          '\t} else {',
-          `\t\tEXPECT_EQ(${want}, 0);`,
-          `\t\tpass_fd(${ti(procOf.get(st.to)!)}, ${si(st.sock)}, sock[${si(st.sock)}]);`,
-          '\t}',
-        );
-        break;
-      case 'kill':
-      case 'tgkill': {
-        const t = ti(st.target);
-        const sig = st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0';
-        const ex = exitedAt.get(procOf.get(st.target)!);
-        if (ex !== undefined && ex < i) {
-          L.push(`\t/* ${st.target} exited at #${ex} and was reaped: ESRCH, its pid is never signalled */`, `\tEXPECT_EQ(${want}, ESRCH);`);
-        } else if (st.op === 'kill') L.push(`\tEXPECT_EQ(${want}, RES(kill(ctx->pid[${t}], ${sig})));`);
-        else L.push(`\tEXPECT_EQ(${want}, RES(syscall(__NR_tgkill, ctx->pid[${t}], ctx->tid[${t}], ${sig})));`);
-        break;
-      }
-    }
-    L.push(give);
+    const ctx = ctxOf(st, i);
+    const L: string[] = [`\t/* #${i} ${cCommentText(stepText(st))}: ${input.outcomes[i]?.result ?? '?'} */`, `\tturn_wait(${ctx.me});`, `\tinstall_passed(${ti(procOf.get(st.by)!)});`];
+    const piece = opOf(st).kselftest(st, ctx);
+    L.push(...piece.lines);
+    if (!piece.gives) L.push(ctx.give);
     return L;
   };
 
   const fnFor = (t: string): string => {
     const thread = isThread.has(t);
     const body: string[] = [];
-    if (thread) body.push(`\tctx->tid[${ti(t)}] = gettid();`, `\tturn_give(${ti(s.steps.find((x) => x.op === 'thread' && x.child === t)!.by)});`, '');
+    if (thread) body.push(`\tctx->tid[${ti(t)}] = gettid();`, `\tturn_give(${ti(s.steps.find((x) => namesOf(x).some((u) => u.role === 'newThread' && u.name === t))!.by)});`, '');
     for (const i of stepsOf.get(t)!) {
       body.push(...stepCode(s.steps[i]!, i), '');
-      if (s.steps[i]!.op === 'exit') break;
+      if (opOf(s.steps[i]!).names.exitsProcess) break;
     }
-    if (s.steps.some((x) => x.op === 'exit' && x.by === t)) {
+    if (s.steps.some((x) => opOf(x).names.exitsProcess && x.by === t)) {
       /* the process exits in its last step */
     } else if (thread) body.push('\t/* A thread lives as long as its process. */', '\tfor (;;)', '\t\tpause();', '\treturn NULL;');
     else body.push('\tfinish(_metadata);');
@@ -199,15 +93,14 @@ export function exportKselftest(input: ExportInput): string {
   const p0Body: string[] = ['\tsetup(_metadata);', `\tturn_give(${s.steps.length ? ti(s.steps[0]!.by) : -1});`, ''];
   for (const i of stepsOf.get('P0')!) {
     p0Body.push(...stepCode(s.steps[i]!, i), '');
-    if (s.steps[i]!.op === 'exit') break;
+    if (opOf(s.steps[i]!).names.exitsProcess) break;
   }
-  const p0Exits = s.steps.some((x) => x.op === 'exit' && x.by === 'P0');
+  const p0Exits = s.steps.some((x) => opOf(x).names.exitsProcess && x.by === 'P0');
   // What the scenario leaves in its directory: bound pathname sockets and made directories.
   const made: string[] = [];
   s.steps.forEach((st, i) => {
-    if (input.outcomes[i]?.result !== 'ok') return;
-    if (st.op === 'mkdir') made.push(`\tEXPECT_EQ(0, rmdir("${st.path}"));`);
-    else if (st.op === 'bind' && 'pathname' in st.addr) made.push(`\tEXPECT_EQ(0, unlink("${st.addr.pathname}"));`);
+    const undo = input.outcomes[i]?.result === 'ok' ? opOf(st).kselftest(st, ctxOf(st, i)).undo : undefined;
+    if (undo) made.push(undo);
   });
   const cleanup = made.reverse();
   const p0Tail: string[] = p0Exits

@@ -3,9 +3,12 @@
  * model's outcomes alone: the domain tree, every task in each domain it lived in, every socket in
  * its creator's domain, and one arrow per connect/sendto/send/kill/tgkill. Pure.
  */
+import { layerMasks, type MaybeDomain } from '../../model/domain.js';
+import { addrText, type Address } from '../../model/uapi.js';
+import { opOf } from '../../ops/index.js';
+import type { PictureContext } from '../../ops/types.js';
 import { stepText } from '../render.js';
-import type { Address } from '../scenario.js';
-import { addrText, type ExportInput } from './common.js';
+import type { ExportInput } from './common.js';
 
 export interface PicDomain {
   /** "none" for the world outside every domain, else "D<node id>". */
@@ -48,30 +51,22 @@ export interface Picture {
   edges: PicEdge[];
 }
 
-/** Parses a domain description ("D1[scope=signal] > D3[]") into [id, label] per layer. */
-export function parseDomainChain(desc: string): { id: string; label: string }[] {
-  if (desc === 'none' || !desc) return [];
-  return desc.split(' > ').map((layer) => {
-    const m = /^(D\d+)\[(.*)\]$/.exec(layer.trim());
-    if (!m) return { id: layer.trim(), label: layer.trim() };
-    return { id: m[1]!, label: m[2] ? `${m[1]} ${m[2]}` : m[1]! };
-  });
-}
-
 const addrKey = (a: Address) => ('abstract' in a ? `a:${a.abstract}` : `p:${a.pathname}`);
-const baseSock = (n: string) => n.replace(/~\d+$/, '');
 
 export function buildPicture(input: ExportInput, title: string): Picture {
   const { scenario: s, outcomes } = input;
   const domains = new Map<string, PicDomain>([['none', { id: 'none', label: 'no domain', parent: null, children: [] }]]);
-  const addDomain = (desc: string): string => {
+  /** The picture domain of a model domain: one per hierarchy node, nested as the hierarchy is. */
+  const addDomain = (d: MaybeDomain): string => {
     let parent = 'none';
-    for (const l of parseDomainChain(desc)) {
-      if (!domains.has(l.id)) {
-        domains.set(l.id, { id: l.id, label: l.label, parent, children: [] });
-        domains.get(parent)!.children.push(l.id);
+    for (const l of d?.layers ?? []) {
+      const id = `D${l.node.id}`;
+      if (!domains.has(id)) {
+        const masks = layerMasks(l);
+        domains.set(id, { id, label: masks ? `${id} ${masks}` : id, parent, children: [] });
+        domains.get(parent)!.children.push(id);
       }
-      parent = l.id;
+      parent = id;
     }
     return parent;
   };
@@ -94,7 +89,7 @@ export function buildPicture(input: ExportInput, title: string): Picture {
     return id;
   };
   taskNode('P0', 0);
-  const sockLabel = new Map<string, PicNode>();
+  const sockNodes = new Map<string, PicNode>();
   const bound = new Map<string, string>();
   const peer = new Map<string, string>();
   const addrNode = (a: Address): string => {
@@ -112,80 +107,57 @@ export function buildPicture(input: ExportInput, title: string): Picture {
     if (!out) return;
     const actorDomain = addDomain(out.domain);
     const ok = out.result === 'ok';
-    const edge = (to: string) => {
-      const from = taskNode(st.by, i);
-      const status: EdgeStatus = ok ? 'allowed' : out.denial ? 'denied' : 'error';
-      const why = out.denial ? ` (layer ${out.denial.layer}, ${out.denial.mechanism})` : '';
-      edges.push({
-        step: i,
-        op: st.op,
-        from,
-        to,
-        result: out.result,
-        status,
-        label: `#${i} ${st.op}: ${out.result}${why}`,
-        text: stepText(st),
-        ...(out.denial ? { denial: { layer: out.denial.layer, mechanism: out.denial.mechanism, hook: out.denial.hook } } : {}),
-      });
-    };
-    switch (st.op) {
-      case 'fork':
-      case 'thread':
-        taskDomain.set(st.child, actorDomain);
-        taskProc.set(st.child, st.op === 'fork' ? nextProc++ : taskProc.get(st.by)!);
+    const ctx: PictureContext = {
+      i,
+      outcome: out,
+      ok,
+      actorDomain,
+      edge: (to) => {
+        const from = taskNode(st.by, i);
+        const status: EdgeStatus = ok ? 'allowed' : out.denial ? 'denied' : 'error';
+        const why = out.denial ? ` (layer ${out.denial.layer}, ${out.denial.mechanism})` : '';
+        edges.push({
+          step: i,
+          op: st.op,
+          from,
+          to,
+          result: out.result,
+          status,
+          label: `#${i} ${st.op}: ${out.result}${why}`,
+          text: stepText(st),
+          ...(out.denial ? { denial: { layer: out.denial.layer, mechanism: out.denial.mechanism, hook: out.denial.hook } } : {}),
+        });
+      },
+      taskNode: (t) => taskNode(t, i),
+      sockNode: (n) => (sockNodes.has(n) ? `sock_${n}` : null),
+      addrNode,
+      boundAt: (a) => bound.get(addrKey(a)),
+      bind: (a, sock) => {
+        bound.set(addrKey(a), sock);
+        const n = sockNodes.get(sock);
+        if (n) n.label += ` ${addrText(a)}`;
+      },
+      peerOf: (n) => peer.get(n),
+      setPeer: (a, b) => void peer.set(a, b),
+      addSocket: (n, type) => {
+        const node: PicNode = { id: `sock_${n}`, kind: 'socket', label: `${n} ${type}`, domain: actorDomain };
+        nodes.push(node);
+        nodeIds.add(node.id);
+        sockNodes.set(n, node);
+      },
+      addTask: (child, isThread) => {
+        taskDomain.set(child, actorDomain);
+        taskProc.set(child, isThread ? taskProc.get(st.by)! : nextProc++);
         taskNode(st.by, i);
-        taskNode(st.child, i);
-        break;
-      case 'restrict_self':
-        if (ok) {
-          const p = taskProc.get(st.by);
-          for (const [t, q] of taskProc) if (t === st.by || (st.tsync && q === p)) taskDomain.set(t, actorDomain);
-          for (const [t, q] of taskProc) if (t === st.by || (st.tsync && q === p)) taskNode(t, i);
-        }
-        break;
-      case 'socket':
-      case 'socketpair': {
-        const names = st.op === 'socket' ? [st.sock] : st.socks;
-        for (const n of names) {
-          const node: PicNode = { id: `sock_${n}`, kind: 'socket', label: `${n} ${st.type}`, domain: actorDomain };
-          nodes.push(node);
-          nodeIds.add(node.id);
-          sockLabel.set(n, node);
-        }
-        if (st.op === 'socketpair') {
-          peer.set(st.socks[0], st.socks[1]);
-          peer.set(st.socks[1], st.socks[0]);
-        }
-        break;
-      }
-      case 'bind':
-        if (ok) {
-          bound.set(addrKey(st.addr), st.sock);
-          const n = sockLabel.get(st.sock);
-          if (n) n.label += ` ${addrText(st.addr)}`;
-        }
-        break;
-      case 'connect':
-      case 'sendto': {
-        const target = out.reach ? baseSock(out.reach.targetName) : bound.get(addrKey(st.addr));
-        edge(target && sockLabel.has(target) ? `sock_${target}` : addrNode(st.addr));
-        if (st.op === 'connect' && ok && target) peer.set(st.sock, target);
-        break;
-      }
-      case 'send': {
-        const target = out.reach ? baseSock(out.reach.targetName) : peer.get(st.sock);
-        if (target && sockLabel.has(target)) edge(`sock_${target}`);
-        break;
-      }
-      case 'kill':
-      case 'tgkill': {
-        const victim = out.reach ? out.reach.targetName : st.target;
-        edge(taskNode(victim, i));
-        break;
-      }
-      default:
-        break;
-    }
+        taskNode(child, i);
+      },
+      moveToActorDomain: (tsync) => {
+        const p = taskProc.get(st.by);
+        for (const [t, q] of taskProc) if (t === st.by || (tsync && q === p)) taskDomain.set(t, actorDomain);
+        for (const [t, q] of taskProc) if (t === st.by || (tsync && q === p)) taskNode(t, i);
+      },
+    };
+    opOf(st).picture(st, ctx);
   });
   return { title, semantics: input.semantics, domains, nodes, edges };
 }

@@ -7,8 +7,11 @@
  * model's) are comments. Best effort: the sandboxer handles every filesystem right of the running
  * kernel's ABI, so a filesystem-free ruleset is approximated with LL_FS_RO=/ LL_FS_RW=/. Pure.
  */
+import type { Address } from '../../model/uapi.js';
+import { opOf } from '../../ops/index.js';
+import type { ShellContext } from '../../ops/types.js';
 import { stepText } from '../render.js';
-import type { Address, Step } from '../scenario.js';
+import type { Step } from '../scenario.js';
 import { scenarioTitle, wrap, type ExportInput } from './common.js';
 
 const SCOPE_LETTER: Record<string, string> = { abstract_unix_socket: 'a', signal: 's', pathname_unix_socket: 'u' };
@@ -61,124 +64,23 @@ export function exportShell(input: ExportInput): string {
   L.push('');
 
   s.steps.forEach((st: Step, i) => {
-    const head = `# #${i} ${stepText(st)}`;
-    const exp = `#   expected: ${result(i)}`;
-    const ok = input.outcomes[i]?.result === 'ok';
-    const p = prefix(st.by);
-    switch (st.op) {
-      case 'fork':
-        L.push(head, `#   (a new shell of ${st.by}: its commands run in ${st.by}'s sandbox, inherited)`, exp);
-        sandbox.set(st.child, [...(sandbox.get(st.by) ?? [])]);
-        break;
-      case 'thread':
-        L.push(head, '#   no shell equivalent (a thread of the same process); treated as the same sandbox', exp);
-        sandbox.set(st.child, [...(sandbox.get(st.by) ?? [])]);
-        break;
-      case 'exit':
-        L.push(head, exp);
-        if (pidVar.has(st.by)) L.push(`kill "$${pidVar.get(st.by)}" 2>/dev/null`);
-        else L.push(`#   (nothing of ${st.by} runs in the background)`);
-        break;
-      case 'restrict_self': {
-        const scoped = (st.scoped ?? []).map((x) => SCOPE_LETTER[x]).join(':');
-        const fs = st.handled_fs ?? [];
-        const rules = st.rules ?? [];
-        // The sandboxer allows LL_FS_RO / LL_FS_RW and handles every right of the ABI.
-        const rw = fs.length === 0 ? '/' : rules.filter((r) => r.access.length > 1 || !r.access.includes('read_dir')).map((r) => `$D/${r.path}`).join(':');
-        const ro = '/';
-        const cmd = `LL_FS_RO="${ro}" LL_FS_RW="${rw}" LL_SCOPED="${scoped}"`;
-        L.push(head);
-        L.push(
-          `#   ruleset: scoped=[${(st.scoped ?? []).join(', ')}] handled_fs=[${fs.join(', ')}]${rules.length ? ` rules=${rules.map((r) => `${r.path}:${r.access.join('|')}`).join(', ')}` : ''}${st.tsync ? ' tsync' : ''}`,
-        );
-        if (st.tsync) L.push('#   (TSYNC: the sandboxer has no option for it)');
-        if (fs.includes('resolve_unix')) L.push('#   (resolve_unix: a sandboxer for ABI >= 9 handles it; LL_FS_RW must not cover the socket path)');
-        L.push(exp);
-        if (ok) {
-          sandbox.set(st.by, [...(sandbox.get(st.by) ?? []), cmd]);
-          L.push(`#   from here on, ${st.by}'s commands run under: ${prefix(st.by).trim()}`);
-        } else L.push(`#   the sandboxer would refuse this ruleset (${input.outcomes[i]?.result}); ${st.by} stays as it is`);
-        break;
-      }
-      case 'mkdir':
-        L.push(head, exp, `${p}mkdir ${st.path}`);
-        break;
-      case 'socket':
-      case 'socketpair': {
-        const names = st.op === 'socket' ? [st.sock] : st.socks;
-        for (const n of names) sockInfo.set(n, { type: st.type, by: st.by });
-        L.push(head, st.op === 'socket' ? '#   (created by the socat command of its bind/listen or connect below)' : '#   no shell equivalent (socketpair)', exp);
-        break;
-      }
-      case 'bind': {
-        const info = sockInfo.get(st.sock);
-        L.push(head, exp);
-        if (!info) break;
-        info.addr = st.addr;
-        if (info.type === 'dgram' && ok) {
-          const v = `PID_${st.sock}`;
-          L.push(`${p}socat -u ${socatAddr('recv', st.addr, info.type)} /dev/null & ${v}=$!; sleep 0.3`);
-          info.pid = v;
-          pidVar.set(st.by, v);
-          bg.push(v);
-          if (info.by !== st.by) L.push(`#   note: socat creates the socket in ${st.by}'s sandbox, the scenario in ${info.by}'s`);
-        } else L.push('#   (bound by the listening socat of the listen step)');
-        break;
-      }
-      case 'listen': {
-        const info = sockInfo.get(st.sock);
-        L.push(head, exp);
-        if (info?.addr && ok) {
-          const v = `PID_${st.sock}`;
-          L.push(`${p}socat ${socatAddr('listen', info.addr, info.type)} /dev/null & ${v}=$!; sleep 0.3`);
-          info.pid = v;
-          pidVar.set(st.by, v);
-          bg.push(v);
-          if (info.by !== st.by) L.push(`#   note: socat creates the socket in ${st.by}'s sandbox, the scenario in ${info.by}'s`);
-        }
-        break;
-      }
-      case 'connect':
-      case 'sendto': {
-        const info = sockInfo.get(st.sock);
-        const type = info?.type ?? 'stream';
-        const kind = type === 'dgram' ? 'sendto' : st.op === 'sendto' ? null : 'connect';
-        L.push(head, exp);
-        if (!kind) L.push('#   no shell equivalent (sendto on a connection-oriented socket)');
-        else {
-          L.push(`echo x | ${p}socat - ${socatAddr(kind, st.addr, type)}; echo "#${i} ${st.op}: socat exit status $? (0 = ok)"`);
-          if (type === 'dgram' && st.op === 'connect') L.push('#   (socat connects and sends in one go: the next send is included)');
-        }
-        break;
-      }
-      case 'send':
-        L.push(head, '#   (included in the socat client of the connect step above)', exp);
-        break;
-      case 'pass':
-        L.push(head, '#   no shell equivalent (SCM_RIGHTS descriptor passing)', exp);
-        break;
-      case 'close':
-        L.push(head, '#   (socat closes its socket when it exits)', exp);
-        break;
-      case 'kill':
-      case 'tgkill': {
-        const sig = st.signal === 'SIGUSR1' ? 'USR1' : '0';
-        L.push(head);
-        if (st.op === 'tgkill') L.push('#   no shell equivalent for tgkill; kill on the process instead');
-        L.push(exp);
-        const v = pidVar.get(st.target);
-        if (v) L.push(`${p}/bin/kill -s ${sig} "$${v}"; echo "#${i} kill: exit status $? (0 = ok)"`);
-        else {
-          // A stand-in for the target: a sleeping process in its sandbox.
-          const sv = `PID_${st.target}`;
-          L.push(`${prefix(st.target)}sleep 600 & ${sv}=$!; sleep 0.2   # a stand-in for ${st.target}, in its sandbox`);
-          pidVar.set(st.target, sv);
-          bg.push(sv);
-          L.push(`${p}/bin/kill -s ${sig} "$${sv}"; echo "#${i} kill: exit status $? (0 = ok)"`);
-        }
-        break;
-      }
-    }
+    const ctx: ShellContext = {
+      i,
+      head: `# #${i} ${stepText(st)}`,
+      exp: `#   expected: ${result(i)}`,
+      ok: input.outcomes[i]?.result === 'ok',
+      p: prefix(st.by),
+      outcome: input.outcomes[i],
+      out: L,
+      prefix,
+      sandbox,
+      sockInfo,
+      pidVar,
+      bg,
+      socat: socatAddr,
+      scopeLetter: (x) => SCOPE_LETTER[x] ?? '',
+    };
+    opOf(st).shell(st, ctx);
     L.push('');
   });
   L.push('# Clean up');

@@ -3,7 +3,7 @@
  * touches the others.
  */
 import { kernelSemantics } from './kernel.js';
-import type { Semantics } from './types.js';
+import type { Semantics } from '../hooks.js';
 
 export const abi6 = kernelSemantics({
   name: 'abi6',

@@ -11,7 +11,7 @@ import {
   fsRightsOfAbi,
 } from '../limits.js';
 import { hookTaskKill, hookUnixMaySend, hookUnixStreamConnect } from '../task.js';
-import type { Semantics } from './types.js';
+import type { Semantics } from '../hooks.js';
 
 export interface KernelOptions {
   name: string;

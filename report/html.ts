@@ -6,6 +6,7 @@
 import { exportSvg } from '../format/export/svg.js';
 import { renderOutcomes, stepText } from '../format/render.js';
 import type { CellResult } from '../properties/check.js';
+import { describeDomain } from '../model/domain.js';
 
 /** One line of `scopecheck diff`'s summary: the model against one kernel's traces. */
 export interface KernelAgreement {
@@ -145,7 +146,7 @@ function stepsTable(c: CellResult): string {
     const o = outs[i]!;
     const cls = o.result === 'ok' ? 'ok' : o.denial ? 'denied' : 'err';
     const why = o.denial ? `layer ${o.denial.layer} (${o.denial.mechanism}, ${o.denial.hook}): ${o.denial.reason}` : (o.note ?? '');
-    return `<tr${c.violation?.step === i ? ' class="violation"' : ''}><td>#${i}</td><td>${html(stepText(st))}</td><td class="${cls}">${html(o.result)}</td><td>${html(o.domain)}</td><td>${html(why)}</td></tr>`;
+    return `<tr${c.violation?.step === i ? ' class="violation"' : ''}><td>#${i}</td><td>${html(stepText(st))}</td><td class="${cls}">${html(o.result)}</td><td>${html(describeDomain(o.domain))}</td><td>${html(why)}</td></tr>`;
   });
   return `<table class="steps"><thead><tr><th>#</th><th>step</th><th>result</th><th>domain of the acting task</th><th>denial / note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

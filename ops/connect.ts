@@ -1,0 +1,37 @@
+/**
+ * connect(): a stream/seqpacket connection through the listener's backlog, or a datagram socket's
+ * default peer (net/unix/af_unix.c: unix_stream_connect, unix_dgram_connect; the LSM hooks
+ * unix_find, unix_stream_connect and unix_may_send decide on the way).
+ */
+import { z } from 'zod';
+import * as unix from '../model/af_unix.js';
+import { addrText } from '../model/uapi.js';
+import { genAddressed, pictureAddressed, shellAddressed } from './addressed.js';
+import { address, base, sockName } from './fields.js';
+import { onHeld } from './held.js';
+import type { OpDef } from './types.js';
+
+const schema = z.strictObject({ op: z.literal('connect'), ...base, sock: sockName, addr: address });
+export type ConnectStep = z.infer<typeof schema>;
+
+export const connect: OpDef<ConnectStep> = {
+  op: 'connect',
+  schema,
+  names: { sockets: ['sock'] },
+  text: (st) => `${st.by} connect ${st.sock} -> ${addrText(st.addr)}`,
+  wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
+  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.connect(w, t, s, st.addr)),
+  readOnly: false,
+  reaches: 'address',
+  gen: { weight: 13, needsSock: true, build: (g) => genAddressed(g, 'connect') },
+  exhaustive: {
+    label: 'connect',
+    successors: (x) => [...x.t.proc.fds].flatMap((s) => x.addrs.map((addr) => ({ op: 'connect' as const, by: x.t.name, sock: s.name, addr }))),
+  },
+  c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.addr = ${x.addr(st.addr)}`],
+  kselftest: (st, x) => ({
+    lines: [`\taddr_len = ${x.addr(st.addr)};`, `\tEXPECT_EQ(${x.want}, RES(connect(sock[${x.sock(st.sock)}], (struct sockaddr *)&addr, addr_len)));`],
+  }),
+  shell: shellAddressed,
+  picture: pictureAddressed,
+};

@@ -1,0 +1,49 @@
+/**
+ * The field schemas steps are made of (docs/scenario-format.md, "Names", "Addresses", "Paths"),
+ * and the fields every step has. Pure.
+ */
+import { z } from 'zod';
+import { FS_RIGHT_NAMES, SCOPE_NAMES, SOCKET_TYPES } from '../model/uapi.js';
+
+export const NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+const COMPONENT_RE = /^[A-Za-z0-9._-]+$/;
+
+/** Longest abstract name, path and rule path in bytes (replayer/ops.h MAX_NAME). */
+export const MAX_NAME_BYTES = 64;
+
+/** A relative path: components of [A-Za-z0-9._-], no "." or "..", at most 64 bytes. */
+export function pathProblem(p: string): string | null {
+  if (p.length === 0) return 'is empty';
+  if (Buffer.byteLength(p) > MAX_NAME_BYTES) return `is longer than ${MAX_NAME_BYTES} bytes`;
+  if (p.startsWith('/')) return 'must be relative';
+  for (const c of p.split('/')) {
+    if (c.length === 0) return 'has an empty component';
+    if (c === '.' || c === '..') return `has a "${c}" component`;
+    if (!COMPONENT_RE.test(c)) return `has a component "${c}" with characters outside [A-Za-z0-9._-]`;
+  }
+  return null;
+}
+
+export const taskName = z.string().regex(NAME_RE, 'must match ^[A-Za-z][A-Za-z0-9_]{0,31}$');
+export const sockName = taskName;
+export const relPath = z.string().superRefine((p, ctx) => {
+  const why = pathProblem(p);
+  if (why) ctx.addIssue({ code: 'custom', message: `path ${JSON.stringify(p)} ${why}` });
+});
+const abstractName = z
+  .string()
+  .min(1, 'abstract name must be at least one character')
+  .max(MAX_NAME_BYTES, `abstract name is longer than ${MAX_NAME_BYTES} bytes`)
+  .regex(COMPONENT_RE, 'abstract name must use [A-Za-z0-9._-]');
+export const address = z.union([z.strictObject({ abstract: abstractName }), z.strictObject({ pathname: relPath })], {
+  error: 'must be {"abstract": name} or {"pathname": "rel/path"}',
+});
+export const signal = z.union([z.literal(0), z.literal('SIGUSR1')], { error: 'must be 0 or "SIGUSR1"' });
+export type Signal = z.infer<typeof signal>;
+export const socketType = z.enum(SOCKET_TYPES);
+export const scopeNames = z.array(z.enum(SCOPE_NAMES));
+export const fsRightNames = z.array(z.enum(FS_RIGHT_NAMES));
+export const expect = z.string().regex(/^(ok|E[A-Z0-9]+)$/, 'must be "ok" or an errno name such as "EPERM"');
+
+/** The fields every step has: the acting task and an optional expected result. */
+export const base = { by: taskName, expect: expect.optional() };

@@ -1,0 +1,147 @@
+/**
+ * The registry of the scenario language's operations: one module per op, listed once here (the
+ * analogue of security/landlock's landlock_hooks[] table). Every consumer reads an op's behaviour
+ * from its OpDef; `Op` and `Step` are derived from this list, so adding an op here makes the
+ * compiler name every place that still needs it (and test/ops-registry.test.ts checks the rest).
+ *
+ * The order is the generator's: action kinds are drawn by cumulative weight in this order.
+ */
+import { bind } from './bind.js';
+import { close } from './close.js';
+import { connect } from './connect.js';
+import { exit } from './exit.js';
+import { fork } from './fork.js';
+import { kill } from './kill.js';
+import { listen } from './listen.js';
+import { mkdir } from './mkdir.js';
+import { pass } from './pass.js';
+import { restrict_self } from './restrict_self.js';
+import { send } from './send.js';
+import { sendto } from './sendto.js';
+import { socket } from './socket.js';
+import { socketpair } from './socketpair.js';
+import { tgkill } from './tgkill.js';
+import { thread } from './thread.js';
+import type { OpDef, StepBase } from './types.js';
+
+export const REGISTRY = {
+  socket,
+  connect,
+  bind,
+  restrict_self,
+  fork,
+  sendto,
+  listen,
+  kill,
+  send,
+  thread,
+  pass,
+  socketpair,
+  mkdir,
+  tgkill,
+  close,
+  exit,
+} as const;
+
+type Registry = typeof REGISTRY;
+export type Op = keyof Registry;
+type StepOfDef<D> = D extends OpDef<infer S> ? S : never;
+/** One step of a scenario (docs/scenario-format.md, "Operations"). */
+export type Step = { [K in Op]: StepOfDef<Registry[K]> }[Op];
+export type StepOf<K extends Op> = Extract<Step, { op: K }>;
+
+// Each entry is the op its key names.
+REGISTRY satisfies { [K in Op]: OpDef<StepOf<K>> & { op: K } };
+
+/** Every op, in registry order. */
+export const OPS = Object.keys(REGISTRY) as Op[];
+
+/** The definition of a step's op, typed for that step. */
+export function opOf<S extends Step>(st: S): OpDef<S> {
+  return REGISTRY[st.op] as unknown as OpDef<S>;
+}
+
+export const isOp = (s: string): s is Op => Object.hasOwn(REGISTRY, s);
+
+/* ---- names, from each op's NameSpec ---- */
+
+export type NameRole = 'newProcess' | 'newThread' | 'newSocket' | 'socket' | 'task';
+
+export interface NameUse {
+  role: NameRole;
+  /** The field, e.g. "child", "sock", "socks.1". */
+  field: string;
+  name: string;
+  /** For role "task": the task's process must not have exited. */
+  alive?: boolean;
+}
+
+function fieldNames(st: StepBase, key: string): { field: string; name: string }[] {
+  const v = (st as unknown as Record<string, unknown>)[key];
+  if (typeof v === 'string') return [{ field: key, name: v }];
+  if (Array.isArray(v)) return v.map((name, i) => ({ field: `${key}.${i}`, name: String(name) }));
+  return [];
+}
+
+/** The names a step introduces and uses besides `by`, in the order validation and renaming visit them. */
+export function namesOf(st: Step): NameUse[] {
+  const n = opOf(st).names;
+  const out: NameUse[] = [];
+  if (n.newProcess) out.push(...fieldNames(st, n.newProcess).map((f) => ({ ...f, role: 'newProcess' as const })));
+  if (n.newThread) out.push(...fieldNames(st, n.newThread).map((f) => ({ ...f, role: 'newThread' as const })));
+  for (const k of n.newSockets ?? []) out.push(...fieldNames(st, k).map((f) => ({ ...f, role: 'newSocket' as const })));
+  for (const k of n.sockets ?? []) out.push(...fieldNames(st, k).map((f) => ({ ...f, role: 'socket' as const })));
+  for (const t of n.tasks ?? []) out.push(...fieldNames(st, t.field).map((f) => ({ ...f, role: 'task' as const, alive: t.alive })));
+  return out;
+}
+
+/** A copy of the step with every name (including `by`) mapped. */
+export function renameStep<S extends Step>(st: S, task: (name: string, role: 'by' | NameRole) => string, sock: (name: string) => string): S {
+  const x: Record<string, unknown> = { ...st, by: task(st.by, 'by') };
+  for (const u of namesOf(st)) {
+    const to = u.role === 'newSocket' || u.role === 'socket' ? sock(u.name) : task(u.name, u.role);
+    const [key, idx] = u.field.split('.');
+    if (idx === undefined) x[key!] = to;
+    else {
+      const arr = [...(x[key!] as string[])];
+      arr[Number(idx)] = to;
+      x[key!] = arr;
+    }
+  }
+  return x as S;
+}
+
+/** Tasks of a list of steps in the order they are introduced (P0 first). */
+export function stepsTasks(steps: readonly Step[]): string[] {
+  const out = ['P0'];
+  for (const st of steps) for (const u of namesOf(st)) if (u.role === 'newProcess' || u.role === 'newThread') out.push(u.name);
+  return out;
+}
+
+/** Socket names of a list of steps in the order they are introduced. */
+export function stepsSockets(steps: readonly Step[]): string[] {
+  const out: string[] = [];
+  for (const st of steps) for (const u of namesOf(st)) if (u.role === 'newSocket') out.push(u.name);
+  return out;
+}
+
+/**
+ * Processes of a list of steps: each task's process (named by its first task), which tasks are
+ * threads, and at which step each process exited.
+ */
+export function processes(steps: readonly Step[], upTo = steps.length): { procOf: Map<string, string>; threads: Set<string>; exitedAt: Map<string, number> } {
+  const procOf = new Map<string, string>([['P0', 'P0']]);
+  const threads = new Set<string>();
+  const exitedAt = new Map<string, number>();
+  steps.slice(0, upTo).forEach((st, i) => {
+    for (const u of namesOf(st)) {
+      if (u.role === 'newProcess') procOf.set(u.name, u.name);
+      else if (u.role === 'newThread') {
+        procOf.set(u.name, procOf.get(st.by)!);
+        threads.add(u.name);
+      }
+    }
+    if (opOf(st).names.exitsProcess) exitedAt.set(procOf.get(st.by)!, i);
+  });
+  return { procOf, threads, exitedAt };
+}

@@ -1,0 +1,116 @@
+/**
+ * landlock_create_ruleset + landlock_add_rule (one per rule, after open(O_PATH)) +
+ * landlock_restrict_self (security/landlock/syscalls.c), as one step: model/syscalls.ts.
+ */
+import { z } from 'zod';
+import { restrictSelf } from '../model/syscalls.js';
+import { FS_RIGHT_NAMES, SCOPE_NAMES } from '../model/uapi.js';
+import { base, fsRightNames, relPath, scopeNames } from './fields.js';
+import type { OpDef } from './types.js';
+
+const schema = z.strictObject({
+  op: z.literal('restrict_self'),
+  ...base,
+  scoped: scopeNames.optional(),
+  handled_fs: fsRightNames.optional(),
+  rules: z.array(z.strictObject({ path: relPath, access: fsRightNames })).optional(),
+  tsync: z.boolean().optional(),
+});
+export type RestrictSelfStep = z.infer<typeof schema>;
+
+export const restrict_self: OpDef<RestrictSelfStep> = {
+  op: 'restrict_self',
+  schema,
+  names: {},
+  text: (st) => {
+    const parts: string[] = [];
+    if (st.scoped?.length) parts.push(`scoped=${st.scoped.join(',')}`);
+    if (st.handled_fs?.length) parts.push(`handled_fs=${st.handled_fs.join(',')}`);
+    for (const r of st.rules ?? []) parts.push(`rule ${r.path}:${r.access.join(',')}`);
+    if (st.tsync) parts.push('tsync');
+    return `${st.by} restrict_self ${parts.join(' ') || '(empty)'}`;
+  },
+  wire: (st, e) => {
+    const rules = st.rules ?? [];
+    const out = [e.mask(st.scoped, SCOPE_NAMES), e.mask(st.handled_fs, FS_RIGHT_NAMES), st.tsync ? '1' : '0', String(rules.length)];
+    for (const r of rules) out.push(r.path, e.mask(r.access, FS_RIGHT_NAMES));
+    return out;
+  },
+  apply: (w, t, st) => restrictSelf(w, t, st),
+  readOnly: false,
+  reaches: null,
+  gen: {
+    weight: 12,
+    needsSock: false,
+    build: (g) => {
+      const by = g.by;
+      const n = g.x.b;
+      g.push({ op: 'restrict_self', by, ...g.profile(n) });
+      if (g.dual && g.profileOf(n) === 0) g.push({ op: 'restrict_self', by, ...g.dual(n) });
+      if (g.dual && g.profileOf(n) === 7) {
+        if (!g.dirs.has('d')) {
+          g.insertBeforeLast({ op: 'mkdir', by, path: 'd' });
+          g.dirs.add('d');
+        }
+        g.push({ op: 'restrict_self', by, ...g.dual(6) });
+      }
+    },
+  },
+  exhaustive: {
+    label: 'restrict_self (every restriction / abstract / signal / fs-only)',
+    successors: (x) => (x.canAddLayer ? x.profiles.map((p) => ({ op: 'restrict_self' as const, by: x.t.name, ...p })) as RestrictSelfStep[] : []),
+  },
+  c: (st, x) => {
+    const f = [`.scoped = ${x.mask(st.scoped, 'LL_SCOPE_')}`, `.handled = ${x.mask(st.handled_fs, 'LL_FS_')}`];
+    if (st.tsync) f.push('.tsync = 1');
+    const rs = st.rules ?? [];
+    if (rs.length) {
+      x.declare(`static const struct rule rules_${x.i}[] = {\n${rs.map((r) => `\t{ ${x.mask(r.access, 'LL_FS_')}, ${x.str(r.path)} },`).join('\n')}\n};`);
+      f.push(`.nrules = ${rs.length}`, `.rules = rules_${x.i}`);
+    }
+    return f;
+  },
+  kselftest: (st, x) => {
+    const rules = st.rules ?? [];
+    const flags = st.tsync ? 'LANDLOCK_RESTRICT_SELF_TSYNC' : '0';
+    const L = [
+      '\t{',
+      '\t\tconst struct landlock_ruleset_attr ruleset_attr = {',
+      `\t\t\t.handled_access_fs = ${x.fs(st.handled_fs)},`,
+      `\t\t\t.scoped = ${x.scopes(st.scoped)},`,
+      '\t\t};',
+    ];
+    if (rules.length) {
+      L.push('\t\tconst struct rule rules[] = {');
+      for (const r of rules) L.push(`\t\t\t{ "${r.path}", ${x.fs(r.access)} },`);
+      L.push('\t\t};', '');
+      L.push(`\t\tEXPECT_EQ(${x.want}, restrict_self(&ruleset_attr, rules, ARRAY_SIZE(rules), ${flags}));`);
+    } else {
+      L.push('', `\t\tEXPECT_EQ(${x.want}, restrict_self(&ruleset_attr, NULL, 0, ${flags}));`);
+    }
+    L.push('\t}');
+    return { lines: L };
+  },
+  shell: (st, x) => {
+    const scoped = (st.scoped ?? []).map((s) => x.scopeLetter(s)).join(':');
+    const fs = st.handled_fs ?? [];
+    const rules = st.rules ?? [];
+    // The sandboxer allows LL_FS_RO / LL_FS_RW and handles every right of the ABI.
+    const rw = fs.length === 0 ? '/' : rules.filter((r) => r.access.length > 1 || !r.access.includes('read_dir')).map((r) => `$D/${r.path}`).join(':');
+    const cmd = `LL_FS_RO="/" LL_FS_RW="${rw}" LL_SCOPED="${scoped}"`;
+    x.out.push(x.head);
+    x.out.push(
+      `#   ruleset: scoped=[${(st.scoped ?? []).join(', ')}] handled_fs=[${fs.join(', ')}]${rules.length ? ` rules=${rules.map((r) => `${r.path}:${r.access.join('|')}`).join(', ')}` : ''}${st.tsync ? ' tsync' : ''}`,
+    );
+    if (st.tsync) x.out.push('#   (TSYNC: the sandboxer has no option for it)');
+    if (fs.includes('resolve_unix')) x.out.push('#   (resolve_unix: a sandboxer for ABI >= 9 handles it; LL_FS_RW must not cover the socket path)');
+    x.out.push(x.exp);
+    if (x.ok) {
+      x.sandbox.set(st.by, [...(x.sandbox.get(st.by) ?? []), cmd]);
+      x.out.push(`#   from here on, ${st.by}'s commands run under: ${x.prefix(st.by).trim()}`);
+    } else x.out.push(`#   the sandboxer would refuse this ruleset (${x.outcome?.result}); ${st.by} stays as it is`);
+  },
+  picture: (st, x) => {
+    if (x.ok) x.moveToActorDomain(st.tsync === true);
+  },
+};

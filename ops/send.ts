@@ -1,0 +1,36 @@
+/** send() without an address: on a stream connection, or to a datagram socket's peer (unix_dgram_sendmsg: unix_may_send with the peer exemption). */
+import { z } from 'zod';
+import * as unix from '../model/af_unix.js';
+import { base, sockName } from './fields.js';
+import { onHeld } from './held.js';
+import type { OpDef } from './types.js';
+
+const schema = z.strictObject({ op: z.literal('send'), ...base, sock: sockName });
+export type SendStep = z.infer<typeof schema>;
+
+export const send: OpDef<SendStep> = {
+  op: 'send',
+  schema,
+  names: { sockets: ['sock'] },
+  text: (st) => `${st.by} send ${st.sock}`,
+  wire: (st, e) => [e.sock(st.sock)],
+  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.send(w, t, s)),
+  readOnly: false,
+  reaches: 'connected',
+  gen: { weight: 4, needsSock: true, build: (g) => g.push({ op: 'send', by: g.by, sock: g.sock }) },
+  exhaustive: {
+    label: 'send',
+    successors: (x) => [...x.t.proc.fds].filter((s) => s.peer).map((s) => ({ op: 'send' as const, by: x.t.name, sock: s.name })),
+  },
+  c: (st, x) => [`.a = ${x.sock(st.sock)}`],
+  kselftest: (st, x) => ({ lines: [`\tEXPECT_EQ(${x.want}, RES(send(sock[${x.sock(st.sock)}], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL)));`] }),
+  shell: (_st, x) => {
+    x.out.push(x.head, '#   (included in the socat client of the connect step above)', x.exp);
+  },
+  picture: (st, x) => {
+    const r = x.outcome.reach;
+    const target = r ? (r.listener ?? r.targetName) : x.peerOf(st.sock);
+    const node = target ? x.sockNode(target) : null;
+    if (node) x.edge(node);
+  },
+};

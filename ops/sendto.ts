@@ -1,0 +1,37 @@
+/** sendto() with an address: one datagram (net/unix/af_unix.c: unix_dgram_sendmsg; seqpacket ignores the address). */
+import { z } from 'zod';
+import * as unix from '../model/af_unix.js';
+import { addrText } from '../model/uapi.js';
+import { genAddressed, pictureAddressed, shellAddressed } from './addressed.js';
+import { address, base, sockName } from './fields.js';
+import { onHeld } from './held.js';
+import type { OpDef } from './types.js';
+
+const schema = z.strictObject({ op: z.literal('sendto'), ...base, sock: sockName, addr: address });
+export type SendtoStep = z.infer<typeof schema>;
+
+export const sendto: OpDef<SendtoStep> = {
+  op: 'sendto',
+  schema,
+  names: { sockets: ['sock'] },
+  text: (st) => `${st.by} sendto ${st.sock} -> ${addrText(st.addr)}`,
+  wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
+  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.sendto(w, t, s, st.addr)),
+  readOnly: false,
+  reaches: 'address',
+  gen: { weight: 8, needsSock: true, build: (g) => genAddressed(g, 'sendto') },
+  exhaustive: {
+    label: 'sendto',
+    successors: (x) =>
+      [...x.t.proc.fds].filter((s) => s.type === 'dgram').flatMap((s) => x.addrs.map((addr) => ({ op: 'sendto' as const, by: x.t.name, sock: s.name, addr }))),
+  },
+  c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.addr = ${x.addr(st.addr)}`],
+  kselftest: (st, x) => ({
+    lines: [
+      `\taddr_len = ${x.addr(st.addr)};`,
+      `\tEXPECT_EQ(${x.want}, RES(sendto(sock[${x.sock(st.sock)}], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, addr_len)));`,
+    ],
+  }),
+  shell: shellAddressed,
+  picture: pictureAddressed,
+};

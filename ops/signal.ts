@@ -1,0 +1,101 @@
+/**
+ * What kill and tgkill share (kernel/signal.c: kill_pid_info, do_tkill; both call
+ * security_task_kill, security/landlock/task.c: hook_task_kill): `kill` is judged against the
+ * thread-group leader's credentials, `tgkill` against the named thread's.
+ */
+import { z } from 'zod';
+import type { SignalContext } from '../model/hooks.js';
+import { consult } from '../model/state.js';
+import { base, signal, taskName } from './fields.js';
+import type { OpDef } from './types.js';
+
+const schemaOf = <K extends 'kill' | 'tgkill'>(op: K) => z.strictObject({ op: z.literal(op), ...base, target: taskName, signal: signal.optional() });
+export type SignalStep<K extends 'kill' | 'tgkill'> = z.infer<ReturnType<typeof schemaOf<K>>>;
+
+export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): OpDef<SignalStep<K>> {
+  const schema = schemaOf(op);
+  return {
+    op,
+    schema: schema as unknown as z.ZodType<SignalStep<K>>,
+    names: { tasks: [{ field: 'target', alive: false }] },
+    text: (st) => `${st.by} ${st.op} ${st.target}${st.signal ? ` ${st.signal}` : ''}`,
+    wire: (st, e) => [e.task(st.target), st.signal === 'SIGUSR1' ? 'USR1' : '0'],
+    apply: (w, t, st, env) => {
+      const target = env.task(st.target);
+      if (!target.proc.alive) return { result: 'ESRCH', note: `${st.target}'s process has exited` };
+      const victim = op === 'kill' ? target.proc.leader : target;
+      const ctx: SignalContext = {
+        sender: t.domain,
+        target: victim.domain,
+        sameThreadGroup: victim.proc === t.proc,
+        syscall: op,
+        errata: w.errata,
+        senderTask: t.name,
+        targetTask: victim.name,
+      };
+      const reach = {
+        kind: 'signal' as const,
+        clientTask: t.name,
+        client: t.domain,
+        target: victim.domain,
+        targetName: victim.name,
+        listener: null,
+        targetOwner: victim.name,
+        isPeer: false,
+        sameThreadGroup: ctx.sameThreadGroup,
+        path: null,
+      };
+      const denial = consult(w, 'task_kill', ctx);
+      if (denial) return { result: denial.errno, denial, reach };
+      return { result: 'ok', reach };
+    },
+    // A signal changes nothing the model keeps (no pending signals in v1).
+    readOnly: true,
+    reaches: 'signal',
+    gen: {
+      weight,
+      needsSock: false,
+      build: (g) => {
+        const target = g.tasks[g.x.d % g.tasks.length]!;
+        g.push(g.x.c % 4 === 0 ? { op, by: g.by, target, signal: 'SIGUSR1' } : { op, by: g.by, target });
+      },
+    },
+    exhaustive: {
+      label: op,
+      successors: (x) =>
+        x.tasks
+          .filter((target) => (op === 'kill' ? target !== x.t : target.proc.alive))
+          .map((target) => ({ op, by: x.t.name, target: target.name }) as SignalStep<K>),
+    },
+    c: (st, x) => [`.a = ${x.task(st.target)}`, `.b = ${st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0'}`],
+    kselftest: (st, x) => {
+      const t = x.task(st.target);
+      const sig = st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0';
+      const ex = x.exitedAt(st.target);
+      if (ex !== undefined && ex < x.i)
+        return { lines: [`\t/* ${st.target} exited at #${ex} and was reaped: ESRCH, its pid is never signalled */`, `\tEXPECT_EQ(${x.want}, ESRCH);`] };
+      if (op === 'kill') return { lines: [`\tEXPECT_EQ(${x.want}, RES(kill(ctx->pid[${t}], ${sig})));`] };
+      return { lines: [`\tEXPECT_EQ(${x.want}, RES(syscall(__NR_tgkill, ctx->pid[${t}], ctx->tid[${t}], ${sig})));`] };
+    },
+    shell: (st, x) => {
+      const sig = st.signal === 'SIGUSR1' ? 'USR1' : '0';
+      x.out.push(x.head);
+      if (op === 'tgkill') x.out.push('#   no shell equivalent for tgkill; kill on the process instead');
+      x.out.push(x.exp);
+      const v = x.pidVar.get(st.target);
+      if (v) x.out.push(`${x.p}/bin/kill -s ${sig} "$${v}"; echo "#${x.i} kill: exit status $? (0 = ok)"`);
+      else {
+        // A stand-in for the target: a sleeping process in its sandbox.
+        const sv = `PID_${st.target}`;
+        x.out.push(`${x.prefix(st.target)}sleep 600 & ${sv}=$!; sleep 0.2   # a stand-in for ${st.target}, in its sandbox`);
+        x.pidVar.set(st.target, sv);
+        x.bg.push(sv);
+        x.out.push(`${x.p}/bin/kill -s ${sig} "$${sv}"; echo "#${x.i} kill: exit status $? (0 = ok)"`);
+      }
+    },
+    picture: (st, x) => {
+      const r = x.outcome.reach;
+      x.edge(x.taskNode(r ? r.targetName : st.target));
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Differential fuzzing of the model against a kernel: random scenarios from one seed, built with
+ * explicit restrict profiles (GenProfiles, recorded with the run), run in batches by the caller's
+ * batch runner (the live replayer, or one qemu boot a batch) and in the model; each distinct
+ * disagreement is shrunk by the one shrinking engine (properties/shrink.ts), its candidates run as
+ * batches too, with the same profiles the scan used. Pure: the runner does the I/O.
+ */
+import { InputError } from '../common/errors.js';
+import type { Scenario } from '../format/scenario.js';
+import type { KernelInfo } from '../format/trace.js';
+import type { Semantics } from '../model/hooks.js';
+import { evaluate } from '../ops/engine.js';
+import { buildScenario, genInputArb, sampleInputs, type GenInput, type GenProfiles } from '../properties/arbitrary.js';
+import { inputShrinker, runAsync } from '../properties/shrink.js';
+import { semanticsForKernel } from './diff.js';
+
+/** Runs a batch on a kernel: one result list per scenario, null for one that did not complete. */
+export type BatchRunner = (scenarios: Scenario[]) => Promise<{ kernel: KernelInfo; results: (string[] | null)[] }>;
+
+export interface FuzzOptions {
+  seed: number;
+  runs: number;
+  batch: number;
+  maxShrink: number;
+  /** The generator's restrict profiles (recorded with the run). */
+  profiles: GenProfiles;
+  /** The semantics to judge by (default: the kernel's ABI and errata, see semanticsForKernel). */
+  semantics?: Semantics;
+  errata?: number;
+  log?: (s: string) => void;
+}
+
+export interface FuzzFinding {
+  /** The scenario the scan found, before shrinking. */
+  original: Scenario;
+  scenario: Scenario;
+  kernelResults: string[];
+  modelResults: string[];
+  steps: number[];
+  kernel: KernelInfo;
+  semantics: string;
+  shrinkRounds: number;
+}
+
+export interface FuzzReport {
+  kernel: KernelInfo;
+  semantics: string;
+  profiles: string;
+  scenarios: number;
+  incomplete: number;
+  disagreeing: number;
+  findings: FuzzFinding[];
+}
+
+const differs = (a: readonly string[], b: readonly string[]) => a.some((x, i) => x !== b[i]);
+
+/** A key grouping disagreements: the first differing step's op and the two results. */
+function signature(s: Scenario, k: readonly string[], m: readonly string[]): string {
+  const i = k.findIndex((x, j) => x !== m[j]);
+  return `${s.steps[i]?.op}:${k[i]}/${m[i]}`;
+}
+
+export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport> {
+  const log = o.log ?? (() => {});
+  const inputs = sampleInputs(o.runs, o.seed);
+  const build = (g: GenInput) => buildScenario(g.actions, o.profiles);
+  let kernel: KernelInfo | undefined;
+  let sem: Semantics | undefined;
+  const found: { g: GenInput; scenario: Scenario; kernelResults: string[] }[] = [];
+  const seen = new Set<string>();
+  let incomplete = 0;
+  let disagreeing = 0;
+  for (let start = 0; start < inputs.length; start += o.batch) {
+    const chunk = inputs.slice(start, start + o.batch);
+    const scenarios = chunk.map(build);
+    const r = await run(scenarios);
+    kernel ??= r.kernel;
+    sem ??= semanticsForKernel(r.kernel, o.semantics, o.errata);
+    r.results.forEach((kr, i) => {
+      if (!kr) return void incomplete++;
+      const mr = evaluate(scenarios[i]!, sem!).map((x) => x.result);
+      if (!differs(kr, mr)) return;
+      disagreeing++;
+      const sig = signature(scenarios[i]!, kr, mr);
+      if (seen.has(sig)) return;
+      seen.add(sig);
+      found.push({ g: chunk[i]!, scenario: scenarios[i]!, kernelResults: kr });
+    });
+    log(`${Math.min(start + o.batch, inputs.length)}/${inputs.length} scenarios, ${disagreeing} disagree`);
+  }
+  if (!kernel || !sem) throw new InputError('no scenario ran');
+  const judge = sem;
+  const model = (s: Scenario) => evaluate(s, judge).map((x) => x.result);
+  const findings: FuzzFinding[] = [];
+  const shrunkSeen = new Set<string>();
+  for (const f of found.slice(0, o.maxShrink)) {
+    // Still disagrees: the first candidate of a batch whose kernel results differ from the model's.
+    // The kernel's results of every candidate that disagreed are kept: the final one is among them.
+    const kept = new Map<string, string[]>([[JSON.stringify(f.scenario.steps), f.kernelResults]]);
+    const firstDisagreeing = async (batch: Scenario[]) => {
+      const rs = (await run(batch)).results;
+      const hit = rs.findIndex((kr, i) => kr !== null && differs(kr, model(batch[i]!)));
+      if (hit >= 0) kept.set(JSON.stringify(batch[hit]!.steps), rs[hit]!);
+      return hit;
+    };
+    const shrunk = await runAsync(inputShrinker(genInputArb(), f.g, build), firstDisagreeing);
+    const final = shrunk.scenario;
+    const fr = kept.get(JSON.stringify(final.steps));
+    if (!fr) throw new Error('fuzz: the shrunk scenario was never run on the kernel'); // internal: every shrinker result is a candidate that disagreed
+    const mr = model(final);
+    log(`shrunk a disagreement from ${f.scenario.steps.length} to ${final.steps.length} steps in ${shrunk.rounds} rounds`);
+    const key = JSON.stringify(final.steps);
+    if (!shrunkSeen.has(key))
+      findings.push({ original: f.scenario, scenario: final, kernelResults: fr, modelResults: mr, steps: mr.flatMap((x, i) => (x !== fr[i] ? [i] : [])), kernel, semantics: judge.name, shrinkRounds: shrunk.rounds });
+    shrunkSeen.add(key);
+  }
+  return { kernel, semantics: judge.name, profiles: o.profiles.name, scenarios: inputs.length, incomplete, disagreeing, findings };
+}

@@ -1,0 +1,222 @@
+/**
+ * The property × semantics matrix of `scopecheck check` as data: the arguments that define a run,
+ * its jobs (random cells and exhaustive units, runnable anywhere and merged in job order), the
+ * rows they give, the counterexample files and the report text. Pure: the CLI loads the
+ * semantics, runs the jobs, writes the files and prints.
+ */
+import { COUNTEREXAMPLE_FORMAT, type CounterexampleFile } from '../format/counterexample.js';
+import { renderOutcomes } from '../format/render.js';
+import type { Scenario } from '../format/scenario.js';
+import type { Semantics, Verdict } from '../model/hooks.js';
+import type { StepOutcome } from '../model/state.js';
+import type { Extra } from './arbitrary.js';
+import { checkCell, type CellResult } from './check.js';
+import { ALPHABET, boundText, exploreUnit, mergeUnits, unitCount, type Bound, type UnitResult } from './exhaustive.js';
+import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
+
+/** A unit of work that runs anywhere (inline, in a worker thread, on another machine via --shard) and always gives the same result. */
+export type Job =
+  | { kind: 'cell'; property: string; semantics: string; errata?: number; seed: number; runs: number; maxActions?: number }
+  | { kind: 'unit'; semantics: string; errata?: number; bound: Bound; unit: number; maxStates?: number; properties?: string[] };
+
+export type JobResult = { kind: 'cell'; cell: CellResult } | { kind: 'unit'; unit: UnitResult };
+
+/** Runs a job with its semantics already loaded. */
+export function runJobWith(j: Job, sem: Semantics): JobResult {
+  if (j.kind === 'cell')
+    return { kind: 'cell', cell: checkCell(propertyByName(j.property)!, sem, { seed: j.seed, runs: j.runs, errata: j.errata, maxActions: j.maxActions }) };
+  const properties = j.properties?.map((n) => propertyByName(n)!);
+  return { kind: 'unit', unit: exploreUnit(sem, j.bound, j.unit, { errata: j.errata, maxStates: j.maxStates, properties }) };
+}
+
+/** Properties checked exhaustively: the state-local ones (a metamorphic one compares a scenario with a variant). */
+export const exhaustiveProperties = (props: readonly PropertyDef[]) => props.filter((p) => p.kind === 'state-local');
+
+export function semanticsDirName(name: string): string {
+  return name.replace(/^.*[/\\]/, '').replace(/[^A-Za-z0-9._+=-]/g, '_');
+}
+
+/** One verdict of the matrix, whichever mode found it. */
+export interface Row {
+  property: string;
+  semantics: string;
+  /** The --semantics argument that names it (a built-in name or a module path). */
+  semanticsArg: string;
+  /** The errata mask the semantics was checked with. */
+  errata: number;
+  verdict: Verdict;
+  expected: Verdict;
+  counterexample: Scenario | null;
+  violation: Violation | null;
+  outcomes: StepOutcome[] | null;
+  /** Scenarios checked (random: fast-check runs; exhaustive: scenarios enumerated for the semantics). */
+  runs: number;
+  extra: Extra | null;
+  cellSeed: number | null;
+  foundSize: number | null;
+  /** Exhaustive mode: distinct states explored for the semantics, and whether the verdict is complete up to the bound. */
+  states?: number;
+  complete?: boolean;
+}
+
+/** Everything that defines a run; shards of one run must agree on it. */
+export interface RunArgs {
+  mode: 'random' | 'exhaustive';
+  seed: number;
+  runs: number;
+  maxSteps?: number;
+  bound?: Bound;
+  errata?: number;
+  semantics: string[];
+  properties: string[];
+  out: string;
+  save: boolean;
+}
+
+export interface Plan {
+  args: RunArgs;
+  sems: Semantics[];
+  props: PropertyDef[];
+  jobs: Job[];
+}
+
+/** The jobs of a run, with its semantics loaded by the caller (in the order of args.semantics). */
+export function plan(args: RunArgs, sems: Semantics[]): Plan {
+  const props = args.properties.map((n) => propertyByName(n)!);
+  const jobs: Job[] = [];
+  if (args.mode === 'random') {
+    for (const [si, sem] of sems.entries())
+      for (const p of props)
+        jobs.push({ kind: 'cell', property: p.name, semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, runs: args.runs, maxActions: args.maxSteps });
+  } else {
+    const local = exhaustiveProperties(props).map((p) => p.name);
+    for (const [si, sem] of sems.entries()) {
+      const n = unitCount(sem, args.bound!);
+      for (let u = 0; u < n; u++) jobs.push({ kind: 'unit', semantics: args.semantics[si]!, errata: args.errata, bound: args.bound!, unit: u, properties: local });
+    }
+  }
+  return { args, sems, props, jobs };
+}
+
+export function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
+  const { args, sems, props } = p;
+  if (args.mode === 'random')
+    return results.map((r, i) => {
+      const c = (r as Extract<JobResult, { kind: 'cell' }>).cell;
+      const si = Math.floor(i / props.length);
+      return { ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sems[si]!.errata };
+    });
+  const rows: Row[] = [];
+  let at = 0;
+  for (const [si, sem] of sems.entries()) {
+    const n = unitCount(sem, args.bound!);
+    const units = results.slice(at, at + n).map((r) => (r as Extract<JobResult, { kind: 'unit' }>).unit);
+    at += n;
+    const local = exhaustiveProperties(props);
+    const m = mergeUnits(sem, args.bound!, units, { properties: local, errata: args.errata });
+    for (const pr of props) {
+      const c = m.cells.find((x) => x.property === pr.name);
+      if (!c) continue; // history-dependent properties are checked in random mode only
+      rows.push({ ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sem.errata, runs: m.scenarios, states: m.states, extra: c.counterexample ? { pos: 0, who: 0, profile: 0, pick: 0 } : null, cellSeed: null, foundSize: c.counterexample?.steps.length ?? null });
+    }
+  }
+  return rows;
+}
+
+export function verdictCell(r: Row): string {
+  const inc = r.complete === false && r.verdict === 'holds' ? '?' : '';
+  if (r.verdict === r.expected) return (r.verdict === 'holds' ? 'holds' : 'violated*') + inc;
+  return r.verdict === 'holds' ? `HOLDS!${inc}` : 'VIOLATED!';
+}
+
+export function commandOf(a: RunArgs, extra = ''): string {
+  const parts = ['scopecheck check'];
+  if (a.mode === 'exhaustive') parts.push(`--exhaustive --bound ${boundText(a.bound!)}`);
+  else parts.push(`--seed ${a.seed} --runs ${a.runs}${a.maxSteps ? ` --max-steps ${a.maxSteps}` : ''}`);
+  if (a.errata !== undefined) parts.push(`--errata ${a.errata}`);
+  return parts.join(' ') + extra;
+}
+
+
+/** The counterexample file of a row (scopecheck-counterexample/1). */
+export function counterexampleFile(a: RunArgs, r: Row, file: string): CounterexampleFile {
+  return {
+    format: COUNTEREXAMPLE_FORMAT,
+    property: r.property,
+    semantics: r.semanticsArg,
+    errata: r.errata,
+    seed: a.mode === 'random' ? a.seed : 0,
+    cellSeed: r.cellSeed ?? 0,
+    runs: r.runs,
+    expected: r.expected,
+    extra: r.extra!,
+    violation: { step: r.violation!.step, message: r.violation!.message },
+    check: commandOf(a, ` --semantics ${r.semanticsArg} --property ${r.property}`),
+    replay: `scopecheck replay ${file}`,
+    scenario: { ...r.counterexample!, name: `${r.property}-${semanticsDirName(r.semantics)}` },
+    results: r.outcomes!.map((x) => x.result),
+  };
+}
+
+/** The JSON report of `check --json`. */
+export function jsonReport(a: RunArgs, rows: readonly Row[]): object {
+  return {
+    seed: a.mode === 'random' ? a.seed : null,
+    ...(a.mode === 'exhaustive' ? { bound: a.bound } : {}),
+    results: rows.map((c) => ({
+      property: c.property,
+      semantics: c.semantics,
+      verdict: c.verdict,
+      expected: c.expected,
+      counterexample: c.counterexample,
+      runs: c.runs,
+      ...(c.states !== undefined ? { states: c.states, complete: c.complete } : {}),
+    })),
+  };
+}
+
+/** The text report: the matrix, every counterexample step by step, the summary. `saved`: where each row's counterexample was written. */
+export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<Row, string>, all: { semantics: readonly string[] }): string[] {
+  const out: string[] = [];
+  const unexpected = rows.filter((c) => c.verdict !== c.expected);
+  const props = [...new Set(rows.map((r) => r.property))];
+  const sems = [...new Set(rows.map((r) => r.semantics))];
+  const cell = (p: string, s: string) => rows.find((r) => r.property === p && r.semantics === s);
+  out.push(
+    a.mode === 'random'
+      ? `scopecheck check: seed ${a.seed}, up to ${a.runs} scenarios per cell, ${props.length} properties × ${sems.length} semantics`
+      : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
+  );
+  const allSems = a.semantics.join(' ') === all.semantics.join(' ');
+  const allProps = a.properties.join(' ') === PROPERTIES.map((p) => p.name).join(' ');
+  out.push(`replay this run: ${commandOf(a)}${allSems ? '' : ` --semantics ${a.semantics.join(' ')}`}${allProps ? '' : ` --property ${a.properties.join(' ')}`}\n`);
+  const w = Math.max(...props.map((p) => p.length)) + 2;
+  const cw = sems.map((s) => Math.max(11, s.length + 2));
+  out.push(`${'property'.padEnd(w)}${sems.map((s, si) => s.padEnd(cw[si]!)).join('')}`.trimEnd());
+  for (const p of props) out.push(`${p.padEnd(w)}${sems.map((s, si) => (cell(p, s) ? verdictCell(cell(p, s)!) : '-').padEnd(cw[si]!)).join('')}`.trimEnd());
+  out.push(`\nholds = no counterexample; violated* = violated as expected (a documented gap or limitation); VIOLATED! / HOLDS! = unexpected`);
+  if (a.mode === 'exhaustive') {
+    out.push(`? = the exploration was cut short: not complete up to the bound`);
+    for (const s of sems) {
+      const r = rows.find((x) => x.semantics === s)!;
+      out.push(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
+    }
+    out.push(`alphabet: ${ALPHABET}`);
+    const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind !== 'state-local').map((p) => p.name);
+    if (skipped.length) out.push(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
+  }
+  for (const c of rows) {
+    if (!c.counterexample) continue;
+    const how = a.mode === 'random' ? `${c.counterexample.steps.length} steps, shrunk from ${c.foundSize}; found after ${c.runs} scenarios` : `${c.counterexample.steps.length} steps, a shortest counterexample`;
+    out.push(`\n── ${c.property} under ${c.semantics}: ${c.verdict === c.expected ? 'violated, as expected' : 'VIOLATED, unexpectedly'} (${how})`);
+    out.push(`   ${c.violation!.message}`);
+    out.push(renderOutcomes(c.counterexample, c.outcomes!));
+    if (c.violation!.variant) out.push(`   compared with the variant: ${c.violation!.variant.label}`);
+    const file = saved.get(c);
+    if (file) out.push(`   saved: ${file}    replay: scopecheck replay ${file}`);
+  }
+  for (const c of unexpected.filter((x) => x.verdict === 'holds'))
+    out.push(`\n── ${c.property} under ${c.semantics}: expected a violation, none found in ${c.runs} scenarios${a.mode === 'random' ? ' (try more --runs)' : ' (try a larger --bound)'}`);
+  out.push(`\n${rows.length} cells, ${rows.length - unexpected.length} as expected, ${unexpected.length} unexpected`);
+  return out;
+}
