@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexample.js';
 import { readOpsHeader } from '../kernel/build-replayer.js';
 import { EXPORT_FORMATS, exportScenario, isExportFormat, type ExportInput } from '../format/export/index.js';
-import { parseScenario, ScenarioValidationError, type Scenario } from '../format/scenario.js';
+import { parseScenario, type Scenario } from '../format/scenario.js';
 import { evaluate } from '../ops/engine.js';
 import { DEFAULT_SEMANTICS } from '../model/semantics/index.js';
 import type { Semantics } from '../model/semantics/types.js';
@@ -46,18 +46,12 @@ export async function loadExportSource(file: string, semantics?: string, errata?
   } catch (e) {
     throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
-  try {
-    if ((raw as { format?: unknown } | null)?.format === COUNTEREXAMPLE_FORMAT) {
-      const ce = parseCounterexample(raw, file);
-      return { scenario: ce.scenario, semantics: given ?? (await loadSemantics(ce.semantics, errata ?? ce.errata)) };
-    }
-    return { scenario: parseScenario(raw, file), semantics: given ?? (await loadSemantics(DEFAULT_SEMANTICS, errata)) };
-  } catch (e) {
-    // parseCounterexample / parseScenario: messages name the file, the step and the field
-    if (e instanceof ScenarioValidationError || (e instanceof Error && e.message.startsWith(`${file}:`)))
-      throw new InputError(e.message);
-    throw e;
+  // parseCounterexample / parseScenario: InputErrors naming the file, the step and the field
+  if ((raw as { format?: unknown } | null)?.format === COUNTEREXAMPLE_FORMAT) {
+    const ce = parseCounterexample(raw, file);
+    return { scenario: ce.scenario, semantics: given ?? (await loadSemantics(ce.semantics, errata ?? ce.errata)) };
   }
+  return { scenario: parseScenario(raw, file), semantics: given ?? (await loadSemantics(DEFAULT_SEMANTICS, errata)) };
 }
 
 export function registerExport(program: Command, io: Io): void {

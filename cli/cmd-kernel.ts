@@ -2,9 +2,8 @@
  * scopecheck kernel build: a minimal kernel for the replayer from a (patched) Linux tree.
  */
 import type { Command } from 'commander';
-import { buildKernel, KernelBuildError } from '../kernel/build-kernel.js';
+import { buildKernel } from '../kernel/build-kernel.js';
 import { intOption } from './options.js';
-import { InputError } from './io.js';
 import type { Io } from './options.js';
 
 export function registerKernel(program: Command, io: Io): void {
@@ -16,13 +15,7 @@ export function registerKernel(program: Command, io: Io): void {
     .option('--build-dir <dir>', 'where to build (default: ~/.cache/scopecheck/kernel-build/<tree>)')
     .addOption(intOption('--jobs <n>', 'make -j (default: the cores)', 1))
     .action((o: { source: string; buildDir?: string; jobs?: number }) => {
-      let image: string;
-      try {
-        image = buildKernel({ source: o.source, buildDir: o.buildDir, jobs: o.jobs, log: (s) => io.err(s) });
-      } catch (e) {
-        if (e instanceof KernelBuildError) throw new InputError(e.message);
-        throw e;
-      }
+      const image = buildKernel({ source: o.source, buildDir: o.buildDir, jobs: o.jobs, log: (s) => io.err(s) });
       io.out(`built ${image}`);
       io.out(`record on it:  scopecheck record scenarios/ -o my-kernel.jsonl --kernel-image ${image}`);
       io.out(`then compare:  scopecheck diff my-kernel.jsonl --semantics ./my-proposal.ts`);

@@ -3,7 +3,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import { parseScenarioText, ScenarioValidationError, type Scenario } from '../format/scenario.js';
+import { parseScenarioText, type Scenario } from '../format/scenario.js';
 import { parseTraceLines, type Trace } from '../format/trace.js';
 import { InputError } from '../common/errors.js';
 
@@ -44,12 +44,7 @@ export interface LoadedScenario {
 }
 
 export function readScenarioFile(file: string): Scenario {
-  try {
-    return parseScenarioText(readText(file), file);
-  } catch (e) {
-    if (e instanceof ScenarioValidationError) throw new InputError(e.message);
-    throw e;
-  }
+  return parseScenarioText(readText(file), file);
 }
 
 export function readScenarios(args: readonly string[]): LoadedScenario[] {
@@ -57,12 +52,7 @@ export function readScenarios(args: readonly string[]): LoadedScenario[] {
 }
 
 export function readTraceFile(file: string): Trace[] {
-  try {
-    return parseTraceLines(readText(file), file);
-  } catch (e) {
-    if (e instanceof Error && e.name === 'TraceValidationError') throw new InputError(e.message);
-    throw e;
-  }
+  return parseTraceLines(readText(file), file);
 }
 
 /** Writes a file atomically: a temporary file in the same directory, then rename. */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InputError } from './io.js';
+import { InputError, ScopecheckError, type ErrorKind } from '../common/errors.js';
 import { runJob, type Job, type JobResult } from './jobs.js';
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
@@ -42,8 +42,8 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (d
               const id = order[next++]!;
               w.postMessage({ id, job: jobs[id] });
             };
-            w.on('message', (m: { id: number; result?: JobResult; error?: string }) => {
-              if (m.error) return reject(new InputError(m.error));
+            w.on('message', (m: { id: number; result?: JobResult; error?: { kind: ErrorKind; message: string } }) => {
+              if (m.error) return reject(new ScopecheckError(m.error.kind, m.error.message));
               results[m.id] = m.result!;
               onDone?.(++done);
               feed();

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUILTIN_SEMANTICS, builtinSemantics, withErrata } from '../model/semantics/index.js';
-import { SEMANTICS_INTERFACE_VERSION, type Semantics } from '../model/semantics/types.js';
+import { HOOK_METHODS, SEMANTICS_INTERFACE_VERSION, type Semantics } from '../model/hooks.js';
 import { InputError } from './io.js';
 
 export const builtinNames = (): string[] => BUILTIN_SEMANTICS.map((s) => s.name);
@@ -19,8 +19,7 @@ function checkSemantics(x: unknown, where: string): Semantics {
   if (typeof s.name !== 'string' || !s.name) problems.push('name must be a non-empty string');
   for (const k of ['abi', 'errata', 'scopes', 'fsRights', 'restrictSelfFlags'] as const)
     if (typeof s[k] !== 'number') problems.push(`${k} must be a number`);
-  for (const h of ['unixFind', 'unixStreamConnect', 'unixMaySend', 'taskKill'] as const)
-    if (typeof s.hooks?.[h] !== 'function') problems.push(`hooks.${h} must be a function`);
+  for (const h of Object.values(HOOK_METHODS)) if (typeof s.hooks?.[h] !== 'function') problems.push(`hooks.${h} must be a function`);
   if (problems.length) throw new InputError(`${where}: not a scopecheck semantics: ${problems.join('; ')}`);
   return s as Semantics;
 }

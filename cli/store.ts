@@ -15,7 +15,6 @@ import {
   parseTraceset,
   serializeCorpus,
   serializeTraceset,
-  StoreError,
   type Corpus,
   type TracesetHeader,
 } from '../format/traceset.js';
@@ -40,18 +39,9 @@ function readGzText(file: string): string {
   }
 }
 
-const wrap = <T>(f: () => T): T => {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof StoreError) throw new InputError(e.message);
-    throw e;
-  }
-};
-
 export function readCorpus(file: string): { corpus: Corpus; sha: string } {
   const text = readGzText(file);
-  return { corpus: wrap(() => parseCorpus(text, file)), sha: sha256(text) };
+  return { corpus: parseCorpus(text, file), sha: sha256(text) };
 }
 
 export function writeCorpus(file: string, c: Corpus): string {
@@ -75,10 +65,10 @@ export function writeTraceset(file: string, corpusFile: string, corpusSha: strin
 
 export function readTraceset(file: string): Trace[] {
   const text = readGzText(file);
-  const { header, results } = wrap(() => parseTraceset(text, file));
+  const { header, results } = parseTraceset(text, file);
   const corpusFile = resolve(dirname(file), header.corpus);
   const { corpus, sha } = readCorpus(corpusFile);
-  return wrap(() => expandTraceset(file, header, results, corpus, sha));
+  return expandTraceset(file, header, results, corpus, sha);
 }
 
 export type { TraceSource } from '../oracle/diff.js';

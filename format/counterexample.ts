@@ -3,6 +3,7 @@
  * under a semantics, with everything needed to replay it.
  */
 import { z } from 'zod';
+import { InputError } from '../common/errors.js';
 import { parseScenario, type Scenario } from './scenario.js';
 
 export const COUNTEREXAMPLE_FORMAT = 'scopecheck-counterexample/1';
@@ -30,7 +31,6 @@ export type CounterexampleFile = Omit<z.infer<typeof counterexampleSchema>, 'sce
 
 export function parseCounterexample(raw: unknown, file: string): CounterexampleFile {
   const r = counterexampleSchema.safeParse(raw);
-  if (!r.success)
-    throw new Error(r.error.issues.map((i) => `${file}: ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n'));
+  if (!r.success) throw new InputError(r.error.issues.map((i) => `${file}: ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n'));
   return { ...r.data, scenario: parseScenario(r.data.scenario, file) };
 }

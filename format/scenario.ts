@@ -7,7 +7,6 @@
  */
 import { InputError } from '../common/errors.js';
 import { z } from 'zod';
-import { NAME_RE } from '../ops/fields.js';
 import { OPS, REGISTRY, namesOf, opOf, stepsSockets, stepsTasks, type Step } from '../ops/index.js';
 
 export const SCENARIO_FORMAT = 'scopecheck-scenario/1';

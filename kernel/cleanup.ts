@@ -3,7 +3,9 @@
  * replayer or qemu it started and remove their temporary directories, then die of the same
  * signal. (`process.on('exit')` does not run when Node is killed by a signal.)
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvironmentError } from '../common/errors.js';
 
 const cleanups = new Set<() => void>();
 let installed = false;
@@ -64,4 +66,13 @@ export function killAndWait(pid: number | undefined, ms = 2000): void {
 /** Removes a directory tree, retrying while a dying process may still be writing into it. */
 export function removeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+}
+
+/** mkdtemp under `parent`; a parent that does not exist or is not writable is an environment error that says what to do. */
+export function makeTempDir(parent: string, prefix: string): string {
+  try {
+    return mkdtempSync(join(parent, prefix));
+  } catch (e) {
+    throw new EnvironmentError(`cannot create a temporary directory in ${parent} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): set TMPDIR to a writable directory`);
+  }
 }

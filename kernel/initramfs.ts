@@ -4,7 +4,8 @@
  * (see guest_main() in replayer/replayer.c), plus /dev/console so that init has a console
  * even before it mounts devtmpfs. Written in TypeScript: no cpio tool needed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { makeTempDir } from './cleanup.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -88,7 +89,7 @@ export interface BuiltInitramfs {
  * call cleanup().
  */
 export function buildInitramfs(replayerBinary: string, lines: string[], parent = tmpdir()): BuiltInitramfs {
-  const dir = mkdtempSync(join(parent, 'scopecheck-vm-'));
+  const dir = makeTempDir(parent, 'scopecheck-vm-');
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   try {
     const path = join(dir, 'initramfs.cpio.gz');

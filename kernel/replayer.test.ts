@@ -124,7 +124,7 @@ describe.skipIf(!LANDLOCK)('known kernel facts', () => {
     ]);
   });
 
-  // Kernel selftests, scoped_base_variants.h (spec §6.1): P1 = P0 (parent), P2 = child.
+  // Kernel selftests, tools/testing/selftests/landlock/scoped_base_variants.h: P1 = P0 (parent), P2 = child.
   // P1->P2 allowed iff !domain_parent; P2->P1 allowed iff !domain_child.
   const variants: [string, boolean, boolean, boolean][] = [
     ['without_domain', false, false, false],

@@ -22,13 +22,12 @@
  */
 import { EnvironmentError } from '../common/errors.js';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScenarioValidationError, structuralErrors, type Scenario } from '../format/scenario.js';
 import { encodeSteps } from '../ops/wire.js';
 import type { KernelInfo } from '../format/trace.js';
-import { killAndWait, onInterrupt, removeTree } from './cleanup.js';
+import { killAndWait, makeTempDir, onInterrupt, removeTree } from './cleanup.js';
 import { ensureReplayer } from './build-replayer.js';
 
 export const RECORDER = { name: 'scopecheck-replay', version: '0.1.0' } as const;
@@ -160,7 +159,7 @@ export async function replayEncoded(
   if (lines.length === 0) return [];
   for (const [i, l] of lines.entries())
     if (l.includes('\n')) throw new Error(`encoded scenario ${i} contains a newline`);
-  const batchDir = mkdtempSync(join(opts.tmpdir ?? tmpdir(), 'scopecheck-replay-'));
+  const batchDir = makeTempDir(opts.tmpdir ?? tmpdir(), 'scopecheck-replay-');
   const env = { ...process.env };
   if (opts.testHooks) env.SCOPECHECK_REPLAY_TEST_HOOKS = '1';
   else delete env.SCOPECHECK_REPLAY_TEST_HOOKS;

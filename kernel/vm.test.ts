@@ -69,7 +69,7 @@ function resolveUnix(abi: number): Scenario {
   );
 }
 
-/** TSYNC (ABI 8): EINVAL before; with it, the sibling thread's own domain is replaced (spec §7.34). */
+/** TSYNC (ABI 8): EINVAL before; with it, the sibling thread's own domain is replaced (scenarios/edge-abi8/34-tsync-replaces.json). */
 function tsync(abi: number): Scenario {
   const has = abi >= 8;
   return sc(
@@ -123,7 +123,7 @@ describe('guest report parsing', () => {
       expect((err as VmError).reason).toBe(reason);
       expect((err as VmError).message).toMatch(msg);
     };
-    bad('', 'crash', /no report/);
+    bad('', 'no-report', /no report/);
     bad(`SCOPECHECK-BEGIN 1\n${info}\nR ok\n`, 'crash', /truncated/);
     bad(report([info, 'R ok', 'R ok oK']).replace('oK', 'ok'), 'garbled', /garbled/); // hash of other bytes
     bad(report([info, 'R ok'], 2), 'garbled', /1 result line\(s\) for a count of 2/);

@@ -69,7 +69,7 @@ export interface VmResult {
   boots: number;
 }
 
-export type VmErrorReason = 'setup' | 'qemu' | 'timeout' | 'crash' | 'garbled' | 'rejected' | 'abi';
+export type VmErrorReason = 'setup' | 'qemu' | 'timeout' | 'crash' | 'no-report' | 'garbled' | 'rejected' | 'abi';
 
 export class VmError extends EnvironmentError {
   constructor(
@@ -114,7 +114,7 @@ export function parseGuestReport(
 ): { kernel: KernelInfo; outcomes: ReplayOutcome[] } {
   const lines = text.replace(/\r/g, '').split('\n');
   const b = lines.indexOf(BEGIN);
-  if (b < 0) throw new VmError('the guest wrote no report (no SCOPECHECK-BEGIN line): it did not get to run the batch', 'crash');
+  if (b < 0) throw new VmError('the guest wrote no report (no SCOPECHECK-BEGIN line): it did not get to run the batch', 'no-report');
   const body: string[] = [];
   let end: string | undefined;
   for (const l of lines.slice(b + 1)) {
@@ -380,7 +380,7 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
   } catch (e) {
     // An early crash (the guest never started its report; e.g. 7.3.4 once crashed early in
     // boot) is retried once. A timeout, a rejected batch or a garbled report is not.
-    if (!(e instanceof VmError) || !/no SCOPECHECK-BEGIN/.test(e.message)) throw e;
+    if (!(e instanceof VmError) || e.reason !== 'no-report') throw e;
     boots = 2;
     try {
       r = await bootOnce(image, lines, scenarios, accel, bound, o);

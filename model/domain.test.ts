@@ -10,7 +10,7 @@ let id = 100;
 const push = (d: MaybeDomain, scope: number, fs = 0, rules: { path: string; access: number }[] = []): Domain =>
   mergeRuleset(d, id++, { scope, fs, rules })!;
 
-describe('domain_is_scoped: worked examples (spec §3.5)', () => {
+describe('domain_is_scoped (security/landlock/task.c): worked examples', () => {
   const A = push(null, S);
   const Afs = push(null, 0, 1);
   test('#1 scoped client, unsandboxed server: deny', () => expect(domainIsScoped(A, null, S)).toBe(0));

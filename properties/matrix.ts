@@ -12,7 +12,7 @@ import type { StepOutcome } from '../model/state.js';
 import type { Extra } from './arbitrary.js';
 import { checkCell, type CellResult } from './check.js';
 import { ALPHABET, boundText, exploreUnit, mergeUnits, unitCount, type Bound, type UnitResult } from './exhaustive.js';
-import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
+import { PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
 
 /** A unit of work that runs anywhere (inline, in a worker thread, on another machine via --shard) and always gives the same result. */
 export type Job =
@@ -85,7 +85,7 @@ export function plan(args: RunArgs, sems: Semantics[]): Plan {
   const props = args.properties.map((n) => propertyByName(n)!);
   const jobs: Job[] = [];
   if (args.mode === 'random') {
-    for (const [si, sem] of sems.entries())
+    for (const si of sems.keys())
       for (const p of props)
         jobs.push({ kind: 'cell', property: p.name, semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, runs: args.runs, maxActions: args.maxSteps });
   } else {

@@ -1,5 +1,5 @@
 /**
- * Writes the kernel selftest matrices (spec §6) as scenario files under scenarios/selftests/.
+ * Writes the kernel selftest matrices (tools/testing/selftests/landlock/scoped_*_test.c, fs_test.c) as scenario files under scenarios/selftests/.
  * The expected results come from the selftests' own tables (copied into this file from the spec),
  * never from the model. Run: npx tsx scripts/gen-scenarios.ts
  */
@@ -10,7 +10,7 @@ import type { Address, Scenario, Step } from '../format/scenario.js';
 const ROOT = join(import.meta.dirname, '..', 'scenarios', 'selftests');
 
 type Variant = { name: string; both: boolean; parent: boolean; child: boolean };
-/** scoped_base_variants.h (spec §6.1): P1→P2 allowed iff !parent; P2→P1 allowed iff !child. */
+/** tools/testing/selftests/landlock/scoped_base_variants.h: P1→P2 allowed iff !parent; P2→P1 allowed iff !child. */
 const BASE: Variant[] = [
   { name: 'without_domain', both: false, parent: false, child: false },
   { name: 'child_domain', both: false, parent: false, child: true },
@@ -154,7 +154,7 @@ for (const v of BASE) {
   }
 }
 
-// scoped_multiple_domain_variants.h (spec §6.2): P3 → P2 allowed iff grand_child != SCOPE;
+// tools/testing/selftests/landlock/scoped_multiple_domain_variants.h: P3 → P2 allowed iff grand_child != SCOPE;
 // P3 → P1 allowed iff that and children != SCOPE.
 type D = 'NO' | 'SCOPE' | 'OTHER';
 const MULTI: { name: string; all: D; parent: D; children: D; child: D; grand_child: D; toP2: boolean; toP1: boolean }[] = [
@@ -212,7 +212,7 @@ for (const m of MULTI) {
   });
 }
 
-// scoped_abstract_unix_test.c: outside_socket (spec §6.3, §7 #7).
+// scoped_abstract_unix_test.c: outside_socket (its FIXTURE_VARIANTs).
 for (const type of ['stream', 'dgram'] as const) {
   const last = (expect: string): Step =>
     type === 'stream'
