@@ -17,10 +17,13 @@ import { boundText, DEFAULT_BOUND, parseBound, type Bound } from '../properties/
 import { expectedVerdict, PROPERTIES, propertyByName } from '../properties/invariants.js';
 import { commandOf, counterexampleFile, jsonReport, plan, rowsOf, semanticsDirName, textReport, type JobResult, type Row, type RunArgs } from '../properties/matrix.js';
 import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js';
-import { writeFileAtomic } from './io.js';
+import { parseJson } from '../format/json.js';
+import { parseShard as parseShardFile, reviveResults, SHARD_FORMAT, type ShardFile } from '../properties/shard.js';
+import { checkOutput, readText, writeFileAtomic } from './io.js';
+import { MAX_GENERATED } from '../ops/limits.js';
 import { errataOption, intOption, semanticsOption, type Io } from './options.js';
 import { defaultWorkers, inShard, parseShard, runJobs } from './pool.js';
-import { loadSemantics } from './semantics.js';
+import { loadNamedSemantics, loadSemantics } from './semantics.js';
 import { readTraceSources } from './store.js';
 
 const loadAll = (args: RunArgs): Promise<Semantics[]> => Promise.all(args.semantics.map((s) => loadSemantics(s, args.errata)));
@@ -50,7 +53,7 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
 function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: string; traces?: string }): void {
   const cells = rows as unknown as CellResult[];
   const meta = { seed: a.mode === 'random' ? a.seed : undefined, runs: a.mode === 'random' ? a.runs : undefined, command: commandOf(a) };
-  if (o.junit) writeFileAtomic(o.junit, junitReport(cells, meta));
+  if (o.junit) writeFileAtomic(o.junit, junitReport(cells, meta), '--junit');
   if (!o.html) return;
   const dir = o.traces ?? (existsSync('traces') ? 'traces' : undefined);
   const kernels: KernelAgreement[] = dir
@@ -60,17 +63,7 @@ function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: strin
     : [];
   const saved = new Map<string, string>();
   for (const r of rows) if (r.counterexample && a.save) saved.set(`${r.property}/${r.semantics}`, counterexamplePath(a.out, r.semantics, r.property));
-  writeFileAtomic(o.html, htmlReport(cells, { meta, kernels, saved }));
-}
-
-const SHARD_FORMAT = 'scopecheck-shard/1';
-
-interface ShardFile {
-  format: typeof SHARD_FORMAT;
-  args: RunArgs;
-  shard: { k: number; n: number };
-  jobs: number;
-  results: { index: number; result: JobResult }[];
+  writeFileAtomic(o.html, htmlReport(cells, { meta, kernels, saved }), '--html');
 }
 
 interface CheckOpts {
@@ -99,7 +92,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .description('check every property under every semantics (the main job); exit 1 on any unexpected verdict')
     .addOption(semanticsOption(true))
     .addOption(new Option('-p, --property <name...>', `properties (default: all): ${PROPERTIES.map((p) => p.name).join(', ')}`))
-    .addOption(intOption('-n, --runs <n>', `random mode: scenarios per property and semantics (default ${DEFAULT_RUNS})`, 1))
+    .addOption(intOption('-n, --runs <n>', `random mode: scenarios per property and semantics (default ${DEFAULT_RUNS})`, 1, MAX_GENERATED))
     .addOption(intOption('--seed <n>', `random mode: run seed (default ${DEFAULT_SEED})`))
     .addOption(intOption('--max-steps <n>', 'random mode: most generated actions per scenario (default 24)', 1))
     .option('--exhaustive', 'check every scenario within --bound, breadth-first (shortest counterexamples)')
@@ -115,6 +108,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .option('--out <dir>', 'where counterexamples are saved', 'counterexamples')
     .option('--no-save', 'do not write counterexample files')
     .action(async (o: CheckOpts) => {
+      if (o.junit) checkOutput(o.junit, '--junit');
+      if (o.html) checkOutput(o.html, '--html');
+      if (o.shardOut) checkOutput(o.shardOut, '--shard-out');
       let bound: Bound | undefined;
       if (o.exhaustive) {
         try {
@@ -157,7 +153,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       io.err(`checked ${work} scenarios in ${secs.toFixed(2)} s (${Math.round(work / secs)}/s) on ${Math.min(o.workers ?? defaultWorkers(), mine.length)} worker(s)`);
       if (shard) {
         const body: ShardFile = { format: SHARD_FORMAT, args, shard, jobs: p.jobs.length, results: mine.map((x, i) => ({ index: x.index, result: results[i]! })) };
-        writeFileAtomic(o.shardOut!, JSON.stringify(body));
+        writeFileAtomic(o.shardOut!, JSON.stringify(body), '--shard-out');
         io.out(`shard ${shard.k}/${shard.n}: ${mine.length} of ${p.jobs.length} jobs → ${o.shardOut}; combine with: scopecheck merge <all shard files>`);
         return;
       }
@@ -170,29 +166,30 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .command('merge')
     .description('combine the shard files of one `check --shard k/n` run into its verdicts, counterexamples and output')
     .argument('<shard...>', 'shard files')
+    .addOption(new Option('-s, --semantics <module...>', 'semantics modules the shards name (a shard file never makes scopecheck load code it names)'))
     .option('--json', 'print one JSON object with every verdict')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--html <file>', 'also write a self-contained HTML report')
-    .action(async (files: string[], o: { json?: boolean; junit?: string; html?: string }) => {
-      const shards: ShardFile[] = files.map((f) => {
-        let x: ShardFile;
-        try {
-          x = JSON.parse(readFileSync(f, 'utf8')) as ShardFile;
-        } catch (e) {
-          throw new InputError(`${f}: cannot read a shard file: ${(e as Error).message}`);
-        }
-        if (x.format !== SHARD_FORMAT) throw new InputError(`${f}: format: not a ${SHARD_FORMAT} file`);
-        return x;
+    .action(async (files: string[], o: { semantics?: string[]; json?: boolean; junit?: string; html?: string }) => {
+      if (o.junit) checkOutput(o.junit, '--junit');
+      if (o.html) checkOutput(o.html, '--html');
+      const shards = files.map((f) => {
+        const j = parseJson(readText(f));
+        if (!j.ok) throw new InputError(`${f}: ${j.why}`);
+        return parseShardFile(j.value, f);
       });
       const args = shards[0]!.args;
       for (const [i, s] of shards.entries())
         if (JSON.stringify(s.args) !== JSON.stringify(args) || s.jobs !== shards[0]!.jobs)
           throw new InputError(`${files[i]}: args: this shard belongs to another run than ${files[0]}`);
-      const all: (JobResult | undefined)[] = Array.from({ length: shards[0]!.jobs }, () => undefined);
-      for (const s of shards) for (const r of s.results) all[r.index] = r.result;
+      for (const n of args.properties) if (!propertyByName(n)) throw new InputError(`${files[0]}: args.properties: unknown property "${n}"`);
+      const sems = await Promise.all(args.semantics.map((s) => loadNamedSemantics(s, `${files[0]}: args`, o.semantics ?? [], args.errata)));
+      const p = plan(args, sems);
+      if (p.jobs.length !== shards[0]!.jobs) throw new InputError(`${files[0]}: jobs: the run has ${p.jobs.length} jobs, not ${shards[0]!.jobs}`);
+      const all: (JobResult | undefined)[] = Array.from({ length: p.jobs.length }, () => undefined);
+      for (const [i, s] of shards.entries()) for (const r of reviveResults(files[i]!, p, sems, s.results)) all[r.index] = r.result;
       const missing = all.flatMap((r, i) => (r ? [] : [i]));
       if (missing.length) throw new InputError(`shards are missing ${missing.length} of ${all.length} jobs (give every shard k/n for k = 1..n)`);
-      const p = plan(args, await loadAll(args));
       const rows = rowsOf(p, all as JobResult[]);
       setExit(report(args, rows, io, Boolean(o.json)));
       writeReports(args, rows, o);

@@ -8,6 +8,7 @@ import { DEFAULT_SEED } from '../properties/check.js';
 import { compareSemantics } from '../properties/compare.js';
 import { boundText, parseBound } from '../properties/exhaustive.js';
 import { intOption } from './options.js';
+import { MAX_GENERATED } from '../ops/limits.js';
 import { InputError } from './io.js';
 import type { Io } from './options.js';
 import { loadSemantics } from './semantics.js';
@@ -19,7 +20,7 @@ export function registerCompare(program: Command, io: Io, setExit: (c: number) =
     .argument('<a>', 'semantics A (built-in name or module path)')
     .argument('<b>', 'semantics B')
     .addOption(intOption('--seed <n>', `seed of the random search (default ${DEFAULT_SEED})`))
-    .addOption(intOption('-n, --runs <n>', 'random scenarios (default 60000)'))
+    .addOption(intOption('-n, --runs <n>', 'random scenarios (default 60000)', 0, MAX_GENERATED))
     .option('--bound <spec>', 'bound of the exhaustive search (default tasks=2,layers=2,sockets=2,steps=4)')
     .option('--json', 'print {"a", "b", "classes": [{"class", "example", "a", "b"}]}')
     .action(async (an: string, bn: string, o: { seed?: number; runs?: number; bound?: string; json?: boolean }) => {

@@ -7,7 +7,8 @@ import { abi7 } from '../model/semantics/index.js';
 import { buildScenario, profilesOf, sampleInputs } from '../properties/arbitrary.js';
 import { DEFAULT_SEED } from '../properties/check.js';
 import { intOption } from './options.js';
-import { InputError } from './io.js';
+import { MAX_GENERATED } from '../ops/limits.js';
+import { checkOutput, InputError } from './io.js';
 import type { Io } from './options.js';
 import { CORPUS_EXT, readScenarioInputs, writeCorpus } from './store.js';
 
@@ -18,10 +19,11 @@ export function registerCorpus(program: Command, io: Io): void {
     .argument('[input...]', 'scenario files or directories of them')
     .requiredOption('-o, --out <file>', `the corpus (${CORPUS_EXT})`)
     .requiredOption('--name <name>', 'corpus name')
-    .addOption(intOption('--random <n>', 'generate n random scenarios instead'))
+    .addOption(intOption('--random <n>', `generate n random scenarios instead (at most ${MAX_GENERATED})`, 0, MAX_GENERATED))
     .addOption(intOption('--seed <n>', `seed of the random scenarios (default ${DEFAULT_SEED})`))
     .action((inputs: string[], o: { out: string; name: string; random?: number; seed?: number }) => {
       if (!o.out.endsWith(CORPUS_EXT)) throw new InputError(`--out must end in ${CORPUS_EXT}`);
+      checkOutput(o.out, '--out');
       if ((o.random === undefined) === (inputs.length === 0)) throw new InputError('give scenario files or --random, not both');
       let scenarios;
       let sources: string[];

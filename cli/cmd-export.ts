@@ -2,7 +2,6 @@
  * scopecheck export <file> --as FORMAT: a scenario (or a counterexample's, or a trace's) as a
  * standalone C program, a kselftest, shell steps, a mermaid flowchart or an SVG diagram.
  */
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexample.js';
 import { readOpsHeader } from '../kernel/build-replayer.js';
@@ -12,9 +11,10 @@ import { evaluate } from '../ops/engine.js';
 import { DEFAULT_SEMANTICS } from '../model/semantics/index.js';
 import type { Semantics } from '../model/semantics/types.js';
 import { semanticsForKernel } from '../oracle/diff.js';
-import { InputError, readTraceFile, writeFileAtomic } from './io.js';
+import { checkOutput, InputError, readText, readTraceFile, writeFileAtomic } from './io.js';
+import { parseJson } from '../format/json.js';
 import { errataOption, semanticsOption, type Io } from './options.js';
-import { loadSemantics } from './semantics.js';
+import { loadNamedSemantics, loadSemantics } from './semantics.js';
 
 export interface ExportSource {
   scenario: Scenario;
@@ -34,22 +34,13 @@ export async function loadExportSource(file: string, semantics?: string, errata?
     if (!t) throw new InputError(`${file}: no trace in the file`);
     return { scenario: t.scenario, semantics: semanticsForKernel(t.kernel, given, errata) };
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const j = parseJson(readText(file));
+  if (!j.ok) throw new InputError(`${file}: ${j.why}`);
+  const raw = j.value;
   // parseCounterexample / parseScenario: InputErrors naming the file, the step and the field
   if ((raw as { format?: unknown } | null)?.format === COUNTEREXAMPLE_FORMAT) {
     const ce = parseCounterexample(raw, file);
-    return { scenario: ce.scenario, semantics: given ?? (await loadSemantics(ce.semantics, errata ?? ce.errata)) };
+    return { scenario: ce.scenario, semantics: given ?? (await loadNamedSemantics(ce.semantics, file, [], errata ?? ce.errata)) };
   }
   return { scenario: parseScenario(raw, file), semantics: given ?? (await loadSemantics(DEFAULT_SEMANTICS, errata)) };
 }
@@ -69,6 +60,7 @@ export function registerExport(program: Command, io: Io): void {
     .addOption(errataOption())
     .option('-o, --out <file>', 'write to a file (atomically) instead of stdout')
     .action(async (file: string, o: { as: string; semantics?: string; errata?: number; out?: string }) => {
+      if (o.out) checkOutput(o.out, '--out');
       if (!isExportFormat(o.as))
         throw new InputError(`--as: unknown format "${o.as}"; known: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
       const src = await loadExportSource(file, o.semantics, o.errata);
@@ -83,7 +75,7 @@ export function registerExport(program: Command, io: Io): void {
       };
       const text = exportScenario(o.as, input);
       const body = text.endsWith('\n') ? text : `${text}\n`;
-      if (o.out) writeFileAtomic(o.out, body);
+      if (o.out) writeFileAtomic(o.out, body, '--out');
       else io.out(body);
     });
 }

@@ -9,7 +9,7 @@ import { renderOutcomes } from '../format/render.js';
 import type { Scenario } from '../format/scenario.js';
 import { TRACE_FORMAT, type Trace } from '../format/trace.js';
 import { RECORDER } from '../kernel/replayer.js';
-import { runOnKernel, type KernelTarget } from '../kernel/target.js';
+import { checkKernelImage, checkKernelVersion, runOnKernel, type KernelTarget } from '../kernel/target.js';
 import { abi7 } from '../model/semantics/index.js';
 import { semanticsForKernel } from '../oracle/diff.js';
 import { fuzz } from '../oracle/fuzz.js';
@@ -17,6 +17,7 @@ import { evaluate } from '../ops/engine.js';
 import { profilesOf } from '../properties/arbitrary.js';
 import { DEFAULT_SEED } from '../properties/check.js';
 import { intOption } from './options.js';
+import { MAX_GENERATED } from '../ops/limits.js';
 import { InputError, writeFileAtomic } from './io.js';
 import { errataOption, semanticsOption, type Io } from './options.js';
 import { loadSemantics } from './semantics.js';
@@ -29,7 +30,7 @@ export function registerFuzz(program: Command, io: Io, setExit: (c: number) => v
     .option('--kernel <version>', 'fuzz a Debian kernel booted under qemu (one boot per batch)')
     .option('--kernel-image <bzImage>', 'fuzz a kernel image you built, under qemu')
     .addOption(intOption('--seed <n>', `seed (default ${DEFAULT_SEED})`))
-    .addOption(intOption('-n, --runs <n>', 'scenarios (default 10000)', 1))
+    .addOption(intOption('-n, --runs <n>', 'scenarios (default 10000)', 1, MAX_GENERATED))
     .addOption(intOption('--batch <n>', 'scenarios per replayer run or boot (default 2000)', 1))
     .addOption(intOption('--max-shrink <n>', 'distinct disagreements to shrink and save (default 5)'))
     .addOption(semanticsOption(false))
@@ -38,6 +39,8 @@ export function registerFuzz(program: Command, io: Io, setExit: (c: number) => v
     .action(async (o: { live?: boolean; kernel?: string; kernelImage?: string; seed?: number; runs?: number; batch?: number; maxShrink?: number; semantics?: string; errata?: number; out: string }) => {
       const targets = [o.live, o.kernel, o.kernelImage].filter(Boolean).length;
       if (targets !== 1) throw new InputError('say which kernel: --live, --kernel <version> or --kernel-image <bzImage>');
+      if (o.kernel !== undefined) checkKernelVersion(o.kernel);
+      if (o.kernelImage !== undefined) checkKernelImage(o.kernelImage);
       const seed = o.seed ?? DEFAULT_SEED;
       const runs = o.runs ?? 10000;
       const target = o.live ? '--live' : o.kernel ? `--kernel ${o.kernel}` : `--kernel-image ${o.kernelImage}`;

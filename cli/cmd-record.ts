@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import type { Scenario } from '../format/scenario.js';
 import { tracesOf } from '../format/trace.js';
 import { RECORDER } from '../kernel/replayer.js';
-import { failedOutcomes, runOnKernel } from '../kernel/target.js';
+import { checkKernelImage, checkKernelVersion, failedOutcomes, runOnKernel } from '../kernel/target.js';
+import { MAX_TIMEOUT_MS } from '../ops/limits.js';
 import { intOption } from './options.js';
-import { InputError, writeFileAtomic } from './io.js';
+import { checkOutput, InputError, writeFileAtomic } from './io.js';
 import type { Io } from './options.js';
-import { CORPUS_EXT, readCorpus, readScenarioInputs, TRACESET_EXT, writeTraceset } from './store.js';
+import { corpusPathFor, CORPUS_EXT, readCorpus, readScenarioInputs, TRACESET_EXT, writeTraceset } from './store.js';
 
 export function registerRecord(program: Command, io: Io, setExit: (c: number) => void): void {
   program
@@ -20,17 +21,21 @@ export function registerRecord(program: Command, io: Io, setExit: (c: number) =>
     .requiredOption('-o, --out <file>', `traces (.jsonl), or a trace set (${TRACESET_EXT}) for one corpus`)
     .option('--kernel <version>', 'boot this Debian kernel under qemu (6.12, 6.18, 7.0, 7.1, 7.2, 7.3) instead of the live kernel')
     .option('--kernel-image <bzImage>', 'boot this kernel image under qemu (a kernel you built)')
-    .addOption(intOption('--timeout-ms <n>', 'per-scenario time bound on the live kernel (default 2000)', 1))
+    .addOption(intOption('--timeout-ms <n>', `per-scenario time bound on the live kernel (default 2000, at most ${MAX_TIMEOUT_MS})`, 1, MAX_TIMEOUT_MS))
     .action(async (inputs: string[], o: { out: string; kernel?: string; kernelImage?: string; timeoutMs?: number }) => {
+      checkOutput(o.out, '--out');
       const asSet = o.out.endsWith(TRACESET_EXT);
       if (!asSet && !o.out.endsWith('.jsonl')) throw new InputError(`--out: ${o.out}: must end in .jsonl or ${TRACESET_EXT}`);
       if (o.kernel && o.kernelImage) throw new InputError('--kernel and --kernel-image exclude each other');
+      if (o.kernel !== undefined) checkKernelVersion(o.kernel);
+      if (o.kernelImage !== undefined) checkKernelImage(o.kernelImage);
       let scenarios: Scenario[];
       let corpusFile = '';
       let corpusSha = '';
       if (asSet) {
         if (inputs.length !== 1 || !inputs[0]!.endsWith(CORPUS_EXT)) throw new InputError(`a trace set (${TRACESET_EXT}) records exactly one corpus (${CORPUS_EXT})`);
         corpusFile = inputs[0]!;
+        corpusPathFor(o.out, corpusFile);
         const c = readCorpus(corpusFile);
         scenarios = c.corpus.scenarios;
         corpusSha = c.sha;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
 import { evaluate } from '../ops/engine.js';
 import { DEFAULT_SEMANTICS } from '../model/semantics/index.js';
-import { readScenarios } from './io.js';
+import { expandSome, readScenarioFile } from './io.js';
 import { errataOption, semanticsOption, type Io } from './options.js';
 import { loadSemantics } from './semantics.js';
 
@@ -19,7 +19,7 @@ export function registerRun(program: Command, io: Io, setExit: (c: number) => vo
     .option('--json', 'one JSON object per scenario per line')
     .action(async (files: string[], o: { semantics: string; errata?: number; json?: boolean }) => {
       const sem = await loadSemantics(o.semantics, o.errata);
-      const loaded = readScenarios(files);
+      const loaded = expandSome(files, ['.json'], 'scenario files').map((file) => ({ file, scenario: readScenarioFile(file) }));
       let failed = 0;
       for (const { file, scenario } of loaded) {
         const outcomes = evaluate(scenario, sem);

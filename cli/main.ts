@@ -26,8 +26,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Model checker for the IPC scoping semantics of Linux Landlock')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError();
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerCheck(program, io, setExit);
   registerRun(program, io, setExit);
   registerReplay(program, io, setExit);

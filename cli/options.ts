@@ -26,19 +26,15 @@ export const semanticsOption = (multiple: boolean) =>
     'semantics: abi6 … abi11, pathname-scope-patch, or a path to a .ts/.js semantics module',
   );
 
-export const errataOption = () =>
-  new Option('--errata <mask>', 'errata mask to use instead of the semantics\' own (bit N-1 = erratum N fixed; 0 = none)').argParser(
-    (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InputError(`--errata: "${v}" is not a non-negative integer`);
-      return n;
-    },
-  );
+/** The errata mask: LANDLOCK_CREATE_RULESET_ERRATA is an int, a decimal mask of at most 31 bits here. */
+export const errataOption = () => intOption('--errata <mask>', 'errata mask to use instead of the semantics\' own (bit N-1 = erratum N fixed; 0 = none)', 0, 2 ** 31 - 1);
 
-/** An integer option (>= min); a bad value names the long flag. */
-export const intOption = (flag: string, what: string, min = 0) =>
+/** An integer option, written in decimal, min <= n <= max; a bad value names the long flag. */
+export const intOption = (flag: string, what: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   new Option(flag, what).argParser((v: string) => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${/--[a-z-]+/.exec(flag)?.[0] ?? flag}: "${v}" is not an integer >= ${min}`);
+    const name = /--[a-z-]+/.exec(flag)?.[0] ?? flag;
+    if (!/^[0-9]{1,16}$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InputError(`${name}: "${v.slice(0, 40)}" is not a decimal integer >= ${min}`);
+    if (n > max) throw new InputError(`${name}: ${n} is more than ${max}`);
     return n;
   });

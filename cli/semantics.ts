@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { BUILTIN_SEMANTICS, builtinSemantics, withErrata } from '../model/semantics/index.js';
 import { HOOK_METHODS, SEMANTICS_INTERFACE_VERSION, type Semantics } from '../model/hooks.js';
 import { InputError } from './io.js';
+import { oneLine, shellWord } from '../format/export/common.js';
 
 export const builtinNames = (): string[] => BUILTIN_SEMANTICS.map((s) => s.name);
 
@@ -55,4 +56,19 @@ export async function loadSemantics(spec: string, errata?: number): Promise<Sema
     s = checkSemantics(m.default ?? m.semantics, spec);
   }
   return errata === undefined ? s : withErrata(s, errata);
+}
+
+
+/**
+ * The semantics a file names (a counterexample's `semantics`, a shard's `args.semantics`). A
+ * built-in loads; a module loads only when the user named the same module on the command line
+ * (`given`, the --semantics values): a data file never makes scopecheck run code.
+ */
+export async function loadNamedSemantics(named: string, where: string, given: readonly string[], errata?: number): Promise<Semantics> {
+  if (builtinSemantics(named)) return loadSemantics(named, errata);
+  const want = resolve(named);
+  if (given.some((g) => !builtinSemantics(g) && resolve(g) === want)) return loadSemantics(named, errata);
+  throw new InputError(
+    `${where}: semantics: names the module ${JSON.stringify(named.slice(0, 200))}; scopecheck loads code only from a path given on the command line: add --semantics ${oneLine(shellWord(named))} if you trust it`,
+  );
 }

@@ -3,13 +3,14 @@
  * (.corpus.jsonl.gz) and per-kernel trace sets (.results.jsonl.gz).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import type { Scenario } from '../format/scenario.js';
 import type { Trace } from '../format/trace.js';
 import type { TraceSource } from '../oracle/diff.js';
 import {
+  corpusPathProblem,
   expandTraceset,
   parseCorpus,
   parseTraceset,
@@ -18,26 +19,13 @@ import {
   type Corpus,
   type TracesetHeader,
 } from '../format/traceset.js';
-import { expandFiles, InputError, readScenarios, readTraceFile, writeFileAtomic } from './io.js';
+import { expandFiles, InputError, readGzText, readScenarios, readTraceFile, writeFileAtomic } from './io.js';
 
 export const CORPUS_EXT = '.corpus.jsonl.gz';
 export const TRACESET_EXT = '.results.jsonl.gz';
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function readGzText(file: string): string {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
-  } catch (e) {
-    throw new InputError(`${file}: not a gzip file: ${(e as Error).message}`);
-  }
-}
 
 export function readCorpus(file: string): { corpus: Corpus; sha: string } {
   const text = readGzText(file);
@@ -55,7 +43,7 @@ export function writeTraceset(file: string, corpusFile: string, corpusSha: strin
     format: 'scopecheck-traceset/1',
     kernel,
     recorder,
-    corpus: relative(dirname(resolve(file)), resolve(corpusFile)),
+    corpus: corpusPathFor(file, corpusFile),
     corpusSha256: corpusSha,
     count: results.length,
   };
@@ -63,10 +51,30 @@ export function writeTraceset(file: string, corpusFile: string, corpusSha: strin
   writeFileAtomic(file, file.endsWith('.gz') ? gzipSync(text, { level: 9 }) : text);
 }
 
+/**
+ * The corpus path a trace set records: relative to the trace set, next to it, below it, or in a
+ * sibling directory (format/traceset.ts corpusPathProblem). Checked before anything is recorded.
+ */
+export function corpusPathFor(tracesetFile: string, corpusFile: string): string {
+  const rel = relative(dirname(resolve(tracesetFile)), resolve(corpusFile));
+  const why = corpusPathProblem(rel);
+  if (why) throw new InputError(`--out: ${tracesetFile}: a trace set must be stored next to its corpus, below its directory or in a sibling directory (the corpus path would be ${JSON.stringify(rel)}: ${why})`);
+  return rel;
+}
+
 export function readTraceset(file: string): Trace[] {
   const text = readGzText(file);
   const { header, results } = parseTraceset(text, file);
+  // The header's corpus path is confined by the schema (corpusPathProblem); the corpus must also be
+  // a regular file itself, not a link to somewhere else.
   const corpusFile = resolve(dirname(file), header.corpus);
+  let isFile = false;
+  try {
+    isFile = lstatSync(corpusFile).isFile();
+  } catch {
+    throw new InputError(`${file}:1: corpus: the corpus ${header.corpus} does not exist`);
+  }
+  if (!isFile) throw new InputError(`${file}:1: corpus: ${header.corpus} is not a regular file`);
   const { corpus, sha } = readCorpus(corpusFile);
   return expandTraceset(file, header, results, corpus, sha);
 }

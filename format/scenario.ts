@@ -7,7 +7,9 @@
  */
 import { InputError } from '../common/errors.js';
 import { z } from 'zod';
+import { parseJson } from './json.js';
 import { OPS, REGISTRY, namesOf, opOf, stepsSockets, stepsTasks, type Step } from '../ops/index.js';
+import { MAX_RULES, MAX_SOCKETS, MAX_STEPS, MAX_TASKS } from '../ops/limits.js';
 
 export const SCENARIO_FORMAT = 'scopecheck-scenario/1';
 export const SCENARIO_NAME_RE = /^[A-Za-z0-9._-]{1,100}$/;
@@ -44,7 +46,7 @@ export class ScenarioValidationError extends InputError {
     readonly errors: ScenarioError[],
     readonly file?: string,
   ) {
-    super(errors.map((e) => formatScenarioError(e, file)).join('\n'));
+    super(`${formatScenarioError(errors[0]!, file)}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : ''}`);
     this.name = 'ScenarioValidationError';
   }
 }
@@ -91,9 +93,22 @@ export function structuralErrors(s: { readonly steps: readonly Step[] }): Scenar
     }
     return true;
   };
+  // Over the step limit, nothing else is checked (a huge file is not walked).
+  if (s.steps.length > MAX_STEPS) return [{ step: null, field: 'steps', message: `has ${s.steps.length} steps; a scenario has at most ${MAX_STEPS}` }];
+  let tasks = 1;
+  let nsock = 0;
+  let rules = 0;
   s.steps.forEach((st, i) => {
     taskRef(i, 'by', st.by, true);
     const names = namesOf(st);
+    for (const u of names) {
+      if ((u.role === 'newProcess' || u.role === 'newThread') && ++tasks === MAX_TASKS + 1)
+        errors.push({ step: i, field: u.field, message: `is task ${tasks}: a scenario has at most ${MAX_TASKS} tasks (P0 included)` });
+      if (u.role === 'newSocket' && ++nsock === MAX_SOCKETS + 1)
+        errors.push({ step: i, field: u.field, message: `is socket ${MAX_SOCKETS + 1}: a scenario has at most ${MAX_SOCKETS} sockets` });
+    }
+    const r = 'rules' in st && Array.isArray(st.rules) ? st.rules.length : 0;
+    if (rules <= MAX_RULES && (rules += r) > MAX_RULES) errors.push({ step: i, field: 'rules', message: `makes ${rules} rules: a scenario has at most ${MAX_RULES} rules in all` });
     for (const u of names) {
       if (u.role === 'newProcess' && newTask(i, u.field, u.name)) processOf.set(u.name, nextProcess++);
       if (u.role === 'newThread' && newTask(i, u.field, u.name) && processOf.has(st.by)) processOf.set(u.name, processOf.get(st.by)!);
@@ -131,13 +146,9 @@ export function parseScenario(raw: unknown, file?: string): Scenario {
 
 /** Parses scenario JSON text (a whole file). */
 export function parseScenarioText(text: string, file?: string): Scenario {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioValidationError([{ step: null, field: '(file)', message: `not valid JSON: ${(e as Error).message}` }], file);
-  }
-  return parseScenario(raw, file);
+  const j = parseJson(text);
+  if (!j.ok) throw new ScenarioValidationError([{ step: null, field: '(file)', message: j.why }], file);
+  return parseScenario(j.value, file);
 }
 
 /** Tasks of a scenario in the order they are introduced (P0 first). */

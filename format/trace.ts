@@ -4,6 +4,9 @@
  */
 import { InputError } from '../common/errors.js';
 import { z } from 'zod';
+import { result } from '../ops/fields.js';
+import { MAX_LINE_BYTES } from '../ops/limits.js';
+import { parseJson } from './json.js';
 import { parseScenario, type Scenario, ScenarioValidationError, type ScenarioError } from './scenario.js';
 
 export const TRACE_FORMAT = 'scopecheck-trace/1';
@@ -23,7 +26,6 @@ export interface Trace {
   results: string[];
 }
 
-const result = z.string().regex(/^(ok|E[A-Z0-9]+)$/, 'must be "ok" or an errno name');
 
 export const traceSchema = z.strictObject({
   format: z.literal(TRACE_FORMAT, { error: `must be "${TRACE_FORMAT}"` }),
@@ -44,10 +46,9 @@ export class TraceValidationError extends InputError {
     readonly line: number,
     readonly errors: ScenarioError[],
   ) {
+    const e = errors[0]!;
     super(
-      errors
-        .map((e) => `${file}:${line}: ${e.step === null ? '' : `step ${e.step}: `}${e.field}: ${e.message}`)
-        .join('\n'),
+      `${file}:${line}: ${e.step === null ? '' : `step ${e.step}: `}${e.field}: ${e.message}${errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : ''}`,
     );
     this.name = 'TraceValidationError';
   }
@@ -90,21 +91,17 @@ export function parseTrace(raw: unknown, file = '<trace>', line = 1): Trace {
   return { ...r.data, format: TRACE_FORMAT, scenario };
 }
 
-/** Parses a whole .jsonl text; blank lines are skipped. */
+/** Parses a whole .jsonl text (at least one trace); blank lines are skipped. */
 export function parseTraceLines(text: string, file = '<trace>'): Trace[] {
   const out: Trace[] = [];
   text.split('\n').forEach((l, i) => {
     if (l.trim() === '') return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(l);
-    } catch (e) {
-      throw new TraceValidationError(file, i + 1, [
-        { step: null, field: '(line)', message: `not valid JSON: ${(e as Error).message}` },
-      ]);
-    }
-    out.push(parseTrace(raw, file, i + 1));
+    if (l.length > MAX_LINE_BYTES) throw new TraceValidationError(file, i + 1, [{ step: null, field: '(line)', message: `longer than ${MAX_LINE_BYTES} bytes` }]);
+    const j = parseJson(l);
+    if (!j.ok) throw new TraceValidationError(file, i + 1, [{ step: null, field: '(line)', message: j.why }]);
+    out.push(parseTrace(j.value, file, i + 1));
   });
+  if (!out.length) throw new TraceValidationError(file, 1, [{ step: null, field: '(file)', message: 'no trace in the file' }]);
   return out;
 }
 

@@ -11,7 +11,10 @@
  */
 import { InputError } from '../common/errors.js';
 import { z } from 'zod';
-import { parseScenario, type Scenario } from './scenario.js';
+import { result } from '../ops/fields.js';
+import { MAX_LINE_BYTES } from '../ops/limits.js';
+import { parseJson } from './json.js';
+import { formatScenarioError, parseScenario, ScenarioValidationError, type Scenario } from './scenario.js';
 import { TRACE_FORMAT, type KernelInfo, type Trace } from './trace.js';
 
 export const CORPUS_FORMAT = 'scopecheck-corpus/1';
@@ -26,11 +29,32 @@ const corpusHeader = z.strictObject({
   sources: z.array(z.string()).optional(),
 });
 
+/**
+ * Why a trace set's corpus path is not allowed, or null: it must be relative, of components made of
+ * [A-Za-z0-9._-], with at most one leading ".." (the corpus is next to the trace set, below its
+ * directory, or in a sibling directory, as traces/<kernel>/ and traces/corpus/ are), and name a
+ * .corpus.jsonl.gz file.
+ */
+export function corpusPathProblem(p: string): string | null {
+  const comps = p.split('/');
+  if (p.startsWith('/')) return 'must be relative';
+  if (!p.endsWith('.corpus.jsonl.gz')) return 'must name a .corpus.jsonl.gz file';
+  for (const [i, c] of comps.entries()) {
+    if (c === '..' && i === 0) continue;
+    if (c === '' || c === '.' || c === '..') return 'may only start with one ".." and has no other "." or ".." or empty component';
+    if (!/^[A-Za-z0-9._-]+$/.test(c)) return 'has characters outside [A-Za-z0-9._-]';
+  }
+  return null;
+}
+
 const tracesetHeader = z.strictObject({
   format: z.literal(TRACESET_FORMAT),
   kernel: z.strictObject({ release: z.string().min(1), abi: z.number().int().min(0), errata: z.number().int().min(0), arch: z.string().min(1) }),
   recorder: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
-  corpus: z.string().min(1),
+  corpus: z.string().superRefine((p, ctx) => {
+    const why = corpusPathProblem(p);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  }),
   corpusSha256: z.string().regex(/^[0-9a-f]{64}$/),
   count: z.number().int().min(0),
 });
@@ -54,14 +78,21 @@ export class StoreError extends InputError {
   }
 }
 
-const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+/** The non-blank lines with their line numbers (1-based), each within the line limit. */
+function lines(text: string, file: string): { n: number; l: string }[] {
+  const out: { n: number; l: string }[] = [];
+  text.split('\n').forEach((l, i) => {
+    if (l.trim() === '') return;
+    if (l.length > MAX_LINE_BYTES) throw new StoreError(file, i + 1, `longer than ${MAX_LINE_BYTES} bytes`);
+    out.push({ n: i + 1, l });
+  });
+  return out;
+}
 
 function parseLine(file: string, n: number, l: string): unknown {
-  try {
-    return JSON.parse(l);
-  } catch (e) {
-    throw new StoreError(file, n, `not valid JSON: ${(e as Error).message}`);
-  }
+  const j = parseJson(l);
+  if (!j.ok) throw new StoreError(file, n, j.why);
+  return j.value;
 }
 
 export function serializeCorpus(c: Corpus): string {
@@ -69,15 +100,16 @@ export function serializeCorpus(c: Corpus): string {
 }
 
 export function parseCorpus(text: string, file: string): Corpus {
-  const ls = lines(text);
+  const ls = lines(text, file);
   if (!ls.length) throw new StoreError(file, 1, 'empty corpus');
-  const h = corpusHeader.safeParse(parseLine(file, 1, ls[0]!));
+  const h = corpusHeader.safeParse(parseLine(file, ls[0]!.n, ls[0]!.l));
   if (!h.success) throw new StoreError(file, 1, `header: ${h.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}`);
-  const scenarios = ls.slice(1).map((l, i) => {
+  const scenarios = ls.slice(1).map(({ n, l }) => {
     try {
-      return parseScenario(parseLine(file, i + 2, l));
+      return parseScenario(parseLine(file, n, l));
     } catch (e) {
-      throw new StoreError(file, i + 2, (e as Error).message.replaceAll('<scenario>: ', ''));
+      if (e instanceof ScenarioValidationError) throw new StoreError(file, n, e.errors.map((x) => formatScenarioError(x).replace(/^<scenario>: /, '')).join('; '));
+      throw e;
     }
   });
   if (scenarios.length !== h.data.count) throw new StoreError(file, 1, `count: header says ${h.data.count}, file has ${scenarios.length}`);
@@ -90,14 +122,14 @@ export function serializeTraceset(header: TracesetHeader, results: readonly (rea
 
 /** Parses a whole trace set: its header and every results line. */
 export function parseTraceset(text: string, file: string): { header: TracesetHeader; results: string[][] } {
-  const ls = lines(text);
+  const ls = lines(text, file);
   if (!ls.length) throw new StoreError(file, 1, 'empty trace set');
-  const h = tracesetHeader.safeParse(parseLine(file, 1, ls[0]!));
+  const h = tracesetHeader.safeParse(parseLine(file, ls[0]!.n, ls[0]!.l));
   if (!h.success) throw new StoreError(file, 1, `header: ${h.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}`);
-  const res = z.array(z.string().regex(/^(ok|E[A-Z0-9]+)$/));
-  const results = ls.slice(1).map((l, i) => {
-    const r = res.safeParse(parseLine(file, i + 2, l));
-    if (!r.success) throw new StoreError(file, i + 2, `results: ${r.error.issues[0]!.message}`);
+  const res = z.array(result);
+  const results = ls.slice(1).map(({ n, l }) => {
+    const r = res.safeParse(parseLine(file, n, l));
+    if (!r.success) throw new StoreError(file, n, `results: ${r.error.issues[0]!.message}`);
     return r.data;
   });
   if (results.length !== h.data.count) throw new StoreError(file, 1, `count: header says ${h.data.count}, file has ${results.length}`);

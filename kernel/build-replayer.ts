@@ -68,7 +68,12 @@ let cached: string | undefined;
  * Returns the path of an up-to-date replayer binary, building it first if needed.
  * Throws ReplayerBuildError with a clear message when gcc is missing or the build fails.
  */
+let uses = 0;
+/** How often this process asked for the replayer (every run of it, live or in a VM, does): for tests that check nothing ran. */
+export const replayerUses = (): number => uses;
+
 export function ensureReplayer(opts: BuildOptions = {}): string {
+  uses++;
   if (cached && !opts.force) return cached;
   const root = repoRoot();
   const out = replayerBinaryPath(root);

@@ -4,6 +4,8 @@
  */
 import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
+import { statSync } from 'node:fs';
+import { InputError } from '../common/errors.js';
 import { replayScenarios, type ReplayOutcome } from './replayer.js';
 
 export interface KernelTarget {
@@ -29,6 +31,22 @@ export async function runOnKernel(scenarios: Scenario[], t: KernelTarget): Promi
     return r;
   }
   return replayScenarios(scenarios, t.timeoutMs ? { timeoutMs: t.timeoutMs } : {});
+}
+
+/** A Debian kernel version as `--kernel` takes it ("7.3"); anything else is refused before apt is asked. */
+export function checkKernelVersion(v: string): void {
+  if (!/^[0-9]{1,2}\.[0-9]{1,3}$/.test(v)) throw new InputError(`--kernel: "${v.slice(0, 40)}" is not a kernel version such as 7.3 (major.minor)`);
+}
+
+/** A kernel image given with --kernel-image: a regular file, checked before anything runs. */
+export function checkKernelImage(p: string): void {
+  let ok = false;
+  try {
+    ok = statSync(p).isFile();
+  } catch {
+    throw new InputError(`--kernel-image: ${p}: no such file`);
+  }
+  if (!ok) throw new InputError(`--kernel-image: ${p}: not a regular file`);
 }
 
 /** The scenarios of a batch that did not complete, one line each. */

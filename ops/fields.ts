@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FS_RIGHT_NAMES, SCOPE_NAMES, SOCKET_TYPES } from '../model/uapi.js';
+import { isResult } from './limits.js';
 
 export const NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const COMPONENT_RE = /^[A-Za-z0-9._-]+$/;
@@ -43,7 +44,9 @@ export type Signal = z.infer<typeof signal>;
 export const socketType = z.enum(SOCKET_TYPES);
 export const scopeNames = z.array(z.enum(SCOPE_NAMES));
 export const fsRightNames = z.array(z.enum(FS_RIGHT_NAMES));
-export const expect = z.string().regex(/^(ok|E[A-Z0-9]+)$/, 'must be "ok" or an errno name such as "EPERM"');
+/** "ok", or an errno name such as "EPERM" (ops/limits.ts ERRNO_NAMES). */
+export const result = z.string().refine(isResult, 'must be "ok" or an errno name such as "EPERM"');
+export const expect = result;
 
 /** The fields every step has: the acting task and an optional expected result. */
 export const base = { by: taskName, expect: expect.optional() };

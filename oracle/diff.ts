@@ -6,7 +6,7 @@
 import { InputError } from '../common/errors.js';
 import type { Trace } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
-import { quirksOfRelease, semanticsForAbi, withErrata, withQuirks } from '../model/semantics/index.js';
+import { NEWEST_ABI, quirksOfRelease, semanticsForAbi, withErrata, withQuirks } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
 import { evaluate } from '../ops/engine.js';
 
@@ -40,7 +40,8 @@ export interface SourceSummary {
 export function semanticsForKernel(k: Trace['kernel'], given: Semantics | undefined, errata: number | undefined): Semantics {
   if (given) return errata === undefined ? given : withErrata(given, errata);
   const s = semanticsForAbi(k.abi);
-  if (!s) throw new InputError(`kernel ${k.release} reports Landlock ABI ${k.abi}: no built-in semantics; pass --semantics`);
+  if (!s)
+    throw new InputError(`kernel ${k.release} reports Landlock ABI ${k.abi}: no built-in semantics is of that ABI (they are ABI 6 to ${NEWEST_ABI}); pass --semantics to say which to judge it by`);
   const e = errata ?? k.errata;
   return withQuirks(e === s.errata ? s : withErrata(s, e), quirksOfRelease(k.release));
 }

@@ -46,7 +46,12 @@ describe('counterexamples of a user semantics', () => {
       expect(await main(['check', '--semantics', FILE, '--property', 'inside-reachable', '--runs', '2000', '--out', dir], io)).toBe(0);
       const f = join(dir, 'bidirectional', 'inside-reachable.json');
       expect(JSON.parse(readFileSync(f, 'utf8')).errata).toBe(15);
-      expect(await main(['replay', f], io)).toBe(0);
+      // The counterexample names the module: it is loaded only when the command line names it too.
+      const buf: string[] = [];
+      const cap: Io = { out: (x) => buf.push(x), err: (x) => buf.push(x), isTTY: false };
+      expect(await main(['replay', f], cap)).toBe(2);
+      expect(buf.join('\n')).toContain(`add --semantics ${FILE}`);
+      expect(await main(['replay', f, '--semantics', FILE], io)).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@ import { opOf } from '../../ops/index.js';
 import type { CContext } from '../../ops/types.js';
 import { stepText } from '../render.js';
 import { scenarioSockets, scenarioTasks, type Step } from '../scenario.js';
-import { cCommentText, fileStem, scenarioTitle, wrap, type ExportInput } from './common.js';
+import { cCommentText, cString, fileStem, scenarioTitle, wrap, type ExportInput } from './common.js';
 
 /** replayer/ops.h (the ops, the channels and the coordinator, shared with the replayer), given by the caller. */
 function opsSource(i: ExportInput): string {
@@ -24,7 +24,7 @@ function opsSource(i: ExportInput): string {
   return i.opsHeader;
 }
 
-const cStr = (s: string): string => JSON.stringify(s); // names and results are printable ASCII
+const cStr = cString;
 
 function maskExpr(names: readonly string[] | undefined, prefix: string): string {
   if (!names?.length) return '0';

@@ -37,9 +37,35 @@ export function identifier(s: string): string {
   return /^[a-z_]/.test(id) ? id : `s_${id}`;
 }
 
-/** Text safe inside a C block comment. */
+/** Text safe inside a C block comment: no comment terminator, no line breaks or other control characters. */
 export function cCommentText(s: string): string {
-  return s.replace(/\*\//g, '* /');
+  return oneLine(s).replace(/\*\//g, '* /');
+}
+
+/**
+ * One line of text: every control character (line breaks included) and the Unicode line and
+ * paragraph separators become "?", so that nothing from a file name or a scenario can start a
+ * new line of a generated script or program.
+ */
+export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+}
+
+/** A C string literal: printable ASCII as it is (\\ and \" escaped), every other byte in octal. */
+export function cString(s: string): string {
+  let out = '"';
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b === 0x22 || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
+    else if (b >= 0x20 && b < 0x7f && b !== 0x3f) out += String.fromCharCode(b); // '?' escaped too: no trigraphs
+    else out += `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** A word for a POSIX shell command line: as it is when plain, else single-quoted (and on one line). */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./+=@%:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Wraps text at `width` columns (on spaces). */

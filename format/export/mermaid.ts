@@ -4,14 +4,14 @@
  * connect/sendto/send/kill/tgkill: solid for allowed, dotted red for a Landlock denial (with the
  * denying layer), dotted grey for another error. Pure.
  */
-import { scenarioTitle, type ExportInput } from './common.js';
+import { oneLine, scenarioTitle, type ExportInput } from './common.js';
 import { buildPicture, type Picture } from './picture.js';
 
-const q = (s: string) => `"${s.replace(/"/g, '#quot;').replace(/\|/g, '#124;')}"`;
+const q = (s: string) => `"${oneLine(s).replace(/"/g, '#quot;').replace(/\|/g, '#124;')}"`;
 
 export function renderMermaid(p: Picture): string {
   const lines: string[] = ['flowchart TB'];
-  lines.push(`  %% ${p.title} under ${p.semantics}: one arrow per connect/sendto/send/kill/tgkill`);
+  lines.push(`  %% ${oneLine(`${p.title} under ${p.semantics}`)}: one arrow per connect/sendto/send/kill/tgkill`);
   const byDomain = new Map<string, typeof p.nodes>();
   for (const n of p.nodes) byDomain.set(n.domain, [...(byDomain.get(n.domain) ?? []), n]);
   const emit = (id: string, depth: number) => {

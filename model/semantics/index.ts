@@ -58,11 +58,13 @@ export function builtinSemantics(name: string): Semantics | undefined {
   return BUILTIN_SEMANTICS.find((s) => s.name === name);
 }
 
-/** The released semantics a kernel reporting `abi` behaves as (the newest known for a newer ABI). */
+const RELEASED = [abi6, abi7, abi8, abi9, abi10, abi11];
+/** The newest ABI a built-in semantics describes. */
+export const NEWEST_ABI = Math.max(...RELEASED.map((s) => s.abi));
+
+/** The released semantics of a kernel reporting `abi`, if there is one. */
 export function semanticsForAbi(abi: number): Semantics | undefined {
-  const released = [abi6, abi7, abi8, abi9, abi10, abi11];
-  if (abi < 6) return undefined;
-  return released.find((s) => s.abi === abi) ?? (abi > 11 ? abi11 : undefined);
+  return RELEASED.find((s) => s.abi === abi);
 }
 
 /** The same semantics with another errata mask (`--errata`). */

@@ -1,0 +1,126 @@
+/**
+ * Shard files (scopecheck-shard/1): the results of slice k of n of a `check` run, to be merged.
+ * They travel between machines, so a shard file is data to check, not to trust: its schema is
+ * validated, every result must be the one its job asks for, and every counterexample in it is
+ * evaluated again here (its outcomes and its violation are recomputed; a claimed violation that
+ * does not reproduce is an input error). Pure.
+ */
+import { z } from 'zod';
+import { InputError } from '../common/errors.js';
+import { parseScenario, SCENARIO_FORMAT } from '../format/scenario.js';
+import type { Semantics } from '../model/hooks.js';
+import { recheck } from './check.js';
+import type { Job, JobResult, Plan, RunArgs } from './matrix.js';
+import { propertyByName } from './invariants.js';
+
+export const SHARD_FORMAT = 'scopecheck-shard/1';
+
+const int = z.number().int().min(0);
+const verdict = z.enum(['holds', 'violated']);
+const extra = z.strictObject({ pos: int, who: int, profile: int, pick: int });
+const bound = z.strictObject({ tasks: int, layers: int, sockets: int, steps: int });
+
+const argsSchema = z.strictObject({
+  mode: z.enum(['random', 'exhaustive']),
+  seed: z.number().int(),
+  runs: int,
+  maxSteps: int.optional(),
+  bound: bound.optional(),
+  errata: int.optional(),
+  semantics: z.array(z.string().min(1).max(4096)).min(1),
+  properties: z.array(z.string().min(1)).min(1),
+  out: z.string(),
+  save: z.boolean(),
+});
+
+const cell = z.object({
+  property: z.string(),
+  semantics: z.string(),
+  verdict,
+  expected: verdict,
+  runs: int,
+  cellSeed: z.number().int(),
+  counterexample: z.unknown().nullable(),
+  extra: extra.nullable(),
+  foundSize: int.nullable(),
+});
+
+const unit = z.object({
+  unit: int,
+  scenarios: int,
+  states: int,
+  capped: z.boolean(),
+  found: z.record(z.string(), z.object({ depth: int, steps: z.array(z.unknown()) })),
+});
+
+export const shardSchema = z.strictObject({
+  format: z.literal(SHARD_FORMAT, { error: `must be "${SHARD_FORMAT}"` }),
+  args: argsSchema,
+  shard: z.strictObject({ k: z.number().int().min(1), n: z.number().int().min(1) }),
+  jobs: int,
+  results: z.array(
+    z.strictObject({
+      index: int,
+      result: z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('cell'), cell }), z.strictObject({ kind: z.literal('unit'), unit })]),
+    }),
+  ),
+});
+
+export interface ShardFile {
+  format: typeof SHARD_FORMAT;
+  args: RunArgs;
+  shard: { k: number; n: number };
+  jobs: number;
+  results: { index: number; result: JobResult }[];
+}
+
+/** The shard file's own structure (not yet its results' meaning). */
+export function parseShard(raw: unknown, file: string): { args: RunArgs; shard: { k: number; n: number }; jobs: number; results: { index: number; result: unknown }[] } {
+  const r = shardSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new InputError(`${file}: ${i.path.join('.') || '(file)'}: ${i.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problems)` : ''}`);
+  }
+  return r.data as ReturnType<typeof parseShard>;
+}
+
+/**
+ * The results of a shard file as the plan's jobs ask for them, each counterexample evaluated again
+ * under its semantics. `sems` is in the order of plan.args.semantics.
+ */
+export function reviveResults(file: string, plan: Plan, sems: readonly Semantics[], results: readonly { index: number; result: unknown }[]): { index: number; result: JobResult }[] {
+  const { args } = plan;
+  return results.map(({ index, result }) => {
+    const where = `${file}: results.${index}`;
+    const job: Job | undefined = plan.jobs[index];
+    if (!job) throw new InputError(`${where}: index: the run has ${plan.jobs.length} jobs`);
+    const sem = sems[args.semantics.indexOf(job.semantics)]!;
+    const r = result as JobResult;
+    if (r.kind !== job.kind) throw new InputError(`${where}: kind: job ${index} is a${job.kind === 'unit' ? 'n exhaustive unit' : ' random cell'}`);
+    if (r.kind === 'cell' && job.kind === 'cell') {
+      const c = r.cell;
+      const p = propertyByName(job.property)!;
+      if (c.property !== job.property || c.semantics !== sem.name) throw new InputError(`${where}: cell: job ${index} checks ${job.property} under ${sem.name}`);
+      if (c.counterexample === null) return { index, result: { kind: 'cell', cell: { ...c, violation: null, outcomes: null } } };
+      const scenario = parseScenario(c.counterexample, `${where}.cell.counterexample`);
+      const { outcomes, violation } = recheck(p, sem, scenario, c.extra ?? { pos: 0, who: 0, profile: 0, pick: 0 }, args.errata);
+      if (!violation) throw new InputError(`${where}: cell.counterexample: does not violate ${p.name} under ${sem.name}`);
+      return { index, result: { kind: 'cell', cell: { ...c, counterexample: scenario, violation, outcomes } } };
+    }
+    if (r.kind === 'unit' && job.kind === 'unit') {
+      const u = r.unit;
+      if (u.unit !== job.unit) throw new InputError(`${where}: unit: job ${index} explores unit ${job.unit}`);
+      const found: typeof u.found = {};
+      for (const [name, f] of Object.entries(u.found)) {
+        const p = propertyByName(name);
+        if (!p || !(job.properties ?? []).includes(name)) throw new InputError(`${where}: unit.found.${name}: not a property of this job`);
+        const scenario = parseScenario({ format: SCENARIO_FORMAT, steps: f.steps }, `${where}.unit.found.${name}`);
+        const { outcomes, violation } = recheck(p, sem, scenario, { pos: 0, who: 0, profile: 0, pick: 0 }, args.errata);
+        if (!violation) throw new InputError(`${where}: unit.found.${name}: does not violate ${name} under ${sem.name}`);
+        found[name] = { depth: f.depth, steps: scenario.steps, violation, outcomes };
+      }
+      return { index, result: { kind: 'unit', unit: { ...u, found } } };
+    }
+    throw new InputError(`${where}: kind: does not match job ${index}`);
+  });
+}
