@@ -31,6 +31,9 @@ export type CounterexampleFile = Omit<z.infer<typeof counterexampleSchema>, 'sce
 
 export function parseCounterexample(raw: unknown, file: string): CounterexampleFile {
   const r = counterexampleSchema.safeParse(raw);
-  if (!r.success) throw new InputError(r.error.issues.map((i) => `${file}: ${i.path.join('.') || '(file)'}: ${i.message}`).join('\n'));
+  if (!r.success) {
+    const [i, ...more] = r.error.issues;
+    throw new InputError(`${file}: ${i!.path.join('.') || '(file)'}: ${i!.message}${more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : ''}`);
+  }
   return { ...r.data, scenario: parseScenario(r.data.scenario, file) };
 }
