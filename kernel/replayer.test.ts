@@ -15,6 +15,7 @@ import {
   kernelInfo,
   kernelInfoSync,
   landlockAvailable,
+  privateTmpAvailable,
   replayEncoded,
   ReplayerError,
   RECORDER,
@@ -27,6 +28,10 @@ const LANDLOCK = landlockAvailable();
 const ABI = kernelInfoSync().abi;
 if (!LANDLOCK)
   console.warn(`[kernel/replayer.test.ts] SKIPPING live-kernel tests: Landlock is not available on ${release()}`);
+/** Whether the replayer's working tree is a private tmpfs here (a mount namespace of its own). */
+const PRIVATE_TMP = privateTmpAvailable(BIN, tmpdir());
+if (LANDLOCK && !PRIVATE_TMP)
+  console.warn('[kernel/replayer.test.ts] SKIPPING private-tmpfs tests: the replayer cannot have a mount namespace here (it falls back to a directory in TMPDIR)');
 
 const sc = (steps: Step[], name?: string): Scenario => ({
   format: 'scopecheck-scenario/1',
@@ -410,6 +415,91 @@ describe.skipIf(!LANDLOCK)('containment and cleanup', () => {
     expect(readdirSync(tmp)).toEqual([]);
     const unix = readFileSync('/proc/net/unix', 'utf8');
     expect(unix.includes(`@sc${pid}.`)).toBe(false);
+  });
+
+  /** The tasks of this test's binary whose cwd is a scenario directory under dir. */
+  const tasksIn = (dir: string) =>
+    processesOf(bin).filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`).startsWith(`${dir}/`);
+      } catch {
+        return false;
+      }
+    });
+  const gone = (q: number) => {
+    try {
+      process.kill(q, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const hanging = () => Array.from({ length: 20 }, () => `${encodeScenario(normal).replace(/^6 /, '7 ')} hang 2`);
+
+  it.skipIf(!PRIVATE_TMP)('the working tree is a private tmpfs: scenario directories and sockets exist only in its mount namespace', async () => {
+    const tmp = mkdtempSync(join(work, 'batch-'));
+    let pid = 0;
+    const p = replayEncoded(hanging(), { binary: bin, tmpdir: tmp, timeoutMs: 60_000, testHooks: true, onSpawn: (x) => (pid = x) });
+    expect(await waitFor(() => tasksIn(tmp).length >= 2, 5000)).toBe(true);
+    const [task] = tasksIn(tmp);
+    // seen from a task: its scenario directory, with the directory and the socket of the scenario
+    expect(readdirSync(`/proc/${task}/cwd`)).toEqual(['d']);
+    expect(readdirSync(`/proc/${task}/cwd/d`)).toEqual(['s']);
+    const mount = readFileSync(`/proc/${task}/mountinfo`, 'utf8').split('\n').find((l) => l.split(' ')[4] === tmp);
+    expect(mount).toMatch(/ - tmpfs scopecheck-replay rw,size=65536k,nr_inodes=\d+,mode=700/);
+    expect(mount).toMatch(/nosuid,nodev,noexec/);
+    // seen from the host: nothing, nothing mounted, the replayer in a mount namespace of its own
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8').includes(tmp)).toBe(false);
+    expect(readlinkSync(`/proc/${pid}/ns/mnt`)).not.toBe(readlinkSync('/proc/self/ns/mnt'));
+    const before = processesOf(bin);
+    process.kill(pid, 'SIGKILL');
+    await expect(p).rejects.toThrow(/killed by SIGKILL/);
+    expect(await waitFor(() => processesOf(bin).length === 0 && before.every(gone), 5000)).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it.skipIf(!PRIVATE_TMP)('SIGKILL of the standalone replayer (no --tmpdir) leaves nothing in $TMPDIR', async () => {
+    const tmp = mkdtempSync(join(work, 'batch-'));
+    const child = spawn(bin, ['--timeout-ms', '60000'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, TMPDIR: tmp, SCOPECHECK_REPLAY_TEST_HOOKS: '1' },
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(hanging().join('\n') + '\n');
+    expect(await waitFor(() => tasksIn(tmp).length >= 2, 5000)).toBe(true);
+    const before = processesOf(bin);
+    child.kill('SIGKILL');
+    expect(await waitFor(() => processesOf(bin).length === 0 && before.every(gone), 5000)).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('where the private tmpfs is refused (forced here), the driver falls back to a batch directory it removes', async () => {
+    const tmp = mkdtempSync(join(work, 'batch-'));
+    let pid = 0;
+    const p = replayEncoded(hanging(), { binary: bin, tmpdir: tmp, timeoutMs: 60_000, testHooks: true, privateTmp: false, onSpawn: (x) => (pid = x) });
+    expect(await waitFor(() => tasksIn(tmp).length >= 2, 5000)).toBe(true);
+    expect(readdirSync(tmp)).toEqual([expect.stringMatching(/^scopecheck-replay-/)]);
+    expect(readFileSync(`/proc/${tasksIn(tmp)[0]}/mountinfo`, 'utf8').includes(tmp)).toBe(false);
+    const before = processesOf(bin);
+    process.kill(pid, 'SIGKILL');
+    await expect(p).rejects.toThrow(/killed by SIGKILL/);
+    expect(await waitFor(() => processesOf(bin).length === 0 && before.every(gone), 5000)).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+    // and a batch that runs to its end gives the same results as on the private tmpfs
+    const lines = Array.from({ length: 40 }, () => encodeScenario(normal));
+    const a = await replayEncoded(lines, { binary: bin, tmpdir: tmp, privateTmp: false });
+    expect(a).toEqual(await replayEncoded(lines, { binary: bin, tmpdir: tmp }));
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('--check-private-tmp: "tmpdir" without namespaces, for a missing base or with --no-private-tmp', () => {
+    const check = (...args: string[]) => spawnSync(bin, ['--check-private-tmp', ...args], { encoding: 'utf8' });
+    for (const args of [['--no-namespaces'], ['--no-private-tmp'], ['--tmpdir', join(work, 'nonexistent')], ['--tmpdir', '/']]) {
+      const r = check(...args);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'tmpdir\n', '']);
+    }
+    expect(check('--tmpdir', work).stdout).toBe(PRIVATE_TMP ? 'private-tmpfs\n' : 'tmpdir\n');
   });
 
   it('signals never reach a process outside the scenario', async () => {

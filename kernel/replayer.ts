@@ -7,6 +7,14 @@
  * private temporary directory with a unique abstract-socket prefix, with a per-scenario
  * watchdog.
  *
+ * Nothing of a batch is on the host's filesystems: the replayer's working tree is a tmpfs in
+ * a mount namespace of its own, mounted over the base directory (`tmpdir`, else $TMPDIR or
+ * /tmp), and it vanishes with the namespace whatever kills whom (SIGKILL of this process, of
+ * the replayer, of both). Only where the kernel refuses that (`scopecheck-replay
+ * --check-private-tmp` answers "tmpdir", e.g. no namespaces for this user) does the driver
+ * create the batch directory itself, `<base>/scopecheck-replay-XXXXXX`, and remove it at the
+ * end or on SIGINT/SIGTERM/SIGHUP (a SIGKILL of this process can leave it there).
+ *
  * Wire format (also documented at the top of replayer/replayer.c):
  *   in : "<nsteps> <op> <args>..." — task and socket names become indices in order of
  *        introduction (P0 = 0), addresses "a NAME" / "p PATH", masks in decimal;
@@ -22,7 +30,6 @@
  */
 import { EnvironmentError } from '../common/errors.js';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ScenarioValidationError, structuralErrors, type Scenario } from '../format/scenario.js';
 import { encodeSteps } from '../ops/wire.js';
@@ -47,8 +54,17 @@ export interface ReplayOptions {
   binary?: string;
   /** Parallel workers inside the replayer (default 2). */
   workers?: number;
-  /** Parent of the batch's temporary directory (default: os.tmpdir(), i.e. $TMPDIR or /tmp). */
+  /**
+   * Base directory (default: os.tmpdir(), i.e. $TMPDIR or /tmp): the replayer's private tmpfs
+   * is mounted over it in the replayer's own mount namespace (the host's view of it is not
+   * touched), or, where that is refused, the parent of the batch's temporary directory.
+   */
   tmpdir?: string;
+  /**
+   * Whether the replayer's working tree is a private tmpfs (default: whether this kernel
+   * allows it, privateTmpAvailable()); false forces the fallback, a directory on the host. For tests.
+   */
+  privateTmp?: boolean;
   /** Enables the replayer's test-only ops ("hang", "crash"). For tests. */
   testHooks?: boolean;
   /** Called with the replayer's pid once it is spawned. For tests. */
@@ -129,6 +145,26 @@ export function landlockAvailable(binary?: string): boolean {
   return kernelInfoSync(binary).abi > 0;
 }
 
+const privateTmpCache = new Map<string, boolean>();
+
+/**
+ * Whether the replayer `binary` gets its working tree on a private tmpfs (a mount namespace of
+ * its own) over `base` on this machine: `scopecheck-replay --check-private-tmp`, cached.
+ */
+export function privateTmpAvailable(binary: string, base: string): boolean {
+  const key = `${binary}\0${base}`;
+  let hit = privateTmpCache.get(key);
+  if (hit === undefined) {
+    try {
+      hit = execFileSync(binary, ['--check-private-tmp', '--tmpdir', base], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === 'private-tmpfs';
+    } catch {
+      hit = false;
+    }
+    privateTmpCache.set(key, hit);
+  }
+  return hit;
+}
+
 // ------------------------------------------------------------------------------------------
 // Running a batch
 
@@ -159,19 +195,24 @@ export async function replayEncoded(
   if (lines.length === 0) return [];
   for (const [i, l] of lines.entries())
     if (l.includes('\n')) throw new Error(`encoded scenario ${i} contains a newline`);
-  const batchDir = makeTempDir(opts.tmpdir ?? tmpdir(), 'scopecheck-replay-');
+  const base = opts.tmpdir ?? tmpdir();
   const env = { ...process.env };
   if (opts.testHooks) env.SCOPECHECK_REPLAY_TEST_HOOKS = '1';
   else delete env.SCOPECHECK_REPLAY_TEST_HOOKS;
-  const child = spawn(
-    bin,
-    ['--serve', '--workers', String(workers), '--timeout-ms', String(timeoutMs), '--tmpdir', batchDir],
-    { stdio: ['pipe', 'pipe', 'pipe'], env },
-  );
+  const args = ['--serve', '--workers', String(workers), '--timeout-ms', String(timeoutMs)];
+  // The private tmpfs goes over $TMPDIR of the replayer; in the fallback, the batch directory
+  // is ours to remove (the replayer does not remove a --tmpdir).
+  let batchDir: string | undefined;
+  if (opts.privateTmp ?? privateTmpAvailable(bin, base)) env.TMPDIR = base;
+  else {
+    batchDir = makeTempDir(base, 'scopecheck-replay-');
+    args.push('--no-private-tmp', '--tmpdir', batchDir);
+  }
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   const unregister = onInterrupt(() => {
     killAndWait(child.pid);
-    removeTree(batchDir);
+    if (batchDir) removeTree(batchDir);
   });
 
   const outcomes: ReplayOutcome[] = [];
@@ -254,13 +295,15 @@ export async function replayEncoded(
   const result = await Promise.race([closed, spawnError.then((e) => ({ code: null, signal: null, error: e }))]);
   clearInterval(watchdog);
   await writer.catch(() => undefined);
-  rmSync(batchDir, { recursive: true, force: true });
+  if (batchDir) removeTree(batchDir);
   unregister();
 
   if ('error' in result) throw new ReplayerError(`cannot run ${bin}: ${result.error.message}`, outcomes);
-  const tail = stderr.trim() ? `\n${stderr.trim()}` : '';
+  // One line: the replayer's last word on stderr, if any (all of it stays in ReplayerError.stderr).
+  const last = stderr.trim().split('\n').pop()?.trim() ?? '';
+  const tail = last ? ` (replayer: ${last.slice(0, 300)})` : '';
   if (result.code === 2)
-    throw new ReplayerError(`scopecheck-replay rejected its input (exit status 2):${tail}`, outcomes, 2, stderr);
+    throw new ReplayerError(`scopecheck-replay rejected its input (exit status 2)${tail}`, outcomes, 2, stderr);
   if (stalled)
     throw new ReplayerError(
       `scopecheck-replay stopped answering for ${stallMs} ms after ${outcomes.length} of ${lines.length} scenarios; killed it${tail}`,

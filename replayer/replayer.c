@@ -42,9 +42,20 @@
  *
  * Isolation: abstract names get the prefix "sc<top pid>.<scenario index>."; pathnames are
  * relative to the cwd of every task, a fresh mkdtemp directory under the batch directory
- * (--tmpdir, else $TMPDIR or /tmp) that is removed after the scenario. A scenario that never
- * resolves a path runs in the (empty) batch directory instead. After each scenario every
- * process of it is SIGKILLed (process group + known pids, never a reaped pid) and reaped.
+ * that is removed after the scenario. A scenario that never resolves a path runs in the
+ * (empty) batch directory instead. After each scenario every process of it is SIGKILLed
+ * (process group + known pids, never a reaped pid) and reaped.
+ *
+ * The batch directory (setup_batchdir(), mount_private_tmp()): normally a tmpfs mounted, in
+ * a mount namespace of the replayer's own (created with its PID and network namespaces),
+ * over the base directory (--tmpdir DIR, else $TMPDIR, else /tmp), so that every scenario
+ * directory and pathname socket exists only there and vanishes with the namespace, whatever
+ * kills whom: nothing is created on the host's filesystems. Only where the kernel refuses
+ * the mount namespace or the tmpfs (and with --no-namespaces or --no-private-tmp) is the
+ * batch directory on the host: DIR itself with --tmpdir (its creator removes it), else a
+ * fresh mkdtemp directory $TMPDIR/scopecheck-replay.XXXXXX, removed at exit.
+ * --check-private-tmp prints "private-tmpfs" when this kernel gives the private tmpfs (for the
+ * same base directory), "tmpdir" otherwise (kernel/replayer.ts uses it to choose).
  *
  * Guest mode (--guest, or PID 1 without arguments): /init of a qemu VM (kernel/vm.ts); runs
  * the batch in a file and writes a framed, hashed report to the second serial port, then
@@ -70,6 +81,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -94,6 +106,17 @@
 #define MAX_LINE (1 << 20) /* bytes of an input line (one scenario), without its '\n' */
 #define MAX_RESULT_LINE (MAX_STEPS * 20 + 64) /* bytes of a result line: 20 per step is plenty */
 #define MAX_WORKERS 16     /* --workers */
+/*
+ * The private tmpfs of a batch (setup_batchdir()). No op writes file data (mkdir and bind
+ * create inodes, nothing else), so size is a backstop; inodes: a scenario creates at most
+ * its directory and one entry per step, a worker runs one scenario at a time and removes its
+ * directory before the next, so MAX_WORKERS * (MAX_STEPS + 1) + 1 are ever needed; twice that.
+ */
+#define PRIVATE_TMP_SIZE "64m"
+#define PRIVATE_TMP_INODES (2 * MAX_WORKERS * (MAX_STEPS + 1) + 64)
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -1018,29 +1041,141 @@ static int write_file(const char *path, const char *s)
 	return r;
 }
 
-static const char *enter_namespaces(void)
+/*
+ * Enters fresh PID and network namespaces (the PID namespace applies to the children), and
+ * a mount namespace when the kernel allows it (*mnt set to 1 then); as root, else as root of
+ * a fresh user namespace. Returns a description, or NULL (errno set) when no namespace could
+ * be created.
+ */
+static const char *enter_namespaces(int *mnt)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	char m[64];
+	int user = 0;
 
-	if (unshare(CLONE_NEWPID | CLONE_NEWNET) == 0)
-		return "pid+net";
-	if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET) == 0) {
+	*mnt = 0;
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) == 0) {
+		*mnt = 1;
+	} else if (unshare(CLONE_NEWPID | CLONE_NEWNET) == 0) {
+	} else if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) == 0) {
+		*mnt = user = 1;
+	} else if (unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET) == 0) {
+		user = 1;
+	} else {
+		return NULL;
+	}
+	if (user) {
 		write_file("/proc/self/setgroups", "deny");
 		snprintf(m, sizeof(m), "0 %u 1\n", (unsigned)uid);
 		write_file("/proc/self/uid_map", m);
 		snprintf(m, sizeof(m), "0 %u 1\n", (unsigned)gid);
 		write_file("/proc/self/gid_map", m);
-		return "user+pid+net";
 	}
-	return NULL;
+	return user ? (*mnt ? "user+mnt+pid+net" : "user+pid+net") : (*mnt ? "mnt+pid+net" : "pid+net");
+}
+
+/*
+ * In a mount namespace of our own (enter_namespaces() set mnt): makes every mount private
+ * (MS_REC|MS_PRIVATE on /, so nothing propagates to or from the host's namespace), then mounts
+ * a fresh tmpfs over dir (an existing directory: what the host has there is hidden from this
+ * namespace only), and checks that dir now resolves to it. The tmpfs belongs to the namespace:
+ * it is unmounted and freed when the namespace's last process is gone, however they die.
+ * 0, or -1 (nothing mounted: the caller falls back to a directory on the host).
+ */
+static int mount_private_tmp(const char *dir)
+{
+	char opts[96];
+	struct stat before, after;
+	struct statfs fs;
+
+	if (!strcmp(dir, "/") || stat(dir, &before) < 0 || !S_ISDIR(before.st_mode))
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	snprintf(opts, sizeof(opts), "size=" PRIVATE_TMP_SIZE ",nr_inodes=%d,mode=0700", PRIVATE_TMP_INODES);
+	if (mount(PROG, dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+		return -1;
+	if (stat(dir, &after) < 0 || after.st_dev == before.st_dev || statfs(dir, &fs) < 0 ||
+	    (unsigned long)fs.f_type != (unsigned long)TMPFS_MAGIC) {
+		umount2(dir, MNT_DETACH);
+		return -1;
+	}
+	return 0;
+}
+
+/* The base directory of the batch directory: --tmpdir, else $TMPDIR, else /tmp. */
+static const char *tmp_base(const char *tmpdir)
+{
+	const char *base = tmpdir ? tmpdir : getenv("TMPDIR");
+
+	return base && *base ? base : "/tmp";
+}
+
+/*
+ * Sets g_batchdir (in batch[PATH_MAX]); returns the directory to remove at exit, or NULL.
+ * mnt: we are in a mount namespace of our own (enter_namespaces()). With a private tmpfs
+ * over the (real) base directory, that tmpfs is the batch directory; otherwise --tmpdir itself
+ * or a fresh directory under $TMPDIR, on the host. See the comment at the top.
+ */
+static char *setup_batchdir(const char *tmpdir, int mnt, char *batch)
+{
+	const char *base = tmp_base(tmpdir);
+	char *created = NULL;
+
+	if (mnt && realpath(base, batch) && strlen(batch) <= PATH_MAX - 64 && mount_private_tmp(batch) == 0) {
+		/* on the tmpfs */
+	} else if (tmpdir) {
+		if (!realpath(tmpdir, batch))
+			die("--tmpdir %s: %s", tmpdir, strerror(errno));
+	} else {
+		if (snprintf(batch, PATH_MAX, "%s/scopecheck-replay.XXXXXX", base) >= PATH_MAX)
+			die("temporary directory path is too long");
+		if (!mkdtemp(batch))
+			die("mkdtemp %s: %s", batch, strerror(errno));
+		created = batch;
+	}
+	if (strlen(batch) > PATH_MAX - 64)
+		die("temporary directory path is too long");
+	g_batchdir = batch;
+	return created;
+}
+
+/*
+ * --check-private-tmp: whether serve mode, with these options, gets its batch directory on a
+ * private tmpfs. Tries it in a child (whose namespaces vanish with it); prints the answer.
+ */
+static int check_private_tmp(int no_ns, int no_private_tmp, const char *tmpdir)
+{
+	char batch[PATH_MAX];
+	int st = 1;
+	pid_t pid;
+
+	if (!no_ns && !no_private_tmp) {
+		pid = fork();
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (pid == 0) {
+			int mnt;
+
+			_exit(enter_namespaces(&mnt) && mnt && realpath(tmp_base(tmpdir), batch) &&
+					      strlen(batch) <= PATH_MAX - 64 && mount_private_tmp(batch) == 0
+				      ? 0
+				      : 1);
+		}
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid: %s", strerror(errno));
+	}
+	printf("%s\n", st == 0 ? "private-tmpfs" : "tmpdir");
+	return 0;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--serve] [--workers N] [--timeout-ms N] [--tmpdir DIR] [--no-namespaces] [--no-pin]\n"
+		"usage: " PROG " [--serve] [--workers N] [--timeout-ms N] [--tmpdir DIR] [--no-namespaces] [--no-private-tmp]\n"
+		"       " PROG "         [--no-pin] [--check-private-tmp]\n"
 		"       " PROG " --guest [--batch FILE] [--out FILE] [--workers N] [--timeout-ms N] ...\n"
 		"       " PROG " --info | --version | --help\n"
 		"Reads scenarios (one encoded scenario per line) on stdin and writes one result line per\n"
@@ -1049,40 +1184,24 @@ static void usage(FILE *f)
 }
 
 /*
- * Serve mode: runs the batch read on stdin, results on stdout. tmpdir may be NULL
- * ($TMPDIR or /tmp). Returns the exit status.
+ * Serve mode: runs the batch read on stdin, results on stdout. tmpdir may be NULL (see
+ * setup_batchdir()). Returns the exit status.
  */
-static int serve_main(int nworkers, int no_ns, const char *tmpdir)
+static int serve_main(int nworkers, int no_ns, int no_private_tmp, const char *tmpdir)
 {
-	int alive[2], st;
+	int alive[2], st, mnt = 0;
 	const char *ns;
-	char batch[PATH_MAX], *created = NULL;
+	char batch[PATH_MAX], *created;
 	pid_t pid;
 
 	g_toppid = getpid();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (tmpdir) {
-		if (!realpath(tmpdir, batch))
-			die("--tmpdir %s: %s", tmpdir, strerror(errno));
-	} else {
-		const char *base = getenv("TMPDIR");
-
-		if (!base || !*base)
-			base = "/tmp";
-		snprintf(batch, sizeof(batch), "%s/scopecheck-replay.XXXXXX", base);
-		if (!mkdtemp(batch))
-			die("mkdtemp %s: %s", batch, strerror(errno));
-		created = batch;
-	}
-	if (strlen(batch) > PATH_MAX - 64)
-		die("temporary directory path is too long");
-	g_batchdir = batch;
-
-	ns = no_ns ? NULL : enter_namespaces();
+	ns = no_ns ? NULL : enter_namespaces(&mnt);
 	if (!ns && !no_ns)
 		fprintf(stderr, PROG ": warning: cannot create PID/network namespaces (%s); running without them\n",
 			strerror(errno));
+	created = setup_batchdir(tmpdir, mnt && !no_private_tmp, batch);
 
 	if (pipe2(alive, O_CLOEXEC))
 		die("pipe: %s", strerror(errno));
@@ -1125,8 +1244,8 @@ static int serve_main(int nworkers, int no_ns, const char *tmpdir)
  * mounts nothing and exits with the batch's status.
  *
  * The batch (serve-mode input lines) is read from --batch FILE (default
- * /scopecheck/batch) and run exactly as in serve mode, with its temporary directories on
- * /tmp. The framed report goes to --out FILE (default /dev/ttyS1, the second serial
+ * /scopecheck/batch) and run exactly as in serve mode, with --tmpdir /tmp (so on a private
+ * tmpfs over /tmp; on /tmp itself where the kernel refuses the mount namespace). The framed report goes to --out FILE (default /dev/ttyS1, the second serial
  * port, put in raw mode), '\n'-terminated lines:
  *
  *   SCOPECHECK-BEGIN 1
@@ -1200,7 +1319,7 @@ static void guest_mount(const char *src, const char *dir, const char *type, mode
 		guest_fail("mount %s on %s: %s", type, dir, strerror(errno));
 }
 
-static int guest_main(const char *batch_path, const char *out_path, int nworkers, int no_ns)
+static int guest_main(const char *batch_path, const char *out_path, int nworkers, int no_ns, int no_private_tmp)
 {
 	char info[512], buf[4096], line[MAX_RESULT_LINE];
 	size_t llen = 0;
@@ -1250,7 +1369,7 @@ static int guest_main(const char *batch_path, const char *out_path, int nworkers
 			_exit(1);
 		close(g_guest_out);
 		close(pfd[0]);
-		_exit(serve_main(nworkers, no_ns, "/tmp"));
+		_exit(serve_main(nworkers, no_ns, no_private_tmp, "/tmp"));
 	}
 	close(pfd[1]);
 	close(batch);
@@ -1297,7 +1416,7 @@ static int guest_main(const char *batch_path, const char *out_path, int nworkers
 
 int main(int argc, char **argv)
 {
-	int nworkers = 2, no_ns = 0, guest = 0;
+	int nworkers = 2, no_ns = 0, no_private_tmp = 0, check = 0, guest = 0;
 	const char *tmpdir = NULL, *batch_path = GUEST_BATCH, *out_path = GUEST_OUT;
 
 	for (int i = 1; i < argc; i++) {
@@ -1326,6 +1445,10 @@ int main(int argc, char **argv)
 			g_pin = 0;
 		} else if (!strcmp(a, "--no-namespaces")) {
 			no_ns = 1;
+		} else if (!strcmp(a, "--no-private-tmp")) {
+			no_private_tmp = 1;
+		} else if (!strcmp(a, "--check-private-tmp")) {
+			check = 1;
 		} else if (!strcmp(a, "--workers") && i + 1 < argc) {
 			if (parse_long(argv[++i], 1, MAX_WORKERS, &v))
 				die("--workers: expected 1..%d", MAX_WORKERS);
@@ -1343,6 +1466,8 @@ int main(int argc, char **argv)
 	}
 	g_test_hooks = getenv("SCOPECHECK_REPLAY_TEST_HOOKS") && !strcmp(getenv("SCOPECHECK_REPLAY_TEST_HOOKS"), "1");
 	if (guest || (getpid() == 1 && argc == 1))
-		return guest_main(batch_path, out_path, nworkers, no_ns);
-	return serve_main(nworkers, no_ns, tmpdir);
+		return guest_main(batch_path, out_path, nworkers, no_ns, no_private_tmp);
+	if (check)
+		return check_private_tmp(no_ns, no_private_tmp, tmpdir);
+	return serve_main(nworkers, no_ns, no_private_tmp, tmpdir);
 }
