@@ -12,6 +12,9 @@ import { abi7 } from '../model/semantics/index.js';
 import { buildScenario, genInputArb, profilesOf, sampleInputs } from '../properties/arbitrary.js';
 import { checkCell } from '../properties/check.js';
 import { exploreUnit, parseBound, unitCount } from '../properties/exhaustive.js';
+import { runWalks, walk } from '../properties/simulate.js';
+import { newWorld } from '../model/state.js';
+import { step as applyStep } from '../ops/engine.js';
 import { propertyByName } from '../properties/invariants.js';
 
 const args = process.argv.slice(2);
@@ -86,6 +89,30 @@ console.log(`scopecheck bench: median of ${reps} repetitions; node ${process.ver
   });
   row('exhaustive: distinct states extended per second (1 core, abi7)', `${fmt(median(runs.map((r) => r[0])))} states/s`, '≥ 1 M/s per core');
   row('exhaustive: scenarios checked per second (1 core, abi7)', `${fmt(median(runs.map((r) => r[1])))} scenarios/s`, '-');
+}
+
+// 3b. Simulation: walk steps per second (successors, the draw, the step, every property) against
+// bare model steps per second on the same steps (the same walks replayed with the engine alone).
+{
+  const walks = quick ? 100 : 300;
+  const o = { seed: 1, depth: 250, bound: parseBound('tasks=3,layers=2,sockets=2'), swarm: true };
+  const sim: number[] = [];
+  const bare: number[] = [];
+  for (let r = 0; r < Math.min(reps, 3); r++) {
+    let steps = 0;
+    sim.push(1 / time(() => void (steps = runWalks(abi7, 0, walks, o).steps)) * steps);
+    const paths = Array.from({ length: walks }, (_, k) => walk(abi7, k, o).steps);
+    bare.push(
+      (1 / time(() => {
+        for (const p of paths) {
+          const w = newWorld(abi7);
+          for (const st of p) applyStep(w, st);
+        }
+      })) * steps,
+    );
+  }
+  row('simulation: walk steps per second (1 core, abi7, swarm)', `${fmt(median(sim))} steps/s`, '-');
+  row('  ratio walk steps / bare model steps (same steps)', `${(median(sim) / median(bare)).toFixed(2)}×`, '-');
 }
 
 // 4. Speed-up with 2 workers over 1: the main job (77 cells), as `check --workers N` runs it.

@@ -20,6 +20,9 @@ import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js
 import { parseJson } from '../format/json.js';
 import { parseShard as parseShardFile, reviveResults, SHARD_FORMAT, type ShardFile } from '../properties/shard.js';
 import { checkOutput, readText, writeFileAtomic } from './io.js';
+import { renderOutcomes } from '../format/render.js';
+import { evaluate } from '../ops/engine.js';
+import { DEFAULT_DEPTH, DEFAULT_WALKS, walk } from '../properties/simulate.js';
 import { MAX_GENERATED } from '../ops/limits.js';
 import { errataOption, intOption, semanticsOption, type Io } from './options.js';
 import { defaultWorkers, inShard, parseShard, runJobs } from './pool.js';
@@ -49,6 +52,22 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
   return unexpected.length ? 1 : 0;
 }
 
+/** --walk k: walk k of the run under each semantics, step by step, and what it violates. */
+function replayWalk(a: RunArgs, sems: Semantics[], k: number, io: Io): number {
+  const props = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind === 'state-local');
+  for (const sem of sems) {
+    const w = walk(sem, k, { seed: a.seed, depth: a.depth!, bound: a.bound!, swarm: a.swarm !== false, errata: a.errata });
+    io.out(`walk ${k} under ${sem.name} (seed ${a.seed}): ${w.steps.length} steps; ops ${w.ops.join(',')}`);
+    const scenario = { format: 'scopecheck-scenario/1' as const, steps: w.steps };
+    io.out(renderOutcomes(scenario, w.outcomes));
+    for (const p of props) {
+      const v = p.check({ scenario, sem, outcomes: w.outcomes, extra: { pos: 0, who: 0, profile: 0, pick: 0 }, evaluate: (x) => evaluate(x, sem, a.errata === undefined ? {} : { errata: a.errata }) });
+      if (v) io.out(`   ${p.name}: violated at step #${v.step}: ${v.message}`);
+    }
+  }
+  return 0;
+}
+
 /** --junit and --html. */
 function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: string; traces?: string }): void {
   const cells = rows as unknown as CellResult[];
@@ -67,6 +86,11 @@ function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: strin
 }
 
 interface CheckOpts {
+  simulate?: boolean;
+  walks?: number;
+  depth?: number;
+  walk?: number;
+  swarm?: boolean;
   semantics?: string[];
   property?: string[];
   runs?: number;
@@ -96,7 +120,12 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .addOption(intOption('--seed <n>', `random mode: run seed (default ${DEFAULT_SEED})`))
     .addOption(intOption('--max-steps <n>', 'random mode: most generated actions per scenario (default 24)', 1))
     .option('--exhaustive', 'check every scenario within --bound, breadth-first (shortest counterexamples)')
-    .option('--bound <spec>', `exhaustive bound (default ${boundText(DEFAULT_BOUND)})`)
+    .option('--bound <spec>', `exhaustive bound (default ${boundText(DEFAULT_BOUND)}); with --simulate, its task, layer and socket limits`)
+    .option('--simulate', 'random walks over the transition relation, every property checked at every step: deeper than any bound')
+    .addOption(intOption('--walks <n>', `simulation: walks per semantics (default ${DEFAULT_WALKS})`, 1, MAX_GENERATED))
+    .addOption(intOption('--depth <n>', `simulation: steps per walk at most (default ${DEFAULT_DEPTH})`, 1, 100_000))
+    .addOption(intOption('--walk <k>', 'simulation: replay walk k alone, step by step'))
+    .option('--no-swarm', 'simulation: every walk may use every op kind (default: swarm testing, each walk leaves out a random subset)')
     .addOption(intOption('--workers <n>', `worker threads (default: the cores, ${defaultWorkers()})`, 1))
     .option('--shard <k/n>', 'run only slice k of n of the work and write it to --shard-out; combine with `scopecheck merge`')
     .option('--shard-out <file>', 'where --shard writes its results')
@@ -112,17 +141,21 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       if (o.html) checkOutput(o.html, '--html');
       if (o.shardOut) checkOutput(o.shardOut, '--shard-out');
       let bound: Bound | undefined;
-      if (o.exhaustive) {
+      if (o.exhaustive && o.simulate) throw new InputError('--exhaustive and --simulate exclude each other');
+      if (!o.simulate) for (const [k, v] of Object.entries({ '--walks': o.walks, '--depth': o.depth, '--walk': o.walk })) if (v !== undefined) throw new InputError(`${k} goes with --simulate`);
+      if (!o.simulate && o.swarm === false) throw new InputError('--no-swarm goes with --simulate');
+      if (o.exhaustive || o.simulate) {
         try {
           bound = parseBound(o.bound ?? '', DEFAULT_BOUND);
         } catch (e) {
           throw new InputError(`--bound: ${(e as Error).message}`);
         }
-      } else if (o.bound) throw new InputError('--bound goes with --exhaustive');
+      } else if (o.bound) throw new InputError('--bound goes with --exhaustive or --simulate');
       const properties = o.property?.length ? o.property : PROPERTIES.map((p) => p.name);
       for (const n of properties) if (!propertyByName(n)) throw new InputError(`unknown property "${n}"; known: ${PROPERTIES.map((p) => p.name).join(', ')}`);
       const args: RunArgs = {
-        mode: o.exhaustive ? 'exhaustive' : 'random',
+        mode: o.exhaustive ? 'exhaustive' : o.simulate ? 'simulate' : 'random',
+        ...(o.simulate ? { walks: o.walks ?? DEFAULT_WALKS, depth: o.depth ?? DEFAULT_DEPTH, swarm: o.swarm !== false } : {}),
         seed: o.seed ?? DEFAULT_SEED,
         runs: o.runs ?? DEFAULT_RUNS,
         maxSteps: o.maxSteps,
@@ -133,7 +166,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
         out: o.out,
         save: o.save,
       };
-      const p = plan(args, await loadAll(args));
+      const sems = await loadAll(args);
+      if (o.walk !== undefined) return void setExit(replayWalk(args, sems, o.walk, io));
+      const p = plan(args, sems);
       const shard = o.shard ? parseShard(o.shard) : undefined;
       if (shard && !o.shardOut) throw new InputError('--shard needs --shard-out <file>');
       const mine = p.jobs.map((j, index) => ({ j, index })).filter((x) => inShard(x.index, shard));
@@ -141,7 +176,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       const progress = io.isTTY && !o.json ? (d: number) => io.err(`\r${d}/${mine.length} jobs`.padEnd(30)) : undefined;
       // Longest first: a cell expected to hold runs all its scenarios; one expected violated stops early.
       const cost = mine.map(({ j }) => {
-        if (j.kind === 'unit') return 1;
+        if (j.kind !== 'cell') return 1;
         const sem = p.sems[args.semantics.indexOf(j.semantics)]!;
         const prop = propertyByName(j.property)!;
         return expectedVerdict(prop, sem, args.errata ?? sem.errata) === 'holds' ? j.runs * prop.cost : j.runs / 20;
@@ -149,8 +184,8 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       const results = await runJobs(mine.map((x) => x.j), o.workers ?? defaultWorkers(), progress, cost);
       if (progress) io.err(`\r${' '.repeat(30)}\r`);
       const secs = (performance.now() - t0) / 1000;
-      const work = results.reduce((s, r) => s + (r.kind === 'cell' ? r.cell.runs : r.unit.scenarios), 0);
-      io.err(`checked ${work} scenarios in ${secs.toFixed(2)} s (${Math.round(work / secs)}/s) on ${Math.min(o.workers ?? defaultWorkers(), mine.length)} worker(s)`);
+      const work = results.reduce((s, r) => s + (r.kind === 'cell' ? r.cell.runs : r.kind === 'unit' ? r.unit.scenarios : r.walks.steps), 0);
+      io.err(`checked ${work} ${args.mode === 'simulate' ? 'walk steps' : 'scenarios'} in ${secs.toFixed(2)} s (${Math.round(work / secs)}/s) on ${Math.min(o.workers ?? defaultWorkers(), mine.length)} worker(s)`);
       if (shard) {
         const body: ShardFile = { format: SHARD_FORMAT, args, shard, jobs: p.jobs.length, results: mine.map((x, i) => ({ index: x.index, result: results[i]! })) };
         writeFileAtomic(o.shardOut!, JSON.stringify(body), '--shard-out');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import * as unix from '../model/af_unix.js';
 import { addrText } from '../model/uapi.js';
 import { address, base, sockName } from './fields.js';
-import { onHeld } from './held.js';
+import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('bind'), ...base, sock: sockName, addr: address });
@@ -15,7 +15,7 @@ export const bind: OpDef<BindStep> = {
   names: { sockets: ['sock'] },
   text: (st) => `${st.by} bind ${st.sock} ${addrText(st.addr)}`,
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
-  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.bind(w, t, s, st.addr)),
+  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.bind(w, t, s, st.addr)),
   readOnly: false,
   reaches: null,
   gen: {
@@ -36,7 +36,11 @@ export const bind: OpDef<BindStep> = {
   },
   exhaustive: {
     label: 'bind (@a, p)',
-    successors: (x) => [...x.t.proc.fds].filter((s) => !s.addr).flatMap((s) => x.addrs.map((addr) => ({ op: 'bind' as const, by: x.t.name, sock: s.name, addr }))),
+    successors: (x) => {
+      const out: BindStep[] = [];
+      for (const s of x.t.proc.fds) if (!s.addr) for (const addr of x.addrs) out.push({ op: 'bind', by: x.t.name, sock: s.name, addr });
+      return out;
+    },
   },
   c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.addr = ${x.addr(st.addr)}`],
   kselftest: (st, x) => ({

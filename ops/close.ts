@@ -1,7 +1,7 @@
 /** close(): the acting process drops its descriptor; the socket is released with the last one (unix_release_sock). */
 import { z } from 'zod';
 import { base, sockName } from './fields.js';
-import { onHeld } from './held.js';
+import { dropFd, onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('close'), ...base, sock: sockName });
@@ -13,9 +13,9 @@ export const close: OpDef<CloseStep> = {
   names: { sockets: ['sock'] },
   text: (st) => `${st.by} close ${st.sock}`,
   wire: (st, e) => [e.sock(st.sock)],
-  apply: (_w, t, st, env) =>
-    onHeld(env, t, st.sock, (s) => {
-      env.dropFd(s);
+  apply: (w, t, st) =>
+    onHeld(w, t, st.sock, (s) => {
+      dropFd(w, t, s);
       return { result: 'ok' };
     }),
   readOnly: false,

@@ -8,7 +8,7 @@ import * as unix from '../model/af_unix.js';
 import { addrText } from '../model/uapi.js';
 import { genAddressed, pictureAddressed, shellAddressed } from './addressed.js';
 import { address, base, sockName } from './fields.js';
-import { onHeld } from './held.js';
+import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('connect'), ...base, sock: sockName, addr: address });
@@ -20,13 +20,17 @@ export const connect: OpDef<ConnectStep> = {
   names: { sockets: ['sock'] },
   text: (st) => `${st.by} connect ${st.sock} -> ${addrText(st.addr)}`,
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
-  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.connect(w, t, s, st.addr)),
+  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.connect(w, t, s, st.addr)),
   readOnly: false,
   reaches: 'address',
   gen: { weight: 13, needsSock: true, build: (g) => genAddressed(g, 'connect') },
   exhaustive: {
     label: 'connect',
-    successors: (x) => [...x.t.proc.fds].flatMap((s) => x.addrs.map((addr) => ({ op: 'connect' as const, by: x.t.name, sock: s.name, addr }))),
+    successors: (x) => {
+      const out: ConnectStep[] = [];
+      for (const s of x.t.proc.fds) for (const addr of x.addrs) out.push({ op: 'connect', by: x.t.name, sock: s.name, addr });
+      return out;
+    },
   },
   c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.addr = ${x.addr(st.addr)}`],
   kselftest: (st, x) => ({

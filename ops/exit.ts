@@ -1,6 +1,7 @@
 /** exit_group(): the acting process ends; its descriptors are closed (a socket is released with its last one). */
 import { z } from 'zod';
 import { base } from './fields.js';
+import { dropFd } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('exit'), ...base });
@@ -12,9 +13,9 @@ export const exit: OpDef<ExitStep> = {
   names: { exitsProcess: true },
   text: (st) => `${st.by} exit`,
   wire: () => [],
-  apply: (_w, t, _st, env) => {
+  apply: (w, t) => {
     t.proc.alive = false;
-    for (const s of [...t.proc.fds]) env.dropFd(s);
+    for (const s of [...t.proc.fds]) dropFd(w, t, s);
     return { result: 'ok' };
   },
   readOnly: false,

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import * as unix from '../model/af_unix.js';
 import { base, sockName } from './fields.js';
-import { onHeld } from './held.js';
+import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('listen'), ...base, sock: sockName });
@@ -14,7 +14,7 @@ export const listen: OpDef<ListenStep> = {
   names: { sockets: ['sock'] },
   text: (st) => `${st.by} listen ${st.sock}`,
   wire: (st, e) => [e.sock(st.sock)],
-  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.listen(w, s)),
+  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.listen(w, s)),
   readOnly: false,
   reaches: null,
   gen: {
@@ -24,7 +24,11 @@ export const listen: OpDef<ListenStep> = {
   },
   exhaustive: {
     label: 'listen',
-    successors: (x) => [...x.t.proc.fds].filter((s) => s.type !== 'dgram' && s.addr && !s.listening).map((s) => ({ op: 'listen' as const, by: x.t.name, sock: s.name })),
+    successors: (x) => {
+      const out: ListenStep[] = [];
+      for (const s of x.t.proc.fds) if (s.type !== 'dgram' && s.addr && !s.listening) out.push({ op: 'listen', by: x.t.name, sock: s.name });
+      return out;
+    },
   },
   c: (st, x) => [`.a = ${x.sock(st.sock)}`],
   kselftest: (st, x) => ({ lines: [`\tEXPECT_EQ(${x.want}, RES(listen(sock[${x.sock(st.sock)}], ${unix.LISTEN_BACKLOG})));`] }),

@@ -1,7 +1,7 @@
 /** Passing a descriptor with SCM_RIGHTS (net/core/scm.c): the receiving process holds the same socket; its domain does not change. */
 import { z } from 'zod';
 import { base, sockName, taskName } from './fields.js';
-import { onHeld } from './held.js';
+import { onHeld, taskOf } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('pass'), ...base, sock: sockName, to: taskName });
@@ -13,9 +13,9 @@ export const pass: OpDef<PassStep> = {
   names: { sockets: ['sock'], tasks: [{ field: 'to', alive: true }] },
   text: (st) => `${st.by} pass ${st.sock} -> ${st.to}`,
   wire: (st, e) => [e.sock(st.sock), e.task(st.to)],
-  apply: (_w, t, st, env) =>
-    onHeld(env, t, st.sock, (s) => {
-      env.task(st.to).proc.fds.add(s);
+  apply: (w, t, st) =>
+    onHeld(w, t, st.sock, (s) => {
+      taskOf(w, st.to).proc.fds.add(s);
       return { result: 'ok' };
     }),
   readOnly: false,

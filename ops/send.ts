@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import * as unix from '../model/af_unix.js';
 import { base, sockName } from './fields.js';
-import { onHeld } from './held.js';
+import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('send'), ...base, sock: sockName });
@@ -14,13 +14,17 @@ export const send: OpDef<SendStep> = {
   names: { sockets: ['sock'] },
   text: (st) => `${st.by} send ${st.sock}`,
   wire: (st, e) => [e.sock(st.sock)],
-  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.send(w, t, s)),
+  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.send(w, t, s)),
   readOnly: false,
   reaches: 'connected',
   gen: { weight: 4, needsSock: true, build: (g) => g.push({ op: 'send', by: g.by, sock: g.sock }) },
   exhaustive: {
     label: 'send',
-    successors: (x) => [...x.t.proc.fds].filter((s) => s.peer).map((s) => ({ op: 'send' as const, by: x.t.name, sock: s.name })),
+    successors: (x) => {
+      const out: SendStep[] = [];
+      for (const s of x.t.proc.fds) if (s.peer) out.push({ op: 'send', by: x.t.name, sock: s.name });
+      return out;
+    },
   },
   c: (st, x) => [`.a = ${x.sock(st.sock)}`],
   kselftest: (st, x) => ({ lines: [`\tEXPECT_EQ(${x.want}, RES(send(sock[${x.sock(st.sock)}], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL)));`] }),

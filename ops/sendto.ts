@@ -4,7 +4,7 @@ import * as unix from '../model/af_unix.js';
 import { addrText } from '../model/uapi.js';
 import { genAddressed, pictureAddressed, shellAddressed } from './addressed.js';
 import { address, base, sockName } from './fields.js';
-import { onHeld } from './held.js';
+import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('sendto'), ...base, sock: sockName, addr: address });
@@ -16,14 +16,17 @@ export const sendto: OpDef<SendtoStep> = {
   names: { sockets: ['sock'] },
   text: (st) => `${st.by} sendto ${st.sock} -> ${addrText(st.addr)}`,
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
-  apply: (w, t, st, env) => onHeld(env, t, st.sock, (s) => unix.sendto(w, t, s, st.addr)),
+  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.sendto(w, t, s, st.addr)),
   readOnly: false,
   reaches: 'address',
   gen: { weight: 8, needsSock: true, build: (g) => genAddressed(g, 'sendto') },
   exhaustive: {
     label: 'sendto',
-    successors: (x) =>
-      [...x.t.proc.fds].filter((s) => s.type === 'dgram').flatMap((s) => x.addrs.map((addr) => ({ op: 'sendto' as const, by: x.t.name, sock: s.name, addr }))),
+    successors: (x) => {
+      const out: SendtoStep[] = [];
+      for (const s of x.t.proc.fds) if (s.type === 'dgram') for (const addr of x.addrs) out.push({ op: 'sendto', by: x.t.name, sock: s.name, addr });
+      return out;
+    },
   },
   c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.addr = ${x.addr(st.addr)}`],
   kselftest: (st, x) => ({

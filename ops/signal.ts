@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { SignalContext } from '../model/hooks.js';
 import { consult } from '../model/state.js';
 import { base, signal, taskName } from './fields.js';
+import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
 
 const schemaOf = <K extends 'kill' | 'tgkill'>(op: K) => z.strictObject({ op: z.literal(op), ...base, target: taskName, signal: signal.optional() });
@@ -20,8 +21,8 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
     names: { tasks: [{ field: 'target', alive: false }] },
     text: (st) => `${st.by} ${st.op} ${st.target}${st.signal ? ` ${st.signal}` : ''}`,
     wire: (st, e) => [e.task(st.target), st.signal === 'SIGUSR1' ? 'USR1' : '0'],
-    apply: (w, t, st, env) => {
-      const target = env.task(st.target);
+    apply: (w, t, st) => {
+      const target = taskOf(w, st.target);
       if (!target.proc.alive) return { result: 'ESRCH', note: `${st.target}'s process has exited` };
       const victim = op === 'kill' ? target.proc.leader : target;
       const ctx: SignalContext = {
@@ -62,10 +63,11 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
     },
     exhaustive: {
       label: op,
-      successors: (x) =>
-        x.tasks
-          .filter((target) => (op === 'kill' ? target !== x.t : target.proc.alive))
-          .map((target) => ({ op, by: x.t.name, target: target.name }) as SignalStep<K>),
+      successors: (x) => {
+        const out: SignalStep<K>[] = [];
+        for (const target of x.tasks) if (op === 'kill' ? target !== x.t : target.proc.alive) out.push({ op, by: x.t.name, target: target.name } as SignalStep<K>);
+        return out;
+      },
     },
     c: (st, x) => [`.a = ${x.task(st.target)}`, `.b = ${st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0'}`],
     kselftest: (st, x) => {

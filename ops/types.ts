@@ -10,7 +10,7 @@
  */
 import type { z } from 'zod';
 import type { MaybeDomain } from '../model/domain.js';
-import type { Sock, StepOutcome, Task, World } from '../model/state.js';
+import type { StepOutcome, Task, World } from '../model/state.js';
 import type { Address, FsRightName, ScopeName, SocketType } from '../model/uapi.js';
 
 /** The fields every step has. */
@@ -58,16 +58,6 @@ export interface WireEncoder {
 
 /** What `apply` returns: the outcome without the acting task's domain, which the engine adds. */
 export type ApplyResult = Omit<StepOutcome, 'domain'>;
-
-/** The acting task's view of the world, for `apply`. */
-export interface ApplyEnv {
-  /** The task named `name` (validated scenarios only). */
-  task(name: string): Task;
-  /** The socket, if the acting task's process holds a descriptor for it; else null. */
-  held(name: string): Sock | null;
-  /** Closes the acting process's descriptor for `s` (the socket is released with its last one). */
-  dropFd(s: Sock): void;
-}
 
 /** What the kind of IPC a step reaches: by address, on a connection, a signal, or none. */
 export type ReachKind = 'address' | 'connected' | 'signal' | null;
@@ -261,8 +251,8 @@ export interface OpDef<S extends StepBase> {
   text(st: S): string;
   /** The step's arguments on the replayer's wire, after "<op> <by>" (replayer/replayer.c). */
   wire(st: S, enc: WireEncoder): string[];
-  /** Performs the step on the model's world. */
-  apply(w: World, t: Task, st: S, env: ApplyEnv): ApplyResult;
+  /** Performs the step on the model's world, `t` acting (ops/world.ts has what an op needs of it). */
+  apply(w: World, t: Task, st: S): ApplyResult;
   /** The step never changes the world (the exhaustive search evaluates it without a copy). */
   readonly readOnly: boolean;
   /** What the step can reach (for the properties, `compare` and the diagrams). */

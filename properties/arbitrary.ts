@@ -148,11 +148,52 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
   const connectedTo = new Map<string, Address>();
   const live = () => tasks.filter((t) => procOf.get(t)!.alive);
   const dual = opts.dual;
+  // One context for the whole build: its per-action fields are set before each op builds.
+  let proc: P = procOf.get('P0')!;
+  const ctx: { -readonly [K in keyof GenContext]: GenContext[K] } = {
+    x: { k: 0, a: 0, b: 0, c: 0, d: 0 },
+    by: 'P0',
+    alive: [],
+    held: [],
+    sock: '',
+    addr: ADDRESSES[0]!,
+    types: TYPES,
+    dirs,
+    dirChoices: DIRS,
+    bound,
+    typeOf,
+    boundType,
+    connectedTo,
+    tasks,
+    push: (st) => void steps.push(st as Step),
+    insertBeforeLast: (st) => void steps.splice(steps.length - 1, 0, st as Step),
+    newTask: (prefix) => `${prefix}${nextTask++}`,
+    newSock: () => `s${nextSock++}`,
+    addProcess: (child, fds) => {
+      procOf.set(child, { alive: true, fds });
+      tasks.push(child);
+    },
+    addThread: (child) => {
+      procOf.set(child, proc);
+      tasks.push(child);
+    },
+    exitProcess: () => {
+      proc.alive = false;
+      proc.fds.length = 0;
+    },
+    give: (to, sock) => {
+      const dest = procOf.get(to)!;
+      if (!dest.fds.includes(sock)) dest.fds.push(sock);
+    },
+    profile: (n) => restrictProfile(n, profiles),
+    profileOf,
+    dual: dual ? (n) => restrictProfile(n, dual) : null,
+  };
   for (const x of actions) {
     const alive = live();
     if (alive.length === 0) break;
     const by = alive[x.a % alive.length]!;
-    const proc = procOf.get(by)!;
+    proc = procOf.get(by)!;
     const kind = kindOf(x.k);
     const held = proc.fds;
     if (REGISTRY[kind].gen.needsSock && held.length === 0) {
@@ -162,45 +203,12 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
       held.push(sock);
       continue;
     }
-    const ctx: GenContext = {
-      x,
-      by,
-      alive,
-      tasks,
-      held,
-      sock: held[x.b % Math.max(1, held.length)]!,
-      addr: x.c < 22 && bound.length ? bound[x.c % bound.length]! : ADDRESSES[x.c % ADDRESSES.length]!,
-      types: TYPES,
-      dirs,
-      dirChoices: DIRS,
-      bound,
-      typeOf,
-      boundType,
-      connectedTo,
-      push: (st) => void steps.push(st as Step),
-      insertBeforeLast: (st) => void steps.splice(steps.length - 1, 0, st as Step),
-      newTask: (prefix) => `${prefix}${nextTask++}`,
-      newSock: () => `s${nextSock++}`,
-      addProcess: (child, fds) => {
-        procOf.set(child, { alive: true, fds });
-        tasks.push(child);
-      },
-      addThread: (child) => {
-        procOf.set(child, proc);
-        tasks.push(child);
-      },
-      exitProcess: () => {
-        proc.alive = false;
-        proc.fds.length = 0;
-      },
-      give: (to, sock) => {
-        const dest = procOf.get(to)!;
-        if (!dest.fds.includes(sock)) dest.fds.push(sock);
-      },
-      profile: (n) => restrictProfile(n, profiles),
-      profileOf,
-      dual: dual ? (n) => restrictProfile(n, dual) : null,
-    };
+    ctx.x = x;
+    ctx.by = by;
+    ctx.alive = alive;
+    ctx.held = held;
+    ctx.sock = held[x.b % Math.max(1, held.length)]!;
+    ctx.addr = x.c < 22 && bound.length ? bound[x.c % bound.length]! : ADDRESSES[x.c % ADDRESSES.length]!;
     REGISTRY[kind].gen.build(ctx);
   }
   return { format: SCENARIO_FORMAT, steps };

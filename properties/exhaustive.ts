@@ -56,8 +56,11 @@ const ADDRS: Address[] = [{ abstract: 'a' }, { pathname: 'p' }];
 const TYPES: SocketType[] = ['stream', 'dgram'];
 
 /** The restrict_self profiles exhaustive mode tries: every restriction the semantics offers, one scope at a time, and a filesystem-only ("other") domain. */
+const profileCache = new WeakMap<Semantics, RestrictFields[]>();
 function profiles(sem: Semantics): RestrictFields[] {
-  return [fullSandbox(sem), { scoped: ['abstract_unix_socket'] }, { scoped: ['signal'] }, { handled_fs: ['read_dir'] }];
+  let p = profileCache.get(sem);
+  if (!p) profileCache.set(sem, (p = [fullSandbox(sem), { scoped: ['abstract_unix_socket'] }, { scoped: ['signal'] }, { handled_fs: ['read_dir'] }]));
+  return p;
 }
 
 /** The ops with an exhaustive alphabet, in registry order. */
@@ -70,23 +73,22 @@ const ALPHABET_OPS = OPS.filter((op) => REGISTRY[op].exhaustive !== null);
  */
 export const ALPHABET = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.label).join(', ');
 
+const SUCCESSORS = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]);
+
 /** Every step of the alphabet that may follow in world `w` within the bound (names are positional: the next fresh one). */
 export function successors(w: World, sem: Semantics, b: Bound): Step[] {
   const out: Step[] = [];
   const tasks = [...w.tasks.values()];
   const room = tasks.length < b.tasks;
   const nSock = w.sockets.size;
-  const common = { w, tasks, profiles: profiles(sem), addrs: ADDRS, types: TYPES };
-  for (const t of tasks.filter((x) => x.proc.alive)) {
-    const ctx: SuccessorContext = {
-      ...common,
-      t,
-      nextTask: room ? `P${tasks.length}` : null,
-      nextThread: room ? `T${tasks.length}` : null,
-      nextSock: nSock < b.sockets ? `s${nSock}` : null,
-      canAddLayer: numLayers(t.domain) < b.layers,
-    };
-    for (const op of ALPHABET_OPS) out.push(...(REGISTRY[op].exhaustive!.successors(ctx) as Step[]));
+  const prof = profiles(sem);
+  const nextTask = room ? `P${tasks.length}` : null;
+  const nextThread = room ? `T${tasks.length}` : null;
+  const nextSock = nSock < b.sockets ? `s${nSock}` : null;
+  for (const t of tasks) {
+    if (!t.proc.alive) continue;
+    const ctx: SuccessorContext = { w, tasks, profiles: prof, addrs: ADDRS, types: TYPES, t, nextTask, nextThread, nextSock, canAddLayer: numLayers(t.domain) < b.layers };
+    for (const f of SUCCESSORS) for (const st of f(ctx)) out.push(st);
   }
   return out;
 }

@@ -380,7 +380,7 @@ const creatorDomainStable: PropertyDef = {
     const created = new Map<string, MaybeDomain>();
     for (let i = 0; i < outcomes.length; i++) {
       const st = scenario.steps[i]!;
-      if (outcomes[i]!.result === 'ok') for (const u of namesOf(st)) if (u.role === 'newSocket') created.set(u.name, outcomes[i]!.domain);
+      if (outcomes[i]!.result === 'ok' && opOf(st).names.newSockets) for (const u of namesOf(st)) if (u.role === 'newSocket') created.set(u.name, outcomes[i]!.domain);
       const r = outcomes[i]!.reach;
       if (!r || r.kind === 'signal' || !created.has(r.targetName)) continue;
       const want = created.get(r.targetName)!;

@@ -10,24 +10,35 @@ import type { Scenario } from '../format/scenario.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import type { StepOutcome } from '../model/state.js';
 import type { Extra } from './arbitrary.js';
-import { checkCell, type CellResult } from './check.js';
+import { SCENARIO_FORMAT } from '../format/scenario.js';
+import { checkCell, recheck, type CellResult } from './check.js';
+import { shrinkScenario } from './shrink.js';
+import { ALL_RULES, mergeWalks, runWalks, WALK_OPS, type WalksResult } from './simulate.js';
 import { ALPHABET, boundText, exploreUnit, mergeUnits, unitCount, type Bound, type UnitResult } from './exhaustive.js';
-import { PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
+import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
 
 /** A unit of work that runs anywhere (inline, in a worker thread, on another machine via --shard) and always gives the same result. */
 export type Job =
   | { kind: 'cell'; property: string; semantics: string; errata?: number; seed: number; runs: number; maxActions?: number }
-  | { kind: 'unit'; semantics: string; errata?: number; bound: Bound; unit: number; maxStates?: number; properties?: string[] };
+  | { kind: 'unit'; semantics: string; errata?: number; bound: Bound; unit: number; maxStates?: number; properties?: string[] }
+  | { kind: 'walks'; semantics: string; errata?: number; seed: number; bound: Bound; from: number; to: number; depth: number; swarm: boolean; properties: string[] };
 
-export type JobResult = { kind: 'cell'; cell: CellResult } | { kind: 'unit'; unit: UnitResult };
+export type JobResult = { kind: 'cell'; cell: CellResult } | { kind: 'unit'; unit: UnitResult } | { kind: 'walks'; walks: WalksResult };
 
 /** Runs a job with its semantics already loaded. */
 export function runJobWith(j: Job, sem: Semantics): JobResult {
   if (j.kind === 'cell')
     return { kind: 'cell', cell: checkCell(propertyByName(j.property)!, sem, { seed: j.seed, runs: j.runs, errata: j.errata, maxActions: j.maxActions }) };
+  if (j.kind === 'walks') {
+    const properties = j.properties.map((n) => propertyByName(n)!);
+    return { kind: 'walks', walks: runWalks(sem, j.from, j.to, { seed: j.seed, depth: j.depth, bound: j.bound, swarm: j.swarm, errata: j.errata, properties }) };
+  }
   const properties = j.properties?.map((n) => propertyByName(n)!);
   return { kind: 'unit', unit: exploreUnit(sem, j.bound, j.unit, { errata: j.errata, maxStates: j.maxStates, properties }) };
 }
+
+/** Walks per job of a simulation: jobs small enough for two workers to finish together. */
+export const WALKS_PER_JOB = 250;
 
 /** Properties checked exhaustively: the state-local ones (a metamorphic one compares a scenario with a variant). */
 export const exhaustiveProperties = (props: readonly PropertyDef[]) => props.filter((p) => p.kind === 'state-local');
@@ -54,6 +65,8 @@ export interface Row {
   extra: Extra | null;
   cellSeed: number | null;
   foundSize: number | null;
+  /** Simulation: the walk a counterexample came from, its op kinds (swarm), steps walked, the deepest walk, the decision rules exercised. */
+  sim?: { walk: number | null; ops: string[] | null; steps: number; maxDepth: number; coverage: Record<string, number> };
   /** Exhaustive mode: distinct states explored for the semantics, and whether the verdict is complete up to the bound. */
   states?: number;
   complete?: boolean;
@@ -61,7 +74,11 @@ export interface Row {
 
 /** Everything that defines a run; shards of one run must agree on it. */
 export interface RunArgs {
-  mode: 'random' | 'exhaustive';
+  mode: 'random' | 'exhaustive' | 'simulate';
+  /** Simulation: walks, their depth, swarm testing. */
+  walks?: number;
+  depth?: number;
+  swarm?: boolean;
   seed: number;
   runs: number;
   maxSteps?: number;
@@ -88,6 +105,11 @@ export function plan(args: RunArgs, sems: Semantics[]): Plan {
     for (const si of sems.keys())
       for (const p of props)
         jobs.push({ kind: 'cell', property: p.name, semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, runs: args.runs, maxActions: args.maxSteps });
+  } else if (args.mode === 'simulate') {
+    const local = exhaustiveProperties(props).map((p) => p.name);
+    for (const si of sems.keys())
+      for (let from = 0; from < args.walks!; from += WALKS_PER_JOB)
+        jobs.push({ kind: 'walks', semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, bound: args.bound!, from, to: Math.min(args.walks!, from + WALKS_PER_JOB), depth: args.depth!, swarm: args.swarm !== false, properties: local });
   } else {
     const local = exhaustiveProperties(props).map((p) => p.name);
     for (const [si, sem] of sems.entries()) {
@@ -107,6 +129,29 @@ export function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
       return { ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sems[si]!.errata };
     });
   const rows: Row[] = [];
+  if (args.mode === 'simulate') {
+    const perSem = Math.ceil(args.walks! / WALKS_PER_JOB);
+    for (const [si, sem] of sems.entries()) {
+      const m = mergeWalks(results.slice(si * perSem, (si + 1) * perSem).map((r) => (r as Extract<JobResult, { kind: 'walks' }>).walks));
+      const errata = args.errata ?? sem.errata;
+      for (const pr of exhaustiveProperties(props)) {
+        const f = m.found[pr.name];
+        const base = { property: pr.name, semantics: sem.name, semanticsArg: args.semantics[si]!, errata, expected: expectedVerdict(pr, sem, errata), runs: args.walks!, cellSeed: null, extra: f ? { pos: 0, who: 0, profile: 0, pick: 0 } : null };
+        const sim = { walk: f?.walk ?? null, ops: f?.ops ?? null, steps: m.steps, maxDepth: m.maxDepth, coverage: m.coverage };
+        if (!f) {
+          rows.push({ ...base, verdict: 'holds', counterexample: null, violation: null, outcomes: null, foundSize: null, sim });
+          continue;
+        }
+        // Walks are scenarios: shrunk with the project's shrinker, judged by the same property.
+        const zero = { pos: 0, who: 0, profile: 0, pick: 0 };
+        const start: Scenario = { format: SCENARIO_FORMAT, steps: f.steps };
+        const shrunk = shrinkScenario(start, (x) => recheck(pr, sem, x, zero, args.errata).violation !== null);
+        const { outcomes, violation } = recheck(pr, sem, shrunk, zero, args.errata);
+        rows.push({ ...base, verdict: 'violated', counterexample: shrunk, violation, outcomes, foundSize: f.steps.length, sim });
+      }
+    }
+    return rows;
+  }
   let at = 0;
   for (const [si, sem] of sems.entries()) {
     const n = unitCount(sem, args.bound!);
@@ -132,6 +177,8 @@ export function verdictCell(r: Row): string {
 export function commandOf(a: RunArgs, extra = ''): string {
   const parts = ['scopecheck check'];
   if (a.mode === 'exhaustive') parts.push(`--exhaustive --bound ${boundText(a.bound!)}`);
+  else if (a.mode === 'simulate')
+    parts.push(`--simulate --seed ${a.seed} --walks ${a.walks} --depth ${a.depth} --bound ${boundText(a.bound!).replace(/,steps=\d+$/, '')}${a.swarm === false ? ' --no-swarm' : ''}`);
   else parts.push(`--seed ${a.seed} --runs ${a.runs}${a.maxSteps ? ` --max-steps ${a.maxSteps}` : ''}`);
   if (a.errata !== undefined) parts.push(`--errata ${a.errata}`);
   return parts.join(' ') + extra;
@@ -145,7 +192,7 @@ export function counterexampleFile(a: RunArgs, r: Row, file: string): Counterexa
     property: r.property,
     semantics: r.semanticsArg,
     errata: r.errata,
-    seed: a.mode === 'random' ? a.seed : 0,
+    seed: a.mode === 'exhaustive' ? 0 : a.seed,
     cellSeed: r.cellSeed ?? 0,
     runs: r.runs,
     expected: r.expected,
@@ -158,11 +205,19 @@ export function counterexampleFile(a: RunArgs, r: Row, file: string): Counterexa
   };
 }
 
+/** Per semantics, how often each decision rule was exercised (0 for the rules not reached). */
+function coverageBySemantics(rows: readonly Row[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of rows) if (r.sim && !out[r.semantics]) out[r.semantics] = Object.fromEntries(ALL_RULES.map((k) => [k, r.sim!.coverage[k] ?? 0]).concat(Object.entries(r.sim.coverage).filter(([k]) => !ALL_RULES.includes(k))));
+  return out;
+}
+
 /** The JSON report of `check --json`. */
 export function jsonReport(a: RunArgs, rows: readonly Row[]): object {
   return {
-    seed: a.mode === 'random' ? a.seed : null,
+    seed: a.mode === 'exhaustive' ? null : a.seed,
     ...(a.mode === 'exhaustive' ? { bound: a.bound } : {}),
+    ...(a.mode === 'simulate' ? { walks: a.walks, depth: a.depth, swarm: a.swarm !== false, coverage: coverageBySemantics(rows) } : {}),
     results: rows.map((c) => ({
       property: c.property,
       semantics: c.semantics,
@@ -171,6 +226,7 @@ export function jsonReport(a: RunArgs, rows: readonly Row[]): object {
       counterexample: c.counterexample,
       runs: c.runs,
       ...(c.states !== undefined ? { states: c.states, complete: c.complete } : {}),
+      ...(c.sim ? { walk: c.sim.walk, ops: c.sim.ops, steps: c.sim.steps, maxDepth: c.sim.maxDepth } : {}),
     })),
   };
 }
@@ -185,7 +241,9 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
   out.push(
     a.mode === 'random'
       ? `scopecheck check: seed ${a.seed}, up to ${a.runs} scenarios per cell, ${props.length} properties × ${sems.length} semantics`
-      : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
+      : a.mode === 'simulate'
+        ? `scopecheck check --simulate: seed ${a.seed}, ${a.walks} random walks of up to ${a.depth} steps per semantics within ${boundText(a.bound!).replace(/,steps=\d+$/, '')}${a.swarm === false ? '' : ' (swarm: each walk leaves out a random subset of op kinds)'}, ${props.length} properties × ${sems.length} semantics`
+        : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
   );
   const allSems = a.semantics.join(' ') === all.semantics.join(' ');
   const allProps = a.properties.join(' ') === PROPERTIES.map((p) => p.name).join(' ');
@@ -205,9 +263,29 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
     const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind !== 'state-local').map((p) => p.name);
     if (skipped.length) out.push(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
   }
+  if (a.mode === 'simulate') {
+    for (const s of sems) {
+      const r = rows.find((x) => x.semantics === s)!;
+      out.push(`${s}: ${r.runs} walks, ${r.sim!.steps} steps, the deepest ${r.sim!.maxDepth} steps`);
+    }
+    out.push(`ops walked: ${WALK_OPS.join(', ')}`);
+    const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind !== 'state-local').map((p) => p.name);
+    if (skipped.length) out.push(`not checked by simulation (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
+    out.push('\ncoverage: how often each decision rule was exercised (0 = the walks never reached it)');
+    const cov = coverageBySemantics(rows);
+    const keys = [...new Set(Object.values(cov).flatMap((c) => Object.keys(c)))];
+    const kw = Math.max(...keys.map((k) => k.length)) + 2;
+    out.push(`${'rule'.padEnd(kw)}${sems.map((s, si) => s.padEnd(cw[si]!)).join('')}`.trimEnd());
+    for (const k of keys) out.push(`${k.padEnd(kw)}${sems.map((s, si) => String(cov[s]?.[k] ?? 0).padEnd(cw[si]!)).join('')}`.trimEnd());
+  }
   for (const c of rows) {
     if (!c.counterexample) continue;
-    const how = a.mode === 'random' ? `${c.counterexample.steps.length} steps, shrunk from ${c.foundSize}; found after ${c.runs} scenarios` : `${c.counterexample.steps.length} steps, a shortest counterexample`;
+    const how =
+      a.mode === 'random'
+        ? `${c.counterexample.steps.length} steps, shrunk from ${c.foundSize}; found after ${c.runs} scenarios`
+        : a.mode === 'simulate'
+          ? `${c.counterexample.steps.length} steps, shrunk from ${c.foundSize}; walk ${c.sim!.walk} (replay it: ${commandOf(a, ` --semantics ${c.semanticsArg} --walk ${c.sim!.walk}`)}), ops ${c.sim!.ops!.join(',')}`
+          : `${c.counterexample.steps.length} steps, a shortest counterexample`;
     out.push(`\n── ${c.property} under ${c.semantics}: ${c.verdict === c.expected ? 'violated, as expected' : 'VIOLATED, unexpectedly'} (${how})`);
     out.push(`   ${c.violation!.message}`);
     out.push(renderOutcomes(c.counterexample, c.outcomes!));

@@ -21,7 +21,10 @@ const extra = z.strictObject({ pos: int, who: int, profile: int, pick: int });
 const bound = z.strictObject({ tasks: int, layers: int, sockets: int, steps: int });
 
 const argsSchema = z.strictObject({
-  mode: z.enum(['random', 'exhaustive']),
+  mode: z.enum(['random', 'exhaustive', 'simulate']),
+  walks: int.optional(),
+  depth: int.optional(),
+  swarm: z.boolean().optional(),
   seed: z.number().int(),
   runs: int,
   maxSteps: int.optional(),
@@ -53,6 +56,15 @@ const unit = z.object({
   found: z.record(z.string(), z.object({ depth: int, steps: z.array(z.unknown()) })),
 });
 
+const walks = z.object({
+  from: int,
+  to: int,
+  steps: int,
+  maxDepth: int,
+  found: z.record(z.string(), z.object({ walk: int, steps: z.array(z.unknown()), ops: z.array(z.string()) })),
+  coverage: z.record(z.string(), int),
+});
+
 export const shardSchema = z.strictObject({
   format: z.literal(SHARD_FORMAT, { error: `must be "${SHARD_FORMAT}"` }),
   args: argsSchema,
@@ -61,7 +73,11 @@ export const shardSchema = z.strictObject({
   results: z.array(
     z.strictObject({
       index: int,
-      result: z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('cell'), cell }), z.strictObject({ kind: z.literal('unit'), unit })]),
+      result: z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('cell'), cell }),
+        z.strictObject({ kind: z.literal('unit'), unit }),
+        z.strictObject({ kind: z.literal('walks'), walks }),
+      ]),
     }),
   ),
 });
@@ -120,6 +136,20 @@ export function reviveResults(file: string, plan: Plan, sems: readonly Semantics
         found[name] = { depth: f.depth, steps: scenario.steps, violation, outcomes };
       }
       return { index, result: { kind: 'unit', unit: { ...u, found } } };
+    }
+    if (r.kind === 'walks' && job.kind === 'walks') {
+      const w = r.walks;
+      if (w.from !== job.from || w.to !== job.to) throw new InputError(`${where}: walks: job ${index} takes walks ${job.from} to ${job.to}`);
+      const found: typeof w.found = {};
+      for (const [name, f] of Object.entries(w.found)) {
+        const p = propertyByName(name);
+        if (!p || !job.properties.includes(name)) throw new InputError(`${where}: walks.found.${name}: not a property of this job`);
+        const scenario = parseScenario({ format: SCENARIO_FORMAT, steps: f.steps }, `${where}.walks.found.${name}`);
+        const { violation } = recheck(p, sem, scenario, { pos: 0, who: 0, profile: 0, pick: 0 }, args.errata);
+        if (!violation) throw new InputError(`${where}: walks.found.${name}: does not violate ${name} under ${sem.name}`);
+        found[name] = { walk: f.walk, steps: scenario.steps, ops: f.ops, violation };
+      }
+      return { index, result: { kind: 'walks', walks: { ...w, found } } };
     }
     throw new InputError(`${where}: kind: does not match job ${index}`);
   });

@@ -25,6 +25,7 @@ describe('workers and shards', () => {
   for (const mode of [
     ['--runs', '300', '--seed', '3'],
     ['--exhaustive', '--bound', 'tasks=2,layers=1,sockets=1,steps=4'],
+    ['--simulate', '--walks', '600', '--depth', '60', '--seed', '5'],
   ])
     test(`${mode[0]}: 1 worker = 2 workers = 3 shards merged`, async () => {
       const base = ['check', '-s', 'abi7', 'abi11', '--out', join(dir, 'cx'), ...mode];
