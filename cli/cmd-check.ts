@@ -14,8 +14,12 @@ import { diffSources } from '../oracle/diff.js';
 import type { CellResult } from '../properties/check.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../properties/check.js';
 import { boundText, DEFAULT_BOUND, parseBound, type Bound } from '../properties/exhaustive.js';
-import { expectedVerdict, PROPERTIES, propertyByName } from '../properties/invariants.js';
-import { commandOf, counterexampleFile, jsonReport, plan, rowsOf, semanticsDirName, textReport, type JobResult, type Row, type RunArgs } from '../properties/matrix.js';
+import { resolve } from 'node:path';
+import { oneLine, shellWord } from '../format/export/common.js';
+import { expectedVerdict, PROPERTIES, type PropertyDef } from '../properties/invariants.js';
+import { progressFor } from './progress.js';
+import { propertyLookup, resolvePropertyArgs } from './properties.js';
+import { commandOf, counterexampleFile, jsonReport, plan, rowsOf, semanticsDirName, textReport, type JobResult, type PropertyLookup, type Row, type RunArgs } from '../properties/matrix.js';
 import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js';
 import { parseJson } from '../format/json.js';
 import { parseShard as parseShardFile, reviveResults, SHARD_FORMAT, type ShardFile } from '../properties/shard.js';
@@ -25,6 +29,7 @@ import { evaluate } from '../ops/engine.js';
 import { DEFAULT_DEPTH, DEFAULT_WALKS, walk } from '../properties/simulate.js';
 import { MAX_GENERATED } from '../ops/limits.js';
 import { errataOption, intOption, semanticsOption, type Io } from './options.js';
+import { loadLayout } from './cmd-export.js';
 import { defaultWorkers, inShard, parseShard, runJobs } from './pool.js';
 import { loadNamedSemantics, loadSemantics } from './semantics.js';
 import { readTraceSources } from './store.js';
@@ -36,7 +41,7 @@ export function counterexamplePath(dir: string, semName: string, property: strin
 }
 
 /** Saves counterexamples, prints the report, returns the exit code. */
-export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
+export function report(a: RunArgs, rows: Row[], io: Io, json: boolean, props: readonly PropertyDef[]): number {
   const saved = new Map<Row, string>();
   if (a.save)
     for (const r of rows) {
@@ -48,13 +53,13 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean): number {
     }
   const unexpected = rows.filter((c) => c.verdict !== c.expected);
   if (json) io.out(JSON.stringify(jsonReport(a, rows)));
-  else for (const l of textReport(a, rows, saved, { semantics: BUILTIN_SEMANTICS.map((s) => s.name) })) io.out(l);
+  else for (const l of textReport(a, rows, saved, { semantics: BUILTIN_SEMANTICS.map((s) => s.name), props })) io.out(l);
   return unexpected.length ? 1 : 0;
 }
 
 /** --walk k: walk k of the run under each semantics, step by step, and what it violates. */
-function replayWalk(a: RunArgs, sems: Semantics[], k: number, io: Io): number {
-  const props = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind === 'state-local');
+function replayWalk(a: RunArgs, sems: Semantics[], k: number, io: Io, lookup: PropertyLookup): number {
+  const props = a.properties.map((n) => lookup(n)!).filter((p) => p.kind === 'state-local');
   for (const sem of sems) {
     const w = walk(sem, k, { seed: a.seed, depth: a.depth!, bound: a.bound!, swarm: a.swarm !== false, errata: a.errata });
     io.out(`walk ${k} under ${sem.name} (seed ${a.seed}): ${w.steps.length} steps; ops ${w.ops.join(',')}`);
@@ -69,7 +74,7 @@ function replayWalk(a: RunArgs, sems: Semantics[], k: number, io: Io): number {
 }
 
 /** --junit and --html. */
-function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: string; traces?: string }): void {
+async function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: string; traces?: string }): Promise<void> {
   const cells = rows as unknown as CellResult[];
   const meta = { seed: a.mode === 'random' ? a.seed : undefined, runs: a.mode === 'random' ? a.runs : undefined, command: commandOf(a) };
   if (o.junit) writeFileAtomic(o.junit, junitReport(cells, meta), '--junit');
@@ -82,7 +87,7 @@ function writeReports(a: RunArgs, rows: Row[], o: { junit?: string; html?: strin
     : [];
   const saved = new Map<string, string>();
   for (const r of rows) if (r.counterexample && a.save) saved.set(`${r.property}/${r.semantics}`, counterexamplePath(a.out, r.semantics, r.property));
-  writeFileAtomic(o.html, htmlReport(cells, { meta, kernels, saved }), '--html');
+  writeFileAtomic(o.html, htmlReport(cells, { layout: await loadLayout(), meta, kernels, saved }), '--html');
 }
 
 interface CheckOpts {
@@ -115,7 +120,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .command('check')
     .description('check every property under every semantics (the main job); exit 1 on any unexpected verdict')
     .addOption(semanticsOption(true))
-    .addOption(new Option('-p, --property <name...>', `properties (default: all): ${PROPERTIES.map((p) => p.name).join(', ')}`))
+    .addOption(new Option('-p, --property <name-or-module...>', `properties (default: all built-ins): ${PROPERTIES.map((p) => p.name).join(', ')}; or a path to a module of your own properties (.ts/.js, see examples/)`))
     .addOption(intOption('-n, --runs <n>', `random mode: scenarios per property and semantics (default ${DEFAULT_RUNS})`, 1, MAX_GENERATED))
     .addOption(intOption('--seed <n>', `random mode: run seed (default ${DEFAULT_SEED})`))
     .addOption(intOption('--max-steps <n>', 'random mode: most generated actions per scenario (default 24)', 1))
@@ -151,8 +156,8 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
           throw new InputError(`--bound: ${(e as Error).message}`);
         }
       } else if (o.bound) throw new InputError('--bound goes with --exhaustive or --simulate');
-      const properties = o.property?.length ? o.property : PROPERTIES.map((p) => p.name);
-      for (const n of properties) if (!propertyByName(n)) throw new InputError(`unknown property "${n}"; known: ${PROPERTIES.map((p) => p.name).join(', ')}`);
+      const { names: properties, modules: propertyModules } = await resolvePropertyArgs(o.property);
+      const lookup = await propertyLookup(propertyModules);
       const args: RunArgs = {
         mode: o.exhaustive ? 'exhaustive' : o.simulate ? 'simulate' : 'random',
         ...(o.simulate ? { walks: o.walks ?? DEFAULT_WALKS, depth: o.depth ?? DEFAULT_DEPTH, swarm: o.swarm !== false } : {}),
@@ -163,26 +168,34 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
         errata: o.errata,
         semantics: o.semantics?.length ? o.semantics : BUILTIN_SEMANTICS.map((s) => s.name),
         properties,
+        ...(propertyModules.length ? { propertyModules } : {}),
         out: o.out,
         save: o.save,
       };
       const sems = await loadAll(args);
-      if (o.walk !== undefined) return void setExit(replayWalk(args, sems, o.walk, io));
-      const p = plan(args, sems);
+      if (o.walk !== undefined) return void setExit(replayWalk(args, sems, o.walk, io, lookup));
+      const p = plan(args, sems, lookup);
       const shard = o.shard ? parseShard(o.shard) : undefined;
       if (shard && !o.shardOut) throw new InputError('--shard needs --shard-out <file>');
       const mine = p.jobs.map((j, index) => ({ j, index })).filter((x) => inShard(x.index, shard));
       const t0 = performance.now();
-      const progress = io.isTTY && !o.json ? (d: number) => io.err(`\r${d}/${mine.length} jobs`.padEnd(30)) : undefined;
+      const bar = progressFor(io, Boolean(o.json));
+      bar.start(mine.length, 'jobs');
+      const label = (j: (typeof mine)[number]['j']) =>
+        j.kind === 'cell' ? `${j.property} under ${j.semantics}` : j.kind === 'unit' ? `exhaustive unit ${j.unit} under ${j.semantics}` : `walks ${j.from}–${j.to} under ${j.semantics}`;
       // Longest first: a cell expected to hold runs all its scenarios; one expected violated stops early.
       const cost = mine.map(({ j }) => {
         if (j.kind !== 'cell') return 1;
         const sem = p.sems[args.semantics.indexOf(j.semantics)]!;
-        const prop = propertyByName(j.property)!;
+        const prop = lookup(j.property)!;
         return expectedVerdict(prop, sem, args.errata ?? sem.errata) === 'holds' ? j.runs * prop.cost : j.runs / 20;
       });
-      const results = await runJobs(mine.map((x) => x.j), o.workers ?? defaultWorkers(), progress, cost);
-      if (progress) io.err(`\r${' '.repeat(30)}\r`);
+      let results;
+      try {
+        results = await runJobs(mine.map((x) => x.j), o.workers ?? defaultWorkers(), (d) => bar.update(d), cost, (w, id) => bar.worker(w, label(mine[id]!.j)));
+      } finally {
+        bar.stop();
+      }
       const secs = (performance.now() - t0) / 1000;
       const work = results.reduce((s, r) => s + (r.kind === 'cell' ? r.cell.runs : r.kind === 'unit' ? r.unit.scenarios : r.walks.steps), 0);
       io.err(`checked ${work} ${args.mode === 'simulate' ? 'walk steps' : 'scenarios'} in ${secs.toFixed(2)} s (${Math.round(work / secs)}/s) on ${Math.min(o.workers ?? defaultWorkers(), mine.length)} worker(s)`);
@@ -193,8 +206,8 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
         return;
       }
       const rows = rowsOf(p, results);
-      setExit(report(args, rows, io, Boolean(o.json)));
-      writeReports(args, rows, o);
+      setExit(report(args, rows, io, Boolean(o.json), p.props));
+      await writeReports(args, rows, o);
     });
 
   program
@@ -202,10 +215,11 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .description('combine the shard files of one `check --shard k/n` run into its verdicts, counterexamples and output')
     .argument('<shard...>', 'shard files')
     .addOption(new Option('-s, --semantics <module...>', 'semantics modules the shards name (a shard file never makes scopecheck load code it names)'))
+    .addOption(new Option('-p, --property <module...>', 'modules of user properties the shards name (likewise)'))
     .option('--json', 'print one JSON object with every verdict')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--html <file>', 'also write a self-contained HTML report')
-    .action(async (files: string[], o: { semantics?: string[]; json?: boolean; junit?: string; html?: string }) => {
+    .action(async (files: string[], o: { semantics?: string[]; property?: string[]; json?: boolean; junit?: string; html?: string }) => {
       if (o.junit) checkOutput(o.junit, '--junit');
       if (o.html) checkOutput(o.html, '--html');
       const shards = files.map((f) => {
@@ -217,17 +231,21 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       for (const [i, s] of shards.entries())
         if (JSON.stringify(s.args) !== JSON.stringify(args) || s.jobs !== shards[0]!.jobs)
           throw new InputError(`${files[i]}: args: this shard belongs to another run than ${files[0]}`);
-      for (const n of args.properties) if (!propertyByName(n)) throw new InputError(`${files[0]}: args.properties: unknown property "${n}"`);
+      const given = (o.property ?? []).map((x) => resolve(x));
+      for (const m of args.propertyModules ?? [])
+        if (!given.includes(resolve(m))) throw new InputError(`${files[0]}: args.propertyModules: names the module ${JSON.stringify(m.slice(0, 200))}; scopecheck loads code only from a path given on the command line: add --property ${oneLine(shellWord(m))} if you trust it`);
+      const lookup = await propertyLookup(args.propertyModules ?? []);
+      for (const n of args.properties) if (!lookup(n)) throw new InputError(`${files[0]}: args.properties: unknown property "${oneLine(n).slice(0, 80)}"`);
       const sems = await Promise.all(args.semantics.map((s) => loadNamedSemantics(s, `${files[0]}: args`, o.semantics ?? [], args.errata)));
-      const p = plan(args, sems);
+      const p = plan(args, sems, lookup);
       if (p.jobs.length !== shards[0]!.jobs) throw new InputError(`${files[0]}: jobs: the run has ${p.jobs.length} jobs, not ${shards[0]!.jobs}`);
       const all: (JobResult | undefined)[] = Array.from({ length: p.jobs.length }, () => undefined);
-      for (const [i, s] of shards.entries()) for (const r of reviveResults(files[i]!, p, sems, s.results)) all[r.index] = r.result;
+      for (const [i, s] of shards.entries()) for (const r of reviveResults(files[i]!, p, sems, s.results, lookup)) all[r.index] = r.result;
       const missing = all.flatMap((r, i) => (r ? [] : [i]));
       if (missing.length) throw new InputError(`shards are missing ${missing.length} of ${all.length} jobs (give every shard k/n for k = 1..n)`);
       const rows = rowsOf(p, all as JobResult[]);
-      setExit(report(args, rows, io, Boolean(o.json)));
-      writeReports(args, rows, o);
+      setExit(report(args, rows, io, Boolean(o.json), p.props));
+      await writeReports(args, rows, o);
     });
 }
 

@@ -17,6 +17,7 @@ import { evaluate } from '../ops/engine.js';
 import { profilesOf } from '../properties/arbitrary.js';
 import { DEFAULT_SEED } from '../properties/check.js';
 import { intOption } from './options.js';
+import { progressFor } from './progress.js';
 import { MAX_GENERATED } from '../ops/limits.js';
 import { InputError, writeFileAtomic } from './io.js';
 import { errataOption, semanticsOption, type Io } from './options.js';
@@ -56,12 +57,18 @@ export function registerFuzz(program: Command, io: Io, setExit: (c: number) => v
         const r = await runOnKernel(batch, kernelTarget);
         return { kernel: r.kernel, results: r.outcomes.map((x) => (x.error ? null : x.results)) };
       };
-      const rep = await fuzz(
-        { seed, runs, batch: o.batch ?? 2000, maxShrink: o.maxShrink ?? 5, profiles, semantics, errata: o.errata, log: (s) => io.isTTY && io.err(`\r${s}`.padEnd(60)) },
-        runner,
-      );
+      const bar = progressFor(io);
+      bar.start(runs, 'scenarios');
+      let rep;
+      try {
+        rep = await fuzz(
+          { seed, runs, batch: o.batch ?? 2000, maxShrink: o.maxShrink ?? 5, profiles, semantics, errata: o.errata, progress: (d, phase) => (bar.update(d), bar.worker(0, phase)) },
+          runner,
+        );
+      } finally {
+        bar.stop();
+      }
       const seconds = (performance.now() - t0) / 1000;
-      if (io.isTTY) io.err('');
       io.out(
         `kernel ${rep.kernel.release} (ABI ${rep.kernel.abi}, errata ${rep.kernel.errata}) vs model ${rep.semantics}: ${rep.scenarios} scenarios, ${rep.disagreeing} disagree, ${rep.incomplete} incomplete (timed out or crashed); ${seconds.toFixed(1)} s, ${Math.round(rep.scenarios / seconds)} scenarios/s`,
       );

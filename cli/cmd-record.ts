@@ -10,6 +10,7 @@ import { checkKernelImage, checkKernelVersion, failedOutcomes, runOnKernel } fro
 import { MAX_TIMEOUT_MS } from '../ops/limits.js';
 import { intOption } from './options.js';
 import { checkOutput, InputError, writeFileAtomic } from './io.js';
+import { progressFor } from './progress.js';
 import type { Io } from './options.js';
 import { corpusPathFor, CORPUS_EXT, readCorpus, readScenarioInputs, TRACESET_EXT, writeTraceset } from './store.js';
 
@@ -41,7 +42,15 @@ export function registerRecord(program: Command, io: Io, setExit: (c: number) =>
         corpusSha = c.sha;
       } else scenarios = readScenarioInputs(inputs).map((x) => x.scenario);
       const t0 = performance.now();
-      const r = await runOnKernel(scenarios, { kernel: o.kernel, kernelImage: o.kernelImage, timeoutMs: o.timeoutMs });
+      const bar = progressFor(io);
+      bar.start(scenarios.length, 'scenarios');
+      bar.worker(0, o.kernel ? `Debian ${o.kernel} under qemu (one boot)` : o.kernelImage ? `${o.kernelImage} under qemu (one boot)` : 'the live kernel');
+      let r;
+      try {
+        r = await runOnKernel(scenarios, { kernel: o.kernel, kernelImage: o.kernelImage, timeoutMs: o.timeoutMs, onProgress: (d) => bar.update(d) });
+      } finally {
+        bar.stop();
+      }
       const secs = (performance.now() - t0) / 1000;
       const failed = failedOutcomes(r.outcomes);
       if (failed.length) {

@@ -7,7 +7,8 @@ import { parseJson } from '../format/json.js';
 import { parseCounterexample } from '../format/counterexample.js';
 import { renderOutcomes } from '../format/render.js';
 import { recheck } from '../properties/check.js';
-import { propertyByName } from '../properties/invariants.js';
+import { oneLine } from '../format/export/common.js';
+import { propertyLookup } from './properties.js';
 import { expandSome, InputError, readText } from './io.js';
 import type { Io } from './options.js';
 import { loadNamedSemantics } from './semantics.js';
@@ -18,15 +19,17 @@ export function registerReplay(program: Command, io: Io, setExit: (c: number) =>
     .description('replay saved counterexamples; exit 1 if one no longer reproduces')
     .argument('<file...>', 'counterexample files or directories of them')
     .addOption(new Option('-s, --semantics <module...>', 'semantics modules the counterexamples name (a counterexample never makes scopecheck load code it names)'))
-    .action(async (files: string[], o: { semantics?: string[] }) => {
+    .addOption(new Option('-p, --property <module...>', 'modules of the user properties the counterexamples are of'))
+    .action(async (files: string[], o: { semantics?: string[]; property?: string[] }) => {
+      const lookup = await propertyLookup(o.property ?? []);
       const all = expandSome(files, ['.json'], 'counterexample files');
       let failed = 0;
       for (const file of all) {
         const j = parseJson(readText(file));
         if (!j.ok) throw new InputError(`${file}: ${j.why}`);
         const cx = parseCounterexample(j.value, file);
-        const p = propertyByName(cx.property);
-        if (!p) throw new InputError(`${file}: property: unknown property "${cx.property}"`);
+        const p = lookup(cx.property);
+        if (!p) throw new InputError(`${file}: property: unknown property "${oneLine(cx.property).slice(0, 80)}" (a property of your own: add --property <its module>)`);
         const sem = await loadNamedSemantics(cx.semantics, file, o.semantics ?? [], cx.errata);
         const { outcomes, violation } = recheck(p, sem, cx.scenario, cx.extra, cx.errata);
         const results = outcomes.map((o) => o.result);

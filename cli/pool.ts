@@ -15,11 +15,19 @@ export const defaultWorkers = (): number => Math.max(1, availableParallelism());
  * Runs jobs; `cost` (optional, per job) orders the work longest first so that the workers finish
  * together. Results are always returned in job order.
  */
-export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (done: number) => void, cost?: readonly number[]): Promise<JobResult[]> {
+export async function runJobs(
+  jobs: readonly Job[],
+  workers: number,
+  onDone?: (done: number) => void,
+  cost?: readonly number[],
+  /** Worker `w` starts job `id` (for progress lines). */
+  onStart?: (w: number, id: number) => void,
+): Promise<JobResult[]> {
   const results: JobResult[] = new Array(jobs.length);
   let done = 0;
   if (workers <= 1 || jobs.length <= 1) {
     for (let i = 0; i < jobs.length; i++) {
+      onStart?.(0, i);
       results[i] = await runJob(jobs[i]!);
       onDone?.(++done);
     }
@@ -35,11 +43,12 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (d
   try {
     await Promise.all(
       pool.map(
-        (w) =>
+        (w, wi) =>
           new Promise<void>((resolve, reject) => {
             const feed = () => {
               if (next >= jobs.length) return resolve();
               const id = order[next++]!;
+              onStart?.(wi, id);
               w.postMessage({ id, job: jobs[id] });
             };
             w.on('message', (m: { id: number; result?: JobResult; error?: { kind: ErrorKind; message: string } }) => {

@@ -1,63 +1,50 @@
 /**
- * Resolving --semantics: a built-in name, or a path to a module (.js, .mjs, or .ts) whose default
- * export (or `semantics` export) implements the Semantics interface.
+ * Resolving --semantics: a built-in name, or a path to a module (cli/modules.ts) whose default
+ * export, `semantics` export or module.exports implements the Semantics interface.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BUILTIN_SEMANTICS, builtinSemantics, withErrata } from '../model/semantics/index.js';
 import { HOOK_METHODS, SEMANTICS_INTERFACE_VERSION, type Semantics } from '../model/hooks.js';
 import { InputError } from './io.js';
+import { candidates, describeExports, importUserModule } from './modules.js';
 import { oneLine, shellWord } from '../format/export/common.js';
 
 export const builtinNames = (): string[] => BUILTIN_SEMANTICS.map((s) => s.name);
 
-function checkSemantics(x: unknown, where: string): Semantics {
+/** Why `x` is not a semantics (interface version 1), or null. */
+function semanticsProblems(x: unknown): string | null {
   const s = x as Partial<Semantics> | undefined;
+  if (!s || typeof s !== 'object') return 'not an object';
   const problems: string[] = [];
-  if (!s || typeof s !== 'object') throw new InputError(`${where}: the module exports no semantics object (default export or "semantics")`);
   if (s.interfaceVersion !== SEMANTICS_INTERFACE_VERSION) problems.push(`interfaceVersion must be ${SEMANTICS_INTERFACE_VERSION}`);
   if (typeof s.name !== 'string' || !s.name) problems.push('name must be a non-empty string');
   for (const k of ['abi', 'errata', 'scopes', 'fsRights', 'restrictSelfFlags'] as const)
     if (typeof s[k] !== 'number') problems.push(`${k} must be a number`);
   for (const h of Object.values(HOOK_METHODS)) if (typeof s.hooks?.[h] !== 'function') problems.push(`hooks.${h} must be a function`);
-  if (problems.length) throw new InputError(`${where}: not a scopecheck semantics: ${problems.join('; ')}`);
-  return s as Semantics;
+  return problems.length ? problems.join('; ') : null;
 }
 
-async function importModule(file: string): Promise<unknown> {
-  const url = pathToFileURL(file).href;
-  if (file.endsWith('.ts') || file.endsWith('.mts')) {
-    try {
-      const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (u: string, p: string) => Promise<unknown> };
-      return await tsImport(url, import.meta.url);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes("'tsx"))
-        throw new InputError(`${file}: loading TypeScript needs the "tsx" package (npm install)`);
-      throw new InputError(`${file}: cannot load: ${(e as Error).message}`);
-    }
-  }
-  try {
-    return await import(url);
-  } catch (e) {
-    throw new InputError(`${file}: cannot load: ${(e as Error).message}`);
-  }
+/** The semantics a module offers: its default export, a named `semantics` export, or `module.exports`, however the module system wrapped it. */
+async function semanticsModule(spec: string): Promise<Semantics> {
+  const ns = await importUserModule(spec);
+  const cands = candidates(ns, 'semantics');
+  for (const c of cands) if (!semanticsProblems(c)) return c as Semantics;
+  // The candidate that looks most like a semantics says what is wrong with it.
+  const best = cands.find((c) => typeof c === 'object' && c !== null && 'interfaceVersion' in c) ?? cands.find((c) => typeof c === 'object' && c !== null);
+  if (!best) throw new InputError(`${spec}: exports no semantics object (${describeExports(ns)}); export one as the default export or as "semantics"`);
+  throw new InputError(`${spec}: not a scopecheck semantics: ${semanticsProblems(best)} (the module's ${describeExports(ns)})`);
 }
 
 /** Resolves one --semantics value. `errata`, when given, overrides the semantics' errata mask. */
 export async function loadSemantics(spec: string, errata?: number): Promise<Semantics> {
   let s = builtinSemantics(spec);
   if (!s) {
-    const looksLikePath = /[/\\]|\.(m?js|m?ts)$/.test(spec);
-    if (!looksLikePath) throw new InputError(`unknown semantics "${spec}"; built-in: ${builtinNames().join(', ')}, or a path to a .ts/.js module`);
-    const file = resolve(spec);
-    if (!existsSync(file)) throw new InputError(`${spec}: no such semantics module`);
-    const m = (await importModule(file)) as { default?: unknown; semantics?: unknown };
-    s = checkSemantics(m.default ?? m.semantics, spec);
+    const looksLikePath = /[/\\]|\.(c|m)?(js|ts)$/.test(spec);
+    if (!looksLikePath) throw new InputError(`unknown semantics "${spec}"; built-in: ${builtinNames().join(', ')}, or a path to a .ts/.mts/.cts/.js/.mjs/.cjs module`);
+    s = await semanticsModule(spec);
   }
   return errata === undefined ? s : withErrata(s, errata);
 }
-
 
 /**
  * The semantics a file names (a counterexample's `semantics`, a shard's `args.semantics`). A

@@ -6,7 +6,7 @@
 import { EnvironmentError } from '../common/errors.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -112,4 +112,38 @@ export function buildKernel(o: KernelBuildOptions): string {
   const image = join(out, 'arch', 'x86', 'boot', 'bzImage');
   if (!existsSync(image)) throw new KernelBuildError(`the build finished without ${image}`);
   return image;
+}
+
+/**
+ * A key of a source tree's content: every file's path, size and modification time (the tree's
+ * .git and build outputs left out). Two builds of a tree with the same key give the same kernel.
+ */
+export function treeKey(source: string): string {
+  const h = createHash('sha256');
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.name === '.git' || e.name.endsWith('.o') || e.name.endsWith('.cmd')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p, `${rel}${e.name}/`);
+      else if (e.isFile()) {
+        const st = statSync(p);
+        h.update(`${rel}${e.name}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(resolve(source), '');
+  return h.digest('hex');
+}
+
+/** buildKernel, reusing the last build of the same tree content (its key is kept next to the build). */
+export function buildKernelCached(o: KernelBuildOptions): { image: string; cached: boolean } {
+  const source = resolve(o.source);
+  const out = resolve(o.buildDir ?? defaultBuildDir(source));
+  const key = treeKey(source);
+  const keyFile = join(out, 'scopecheck-tree-key');
+  const image = join(out, 'arch', 'x86', 'boot', 'bzImage');
+  if (existsSync(image) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return { image, cached: true };
+  const built = buildKernel({ ...o, buildDir: out });
+  writeFileSync(keyFile, key);
+  return { image: built, cached: false };
 }

@@ -67,6 +67,8 @@ export interface ReplayOptions {
   privateTmp?: boolean;
   /** Enables the replayer's test-only ops ("hang", "crash"). For tests. */
   testHooks?: boolean;
+  /** Called with the number of scenarios answered so far (progress). */
+  onProgress?: (done: number) => void;
   /** Called with the replayer's pid once it is spawned. For tests. */
   onSpawn?: (pid: number) => void;
 }
@@ -241,6 +243,7 @@ export async function replayEncoded(
       protocolError ??= `unexpected replayer output line ${i + 1}: ${JSON.stringify(line.slice(0, 200))}`;
     }
     lastProgress = Date.now();
+    opts.onProgress?.(outcomes.length);
   };
 
   child.stdout.setEncoding('utf8');

@@ -14,6 +14,8 @@ export interface KernelTarget {
   /** A bzImage to boot under qemu. */
   kernelImage?: string;
   timeoutMs?: number;
+  /** Scenarios answered so far (the live replayer reports as it goes; a VM answers at the end). */
+  onProgress?: (done: number) => void;
 }
 
 export interface BatchResult {
@@ -30,7 +32,7 @@ export async function runOnKernel(scenarios: Scenario[], t: KernelTarget): Promi
     if (t.kernel) vm.checkExpectedAbi(r.kernel, t.kernel);
     return r;
   }
-  return replayScenarios(scenarios, t.timeoutMs ? { timeoutMs: t.timeoutMs } : {});
+  return replayScenarios(scenarios, { ...(t.timeoutMs ? { timeoutMs: t.timeoutMs } : {}), ...(t.onProgress ? { onProgress: t.onProgress } : {}) });
 }
 
 /** A Debian kernel version as `--kernel` takes it ("7.3"); anything else is refused before apt is asked. */

@@ -28,6 +28,8 @@ export interface FuzzOptions {
   semantics?: Semantics;
   errata?: number;
   log?: (s: string) => void;
+  /** Scenarios run so far (of `runs`), and then each disagreement being shrunk. */
+  progress?: (done: number, phase: string) => void;
 }
 
 export interface FuzzFinding {
@@ -87,13 +89,15 @@ export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport
       found.push({ g: chunk[i]!, scenario: scenarios[i]!, kernelResults: kr });
     });
     log(`${Math.min(start + o.batch, inputs.length)}/${inputs.length} scenarios, ${disagreeing} disagree`);
+    o.progress?.(Math.min(start + o.batch, inputs.length), `${disagreeing} disagree`);
   }
   if (!kernel || !sem) throw new InputError('no scenario ran');
   const judge = sem;
   const model = (s: Scenario) => evaluate(s, judge).map((x) => x.result);
   const findings: FuzzFinding[] = [];
   const shrunkSeen = new Set<string>();
-  for (const f of found.slice(0, o.maxShrink)) {
+  for (const [n, f] of found.slice(0, o.maxShrink).entries()) {
+    o.progress?.(inputs.length, `shrinking disagreement ${n + 1} of ${Math.min(found.length, o.maxShrink)}`);
     // Still disagrees: the first candidate of a batch whose kernel results differ from the model's.
     // The kernel's results of every candidate that disagreed are kept: the final one is among them.
     const kept = new Map<string, string[]>([[JSON.stringify(f.scenario.steps), f.kernelResults]]);

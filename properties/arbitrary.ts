@@ -241,3 +241,12 @@ export function genInputArb(o: GenOptions = {}): fc.Arbitrary<GenInput> {
 export function sampleInputs(n: number, seed: number, o: GenOptions = {}): GenInput[] {
   return n === 0 ? [] : fc.sample(genInputArb(o), { seed, numRuns: n });
 }
+
+/**
+ * Scenarios as a fast-check arbitrary, built with `sem`'s restrict profiles: valid by construction,
+ * shrinking with the action records. For fc.assert, or @fast-check/vitest's test.prop([scenarioArbitrary(abi11)]).
+ */
+export function scenarioArbitrary(sem: Semantics, o: GenOptions = {}): fc.Arbitrary<Scenario> {
+  const p = profilesOf(sem);
+  return genInputArb(o).map((g) => buildScenario(g.actions, p));
+}

@@ -84,6 +84,8 @@ export interface CompareOptions {
   seed: number;
   runs: number;
   bound?: Bound;
+  /** Scenarios judged so far, of the random ones (the exhaustive ones follow). */
+  progress?: (done: number) => void;
 }
 
 export interface CompareResult {
@@ -114,7 +116,10 @@ export function compareSemantics(a: Semantics, b: Semantics, o: CompareOptions):
   // A third of the scenarios sandbox the best-effort way, as a sandboxer built for both would:
   // A's strongest profile, then B's (one of them fails on each side).
   const [pa, pb] = [profilesOf(a), profilesOf(b)];
-  inputs.forEach((g, i) => consider(buildScenario(g.actions, i % 3 === 1 ? pb : pa, i % 3 === 2 ? { dual: pb } : {})));
+  inputs.forEach((g, i) => {
+    consider(buildScenario(g.actions, i % 3 === 1 ? pb : pa, i % 3 === 2 ? { dual: pb } : {}));
+    if (i % 1000 === 999) o.progress?.(i + 1);
+  });
   let exhaustiveScenarios = 0;
   const bound = o.bound ?? parseBound('tasks=2,layers=2,sockets=2,steps=4');
   for (const sem of [a, b]) {

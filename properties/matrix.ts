@@ -8,6 +8,7 @@ import { COUNTEREXAMPLE_FORMAT, type CounterexampleFile } from '../format/counte
 import { renderOutcomes } from '../format/render.js';
 import type { Scenario } from '../format/scenario.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
+import { builtinSemantics } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
 import type { Extra } from './arbitrary.js';
 import { SCENARIO_FORMAT } from '../format/scenario.js';
@@ -18,15 +19,27 @@ import { ALPHABET, boundText, exploreUnit, mergeUnits, unitCount, type Bound, ty
 import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
 
 /** A unit of work that runs anywhere (inline, in a worker thread, on another machine via --shard) and always gives the same result. */
-export type Job =
+/** Finds a property by name: the built-ins and the user's (properties/user.ts). */
+export type PropertyLookup = (name: string) => PropertyDef | undefined;
+
+export type Job = (
   | { kind: 'cell'; property: string; semantics: string; errata?: number; seed: number; runs: number; maxActions?: number }
   | { kind: 'unit'; semantics: string; errata?: number; bound: Bound; unit: number; maxStates?: number; properties?: string[] }
-  | { kind: 'walks'; semantics: string; errata?: number; seed: number; bound: Bound; from: number; to: number; depth: number; swarm: boolean; properties: string[] };
+  | { kind: 'walks'; semantics: string; errata?: number; seed: number; bound: Bound; from: number; to: number; depth: number; swarm: boolean; properties: string[] }
+) & {
+  /** Modules of user properties the job's properties may come from (loaded where the job runs). */
+  propertyModules?: string[];
+};
 
 export type JobResult = { kind: 'cell'; cell: CellResult } | { kind: 'unit'; unit: UnitResult } | { kind: 'walks'; walks: WalksResult };
 
 /** Runs a job with its semantics already loaded. */
-export function runJobWith(j: Job, sem: Semantics): JobResult {
+export function runJobWith(j: Job, sem: Semantics, lookup: PropertyLookup = propertyByName): JobResult {
+  const propertyByName = (n: string) => {
+    const p = lookup(n);
+    if (!p) throw new Error(`unknown property ${n} in a job`); // internal: the plan resolved every name
+    return p;
+  };
   if (j.kind === 'cell')
     return { kind: 'cell', cell: checkCell(propertyByName(j.property)!, sem, { seed: j.seed, runs: j.runs, errata: j.errata, maxActions: j.maxActions }) };
   if (j.kind === 'walks') {
@@ -86,6 +99,8 @@ export interface RunArgs {
   errata?: number;
   semantics: string[];
   properties: string[];
+  /** Modules of user properties (--property ./mine.ts). */
+  propertyModules?: string[];
   out: string;
   save: boolean;
 }
@@ -98,23 +113,24 @@ export interface Plan {
 }
 
 /** The jobs of a run, with its semantics loaded by the caller (in the order of args.semantics). */
-export function plan(args: RunArgs, sems: Semantics[]): Plan {
-  const props = args.properties.map((n) => propertyByName(n)!);
+export function plan(args: RunArgs, sems: Semantics[], lookup: PropertyLookup = propertyByName): Plan {
+  const props = args.properties.map((n) => lookup(n)!);
+  const mods = args.propertyModules?.length ? { propertyModules: args.propertyModules } : {};
   const jobs: Job[] = [];
   if (args.mode === 'random') {
     for (const si of sems.keys())
       for (const p of props)
-        jobs.push({ kind: 'cell', property: p.name, semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, runs: args.runs, maxActions: args.maxSteps });
+        jobs.push({ kind: 'cell', property: p.name, semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, runs: args.runs, maxActions: args.maxSteps, ...mods });
   } else if (args.mode === 'simulate') {
     const local = exhaustiveProperties(props).map((p) => p.name);
     for (const si of sems.keys())
       for (let from = 0; from < args.walks!; from += WALKS_PER_JOB)
-        jobs.push({ kind: 'walks', semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, bound: args.bound!, from, to: Math.min(args.walks!, from + WALKS_PER_JOB), depth: args.depth!, swarm: args.swarm !== false, properties: local });
+        jobs.push({ kind: 'walks', semantics: args.semantics[si]!, errata: args.errata, seed: args.seed, bound: args.bound!, from, to: Math.min(args.walks!, from + WALKS_PER_JOB), depth: args.depth!, swarm: args.swarm !== false, properties: local, ...mods });
   } else {
     const local = exhaustiveProperties(props).map((p) => p.name);
     for (const [si, sem] of sems.entries()) {
       const n = unitCount(sem, args.bound!);
-      for (let u = 0; u < n; u++) jobs.push({ kind: 'unit', semantics: args.semantics[si]!, errata: args.errata, bound: args.bound!, unit: u, properties: local });
+      for (let u = 0; u < n; u++) jobs.push({ kind: 'unit', semantics: args.semantics[si]!, errata: args.errata, bound: args.bound!, unit: u, properties: local, ...mods });
     }
   }
   return { args, sems, props, jobs };
@@ -185,6 +201,9 @@ export function commandOf(a: RunArgs, extra = ''): string {
 }
 
 
+const builtin = (name: string) => PROPERTIES.some((p) => p.name === name);
+const builtinSemanticsName = (name: string) => builtinSemantics(name) !== undefined;
+
 /** The counterexample file of a row (scopecheck-counterexample/1). */
 export function counterexampleFile(a: RunArgs, r: Row, file: string): CounterexampleFile {
   return {
@@ -198,8 +217,8 @@ export function counterexampleFile(a: RunArgs, r: Row, file: string): Counterexa
     expected: r.expected,
     extra: r.extra!,
     violation: { step: r.violation!.step, message: r.violation!.message },
-    check: commandOf(a, ` --semantics ${r.semanticsArg} --property ${r.property}`),
-    replay: `scopecheck replay ${file}`,
+    check: commandOf(a, ` --semantics ${r.semanticsArg} --property ${builtin(r.property) ? r.property : (a.propertyModules ?? []).join(' ')}`),
+    replay: `scopecheck replay ${file}${builtinSemanticsName(r.semanticsArg) ? '' : ` --semantics ${r.semanticsArg}`}${builtin(r.property) ? '' : ` --property ${(a.propertyModules ?? []).join(' ')}`}`,
     scenario: { ...r.counterexample!, name: `${r.property}-${semanticsDirName(r.semantics)}` },
     results: r.outcomes!.map((x) => x.result),
   };
@@ -232,7 +251,7 @@ export function jsonReport(a: RunArgs, rows: readonly Row[]): object {
 }
 
 /** The text report: the matrix, every counterexample step by step, the summary. `saved`: where each row's counterexample was written. */
-export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<Row, string>, all: { semantics: readonly string[] }): string[] {
+export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<Row, string>, all: { semantics: readonly string[]; props: readonly PropertyDef[] }): string[] {
   const out: string[] = [];
   const unexpected = rows.filter((c) => c.verdict !== c.expected);
   const props = [...new Set(rows.map((r) => r.property))];
@@ -247,7 +266,8 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
   );
   const allSems = a.semantics.join(' ') === all.semantics.join(' ');
   const allProps = a.properties.join(' ') === PROPERTIES.map((p) => p.name).join(' ');
-  out.push(`replay this run: ${commandOf(a)}${allSems ? '' : ` --semantics ${a.semantics.join(' ')}`}${allProps ? '' : ` --property ${a.properties.join(' ')}`}\n`);
+  const propArgs = a.propertyModules?.length ? [...a.properties.filter((n) => PROPERTIES.some((p) => p.name === n)), ...a.propertyModules] : a.properties;
+  out.push(`replay this run: ${commandOf(a)}${allSems ? '' : ` --semantics ${a.semantics.join(' ')}`}${allProps ? '' : ` --property ${propArgs.join(' ')}`}\n`);
   const w = Math.max(...props.map((p) => p.length)) + 2;
   const cw = sems.map((s) => Math.max(11, s.length + 2));
   out.push(`${'property'.padEnd(w)}${sems.map((s, si) => s.padEnd(cw[si]!)).join('')}`.trimEnd());
@@ -260,7 +280,7 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
       out.push(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
     }
     out.push(`alphabet: ${ALPHABET}`);
-    const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind !== 'state-local').map((p) => p.name);
+    const skipped = all.props.filter((p) => p.kind !== 'state-local').map((p) => p.name);
     if (skipped.length) out.push(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
   }
   if (a.mode === 'simulate') {
@@ -269,7 +289,7 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
       out.push(`${s}: ${r.runs} walks, ${r.sim!.steps} steps, the deepest ${r.sim!.maxDepth} steps`);
     }
     out.push(`ops walked: ${WALK_OPS.join(', ')}`);
-    const skipped = PROPERTIES.filter((p) => a.properties.includes(p.name) && p.kind !== 'state-local').map((p) => p.name);
+    const skipped = all.props.filter((p) => p.kind !== 'state-local').map((p) => p.name);
     if (skipped.length) out.push(`not checked by simulation (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
     out.push('\ncoverage: how often each decision rule was exercised (0 = the walks never reached it)');
     const cov = coverageBySemantics(rows);

@@ -10,7 +10,7 @@ import { InputError } from '../common/errors.js';
 import { parseScenario, SCENARIO_FORMAT } from '../format/scenario.js';
 import type { Semantics } from '../model/hooks.js';
 import { recheck } from './check.js';
-import type { Job, JobResult, Plan, RunArgs } from './matrix.js';
+import type { Job, JobResult, Plan, PropertyLookup, RunArgs } from './matrix.js';
 import { propertyByName } from './invariants.js';
 
 export const SHARD_FORMAT = 'scopecheck-shard/1';
@@ -32,6 +32,7 @@ const argsSchema = z.strictObject({
   errata: int.optional(),
   semantics: z.array(z.string().min(1).max(4096)).min(1),
   properties: z.array(z.string().min(1)).min(1),
+  propertyModules: z.array(z.string().min(1).max(4096)).optional(),
   out: z.string(),
   save: z.boolean(),
 });
@@ -104,7 +105,8 @@ export function parseShard(raw: unknown, file: string): { args: RunArgs; shard: 
  * The results of a shard file as the plan's jobs ask for them, each counterexample evaluated again
  * under its semantics. `sems` is in the order of plan.args.semantics.
  */
-export function reviveResults(file: string, plan: Plan, sems: readonly Semantics[], results: readonly { index: number; result: unknown }[]): { index: number; result: JobResult }[] {
+export function reviveResults(file: string, plan: Plan, sems: readonly Semantics[], results: readonly { index: number; result: unknown }[], lookup: PropertyLookup = propertyByName): { index: number; result: JobResult }[] {
+  const propertyByName = lookup;
   const { args } = plan;
   return results.map(({ index, result }) => {
     const where = `${file}: results.${index}`;

@@ -1,9 +1,10 @@
 /**
  * Reports of a `check` run: JUnit XML (one test case per property × semantics) and a
  * self-contained HTML page (the verdict matrix, every counterexample with its steps and its SVG
- * diagram, and the kernel agreement per ABI). Pure string functions: the caller writes the files.
+ * diagram, and the kernel agreement per ABI). Pure string functions: the caller writes the files,
+ * and loads the diagrams' layout engine (Graphviz, HtmlReportOptions.layout).
  */
-import { exportSvg } from '../format/export/svg.js';
+import { exportSvg, type Layout } from '../format/export/svg.js';
 import { renderOutcomes, stepText } from '../format/render.js';
 import type { CellResult } from '../properties/check.js';
 import { describeDomain } from '../model/domain.js';
@@ -31,6 +32,8 @@ export interface ReportMeta {
 }
 
 export interface HtmlReportOptions {
+  /** Lays out the counterexamples' diagrams: Graphviz (cli/cmd-export.ts loadLayout). */
+  layout: Layout;
   meta?: ReportMeta;
   /** The kernel agreement section; omitted → "no kernel traces". */
   kernels?: readonly KernelAgreement[];
@@ -152,7 +155,7 @@ function stepsTable(c: CellResult): string {
 }
 
 /** The self-contained HTML report (inline CSS and JS, no external URL). */
-export function htmlReport(cells: readonly CellResult[], o: HtmlReportOptions = {}): string {
+export function htmlReport(cells: readonly CellResult[], o: HtmlReportOptions): string {
   const meta = o.meta ?? {};
   const title = meta.title ?? 'scopecheck check';
   const props = [...new Set(cells.map((c) => c.property))];
@@ -200,7 +203,12 @@ export function htmlReport(cells: readonly CellResult[], o: HtmlReportOptions = 
     const id = cxId(c);
     const saved = o.saved?.get(`${c.property}/${c.semantics}`);
     const svg = exportSvg(
-      { scenario: { ...c.counterexample!, name: `${c.property} under ${c.semantics}`.replace(/[^A-Za-z0-9._-]+/g, '-') }, outcomes: c.outcomes!, semantics: c.semantics },
+      {
+        scenario: { ...c.counterexample!, name: `${c.property} under ${c.semantics}`.replace(/[^A-Za-z0-9._-]+/g, '-') },
+        outcomes: c.outcomes!,
+        semantics: c.semantics,
+        layout: o.layout,
+      },
       { idPrefix: `${id}-` },
     );
     parts.push(
@@ -209,7 +217,7 @@ export function htmlReport(cells: readonly CellResult[], o: HtmlReportOptions = 
     parts.push(`<p>${html(c.violation?.message ?? '')}${c.violation?.variant ? `<br>compared with the variant: ${html(c.violation.variant.label)}` : ''}</p>`);
     if (saved) parts.push(`<p>saved: <code>${html(saved)}</code> · replay: <code>scopecheck replay ${html(saved)}</code></p>`);
     parts.push(stepsTable(c));
-    parts.push(`<div class="diagram">${svg.replace(/^<\?xml[^>]*>\s*/, '')}</div>`);
+    parts.push(`<div class="diagram">${svg}</div>`);
     parts.push('</details>');
   }
 

@@ -15,6 +15,7 @@ import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js
 import { builtinSemantics } from '../model/semantics/index.js';
 import { checkCell, type CellResult } from '../properties/check.js';
 import { propertyByName } from '../properties/invariants.js';
+import { loadLayout } from '../cli/cmd-export.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scopecheck-report-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -28,6 +29,7 @@ function smallRun(): CellResult[] {
   return cells;
 }
 
+const layout = await loadLayout();
 const cells = smallRun();
 // One unexpected verdict, as a regression would show it.
 const withUnexpected: CellResult[] = cells.map((c) => (c.property === 'siblings-isolated' && c.semantics === 'abi11' ? { ...c, expected: 'violated' } : c));
@@ -52,7 +54,7 @@ describe('junitReport', () => {
 });
 
 describe('htmlReport', () => {
-  const page = htmlReport(withUnexpected, { meta: { seed: 20261128, runs: 300 }, kernels, saved: new Map([['sandbox-closed/abi7', 'counterexamples/abi7/sandbox-closed.json']]) });
+  const page = htmlReport(withUnexpected, { layout, meta: { seed: 20261128, runs: 300 }, kernels, saved: new Map([['sandbox-closed/abi7', 'counterexamples/abi7/sandbox-closed.json']]) });
 
   test('self-contained: inline CSS and JS, no external URL', () => {
     expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
@@ -61,6 +63,30 @@ describe('htmlReport', () => {
     expect(page).toMatch(/<details class="cx expected" id="cx-sandbox-closed-abi7">/);
     expect(page).toMatch(/<td class="cell unexpected" data-property="siblings-isolated" data-semantics="abi11"/);
     expect(page).toMatch(/<td class="disagree">2<\/td>/);
+  });
+
+  test('every counterexample has its Graphviz diagram inline, with ids of its own', () => {
+    const cxs = withUnexpected.filter((c) => c.counterexample);
+    expect(cxs.length).toBeGreaterThan(0);
+    const ids = [...page.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]!);
+    expect(new Set(ids).size).toBe(ids.length); // unique on the page
+    for (const c of cxs) {
+      const id = `cx-${c.property}-${c.semantics}`;
+      const d = new RegExp(`<details class="cx \\w+" id="${id}">[\\s\\S]*?<div class="diagram">(<svg [\\s\\S]*?</svg>\\n)</div>`).exec(page);
+      expect(d, id).not.toBeNull();
+      const svg = d![1]!;
+      expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/); // no prolog, no DOCTYPE inside the HTML
+      const inner = [...svg.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]!);
+      expect(inner.length).toBeGreaterThan(3);
+      for (const x of inner) expect(x.startsWith(`${id}-`), x).toBe(true); // prefixed: unique when several share the page
+      expect(svg).toContain(`<g id="${id}-graph" class="graph"`);
+      expect(svg).toContain(`<title>${c.property}-under-${c.semantics} under ${c.semantics}</title>`);
+      // Its arrows: a label, and two halves through it, for each.
+      const labels = [...svg.matchAll(new RegExp(`<g id="${id}-arrow-(\\d+)" class="node arrow (allowed|denied|error)">`, 'g'))];
+      expect(labels.length).toBeGreaterThan(0);
+      for (const [, k, st] of labels)
+        for (const half of ['tail', 'head']) expect(svg).toContain(`<g id="${id}-arrow-${k}-${half}" class="edge arrow ${st}">`);
+    }
   });
 
   const CHROMIUM = ['chromium', 'chromium-browser'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
@@ -87,7 +113,9 @@ describe('htmlReport', () => {
       // Its steps table and its diagram are there and visible.
       expect(await ev(`document.querySelectorAll('#${id} table.steps tbody tr').length`)).toBe(cells.find((c) => c.property === 'sandbox-closed' && c.semantics === 'abi7')!.counterexample!.steps.length);
       expect(await ev(`document.querySelector('#${id} svg').getBoundingClientRect().width > 300`)).toBe(true);
-      expect(await ev(`document.querySelectorAll('#${id} svg path.arrow').length > 0`)).toBe(true);
+      expect(await ev(`document.querySelectorAll('#${id} svg g.edge.arrow path').length > 0`)).toBe(true);
+      // Every arrow's label is drawn, and its arrow's head (a path and an arrowhead).
+      expect(await ev(`(function(){ var l = [...document.querySelectorAll('#${id} svg g.node.arrow')]; return l.length > 0 && l.every(g => g.querySelector('text').getBoundingClientRect().width > 0 && document.getElementById(g.id + '-head').querySelector('path + polygon')); })()`)).toBe(true);
       const shot = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
       writeFileSync(join(work, 'report.png'), Buffer.from((shot as { data: string }).data, 'base64'));
       if (process.env.SCOPECHECK_REPORT_SCREENSHOT) writeFileSync(process.env.SCOPECHECK_REPORT_SCREENSHOT, Buffer.from((shot as { data: string }).data, 'base64'));

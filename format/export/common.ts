@@ -17,6 +17,12 @@ export interface ExportInput {
   source?: string;
   /** The text of replayer/ops.h, which the C export inlines (read by the caller: exporters do no I/O). */
   opsHeader?: string;
+  /**
+   * The layout engine the SVG export needs: Graphviz DOT text → SVG text (`dot -Tsvg`). The
+   * caller loads it (a WebAssembly module, loaded once, asynchronously) and passes it in, so that
+   * the exporters stay pure and synchronous.
+   */
+  layout?: (dot: string) => string;
 }
 
 /** A title for the scenario: its name, else the source file's base name, else "scenario". */

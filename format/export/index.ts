@@ -1,15 +1,18 @@
 /**
- * The exporters: scenario + the model's outcomes → text in another format. Pure.
+ * The exporters: scenario + the model's outcomes → text in another format. Pure (the SVG export
+ * gets its layout engine, Graphviz, in ExportInput.layout).
  */
 import { exportC } from './c.js';
 import type { ExportInput } from './common.js';
+import { exportDot } from './dot.js';
 import { exportKselftest } from './kselftest.js';
 import { exportMermaid } from './mermaid.js';
 import { exportShell } from './shell.js';
 import { exportSvg } from './svg.js';
 
 export type { ExportInput } from './common.js';
-export { exportC, exportKselftest, exportMermaid, exportShell, exportSvg };
+export type { Layout } from './svg.js';
+export { exportC, exportDot, exportKselftest, exportMermaid, exportShell, exportSvg };
 
 export const EXPORT_FORMATS = {
   c: exportC,
@@ -17,6 +20,7 @@ export const EXPORT_FORMATS = {
   shell: exportShell,
   mermaid: exportMermaid,
   svg: exportSvg,
+  dot: exportDot,
 } as const satisfies Record<string, (i: ExportInput) => string>;
 
 export type ExportFormat = keyof typeof EXPORT_FORMATS;

@@ -1,38 +1,82 @@
 /**
  * `scopecheck export --as kselftest`: the scenario as one test in the style of
- * tools/testing/selftests/landlock (kselftest_harness.h TEST / ASSERT_* / EXPECT_*, helpers from
- * common.h), ready to paste upstream. It is straight-line code: one function per task, the tasks
- * take turns through one pipe each (every step runs in the task that names it, in order), task
- * ids live in a shared mapping, descriptors are passed over SCM_RIGHTS. Expected values are the
- * scopecheck model's under the given semantics. Pure; not compiled here (the harness is upstream).
+ * tools/testing/selftests/landlock (kselftest_harness.h TEST / ASSERT_* / EXPECT_*, and
+ * common.h, which brings the harness, wrappers.h's syscall wrappers and drop_caps()). It is
+ * straight-line code: one function per task, the tasks take turns through one pipe each (every
+ * step runs in the task that names it, in order), task ids live in a shared mapping, descriptors
+ * are passed over SCM_RIGHTS. Expected values are the scopecheck model's under the given
+ * semantics. Pure.
+ *
+ * Compiled and run against the real harness by kernel/kselftest.test.ts (Debian's
+ * linux-source tree: its uAPI headers, tools/testing/selftests/landlock/Makefile, and
+ * scripts/checkpatch.pl --strict, which it passes with no error or warning). Many scenarios
+ * at once, grouped as FIXTURE_VARIANTs: format/export/kselftest-file.ts, which uses the code
+ * generator below (planCode).
  */
 import type { SocketType } from '../../model/uapi.js';
-import { namesOf, opOf, processes } from '../../ops/index.js';
+import { namesOf, opOf, processes, stepsSockets, stepsTasks } from '../../ops/index.js';
 import type { KselftestContext } from '../../ops/types.js';
 import { stepText } from '../render.js';
-import { scenarioTasks, scenarioSockets, type Step } from '../scenario.js';
-import { cCommentText, identifier, scenarioTitle, wrap, type ExportInput } from './common.js';
+import type { Step } from '../scenario.js';
+import { cCommentText, cString, identifier, scenarioTitle, wrap, type ExportInput } from './common.js';
 
 const TYPE: Record<SocketType, string> = { stream: 'SOCK_STREAM', dgram: 'SOCK_DGRAM', seqpacket: 'SOCK_SEQPACKET' };
-const scopeConst = (n: string) => `LANDLOCK_SCOPE_${n.toUpperCase()}`;
-const fsConst = (n: string) => `LANDLOCK_ACCESS_FS_${n.toUpperCase()}`;
-const orMask = (names: readonly string[] | undefined, f: (n: string) => string) => (names?.length ? names.map(f).join(' | ') : '0');
-const expected = (r: string | undefined) => (r === undefined || r === 'ok' ? '0' : r);
+export const scopeConst = (n: string): string => `LANDLOCK_SCOPE_${n.toUpperCase()}`;
+export const fsConst = (n: string): string => `LANDLOCK_ACCESS_FS_${n.toUpperCase()}`;
+export const orMask = (names: readonly string[] | undefined, f: (n: string) => string): string =>
+  names?.length ? names.map(f).join(' | ') : '0';
+/** The C value of an expected result: 0 or the errno name. */
+export const expectedValue = (r: string | undefined): string => (r === undefined || r === 'ok' ? '0' : r);
 
-export function exportKselftest(input: ExportInput): string {
-  const s = input.scenario;
-  const title = scenarioTitle(input);
-  const testName = `scoped_${identifier(title).replace(/^scoped_/, '')}`;
-  const tasks = scenarioTasks(s);
-  const socks = scenarioSockets(s);
+/** checkpatch.pl's limit (max_line_length), tabs at 8 columns. */
+export const MAX_COLUMNS = 100;
+
+/** How the code of one scenario, or of the merged steps of one shape, is generated. */
+export interface CodePlan {
+  steps: readonly Step[];
+  /** C expression of step i's expected value ("0", "EPERM", "variant->expect_3"). */
+  want(i: number): string;
+  /** Text of step i's result for comments ("ok", "EPERM", "per variant"). */
+  result(i: number): string;
+  /** C condition under which step i is performed (a domain some variants do not have). */
+  when?(i: number): string | undefined;
+  /** C expression of the `.scoped` / `.handled_access_fs` fields of restrict_self step i, when it differs by variant. */
+  scoped?(i: number): string | undefined;
+  handledFs?(i: number): string | undefined;
+  /** Whether P0 undoes what step i made at the end: always, never, or under a C condition. */
+  undo(i: number): 'always' | 'never' | string;
+  /** Prefix of the task functions' names ("" or "<fixture>_"). */
+  prefix: string;
+  /** The declaration that gives task functions `variant` (from _metadata->variant), if they need it. */
+  variantDecl?: string;
+}
+
+export interface PlannedCode {
+  tasks: string[];
+  socks: string[];
+  threads: ReadonlySet<string>;
+  /** Prototypes and definitions of the tasks other than P0. */
+  protos: string[];
+  fns: string[];
+  /** The body of P0's test function (starting with setup()). */
+  p0: string[];
+}
+
+/** The task functions and P0's body of a plan. */
+export function planCode(plan: CodePlan): PlannedCode {
+  const steps = plan.steps;
+  const tasks = stepsTasks(steps);
+  const socks = stepsSockets(steps);
   const ti = (n: string) => tasks.indexOf(n);
   const si = (n: string) => socks.indexOf(n);
+  const fname = (t: string) => `${plan.prefix}task_${t}`;
+  const rename = (l: string) => (plan.prefix ? l.replace(/\btask_([A-Za-z][A-Za-z0-9_]*)\b/g, `${plan.prefix}task_$1`) : l);
 
   // Processes: the task index of each process's first task; threads; who forked whom.
-  const { procOf, threads: isThread, exitedAt } = processes(s.steps);
+  const { procOf, threads: isThread, exitedAt } = processes(steps);
   const exits = new Set(exitedAt.keys());
   const forkedBy = new Map<string, string[]>();
-  for (const st of s.steps)
+  for (const st of steps)
     for (const u of namesOf(st))
       if (u.role === 'newProcess') {
         const p = procOf.get(st.by)!;
@@ -40,76 +84,106 @@ export function exportKselftest(input: ExportInput): string {
       }
 
   const stepsOf = new Map<string, number[]>(tasks.map((t) => [t, []]));
-  s.steps.forEach((st, i) => stepsOf.get(st.by)!.push(i));
-  const nextActor = (i: number) => (i + 1 < s.steps.length ? ti(s.steps[i + 1]!.by) : -1);
+  steps.forEach((st, i) => stepsOf.get(st.by)!.push(i));
+  const nextActor = (i: number) => (i + 1 < steps.length ? ti(steps[i + 1]!.by) : -1);
 
-  const ctxOf = (st: Step, i: number): KselftestContext => ({
+  const ctxOf = (st: Step, i: number): KselftestContext => {
+    const scoped = plan.scoped?.(i);
+    const handled = plan.handledFs?.(i);
+    const handledNames = 'handled_fs' in st ? st.handled_fs : undefined;
+    return {
       i,
-      want: expected(input.outcomes[i]?.result),
+      want: plan.want(i),
       me: ti(st.by),
       give: `\tturn_give(${nextActor(i)});`,
       task: ti,
       sock: si,
       proc: (t) => ti(procOf.get(t)!),
       exitedAt: (t) => exitedAt.get(procOf.get(t)!),
-      addr: (a) => ('abstract' in a ? `set_addr(&addr, true, "${a.abstract}")` : `set_addr(&addr, false, "${a.pathname}")`),
-      scopes: (names) => orMask(names, scopeConst),
-      fs: (names) => orMask(names, fsConst),
+      addr: (a) => ('abstract' in a ? `set_addr(&addr, true, ${cString(a.abstract)})` : `set_addr(&addr, false, ${cString(a.pathname)})`),
+      scopes: (names) => scoped ?? orMask(names, scopeConst),
+      // .handled_access_fs is the piece's only fs() call with the step's own handled_fs array
+      fs: (names) => (handled !== undefined && names === handledNames ? handled : orMask(names, fsConst)),
       type: (t) => TYPE[t],
-  });
+    };
+  };
   const stepCode = (st: Step, i: number): string[] => {
     const ctx = ctxOf(st, i);
-    const L: string[] = [`\t/* #${i} ${cCommentText(stepText(st))}: ${input.outcomes[i]?.result ?? '?'} */`, `\tturn_wait(${ctx.me});`, `\tinstall_passed(${ti(procOf.get(st.by)!)});`];
+    const L: string[] = [
+      ...commentLines('\t', `#${i} ${stepText(st)}: ${plan.result(i)}`),
+      `\tturn_wait(${ctx.me});`,
+      `\tinstall_passed(${ti(procOf.get(st.by)!)});`,
+    ];
     const piece = opOf(st).kselftest(st, ctx);
-    L.push(...piece.lines);
+    const cond = plan.when?.(i);
+    let lines = piece.lines.map(rename);
+    if (cond !== undefined) {
+      // The step only in some variants: its block under the condition (the turn passes anyway).
+      const block = lines[0] === '\t{' && lines[lines.length - 1] === '\t}' ? lines.slice(1, -1) : lines.map((l) => `\t${l}`);
+      lines = [`\tif (${cond}) {`, ...block, '\t}'];
+    }
+    L.push(...lines);
     if (!piece.gives) L.push(ctx.give);
     return L;
+  };
+
+  /** A task function's head; the return type on a line of its own when the name is long. */
+  const signature = (t: string, thread: boolean, proto: boolean): string => {
+    const [ret, args] = thread ? ['static void *', '(void *arg)'] : ['static void ', '(struct __test_metadata *const _metadata)'];
+    const end = proto ? ';' : '';
+    const one = `${ret}${fname(t)}${args}${end}`;
+    return columns(one) <= MAX_COLUMNS ? one : `${ret.trimEnd()}\n${fname(t)}${args}${end}`;
   };
 
   const fnFor = (t: string): string => {
     const thread = isThread.has(t);
     const body: string[] = [];
-    if (thread) body.push(`\tctx->tid[${ti(t)}] = gettid();`, `\tturn_give(${ti(s.steps.find((x) => namesOf(x).some((u) => u.role === 'newThread' && u.name === t))!.by)});`, '');
-    for (const i of stepsOf.get(t)!) {
-      body.push(...stepCode(s.steps[i]!, i), '');
-      if (opOf(s.steps[i]!).names.exitsProcess) break;
+    if (thread) {
+      const creator = steps.find((x) => namesOf(x).some((u) => u.role === 'newThread' && u.name === t))!.by;
+      body.push(`\tctx->tid[${ti(t)}] = sys_gettid();`, `\tturn_give(${ti(creator)});`, '');
     }
-    if (s.steps.some((x) => opOf(x).names.exitsProcess && x.by === t)) {
+    for (const i of stepsOf.get(t)!) {
+      body.push(...stepCode(steps[i]!, i), '');
+      if (opOf(steps[i]!).names.exitsProcess) break;
+    }
+    if (steps.some((x) => opOf(x).names.exitsProcess && x.by === t)) {
       /* the process exits in its last step */
     } else if (thread) body.push('\t/* A thread lives as long as its process. */', '\tfor (;;)', '\t\tpause();', '\treturn NULL;');
     else body.push('\tfinish(_metadata);');
-    const sig = thread ? `static void *task_${t}(void *arg)` : `static void task_${t}(struct __test_metadata *const _metadata)`;
-    const usesMetadata = body.some((l) => /_metadata|ASSERT_|EXPECT_/.test(l));
-    const pre = thread && usesMetadata ? ['\tstruct __test_metadata *const _metadata = arg;', ''] : [];
-    return `${sig}\n{\n${[...pre, ...withLocals(body)].join('\n').replace(/\n+$/, '')}\n}`;
+    const sig = signature(t, thread, false);
+    const usesVariant = plan.variantDecl !== undefined && body.some((l) => /\bvariant->/.test(l));
+    const usesMetadata = usesVariant || body.some((l) => /_metadata|ASSERT_|EXPECT_/.test(l));
+    const pre: string[] = [];
+    if (thread && usesMetadata) pre.push('\tstruct __test_metadata *const _metadata = arg;');
+    if (usesVariant) pre.push(`\t${plan.variantDecl!}`);
+    return `${sig}\n{\n${withLocals(body, pre).join('\n').replace(/\n+$/, '')}\n}`;
   };
 
-  const desc = s.description ? wrap(s.description, 72).map((l) => ` * ${cCommentText(l)}`.trimEnd()) : [];
-  const stepsTable = s.steps.map((st, i) => ` *   #${i} ${cCommentText(stepText(st))}: ${input.outcomes[i]?.result ?? '?'}`);
   const others = tasks.filter((t) => t !== 'P0');
   const unfinished = others.filter((t) => !isThread.has(t) && !exits.has(t)).length;
   const p0Children = forkedBy.get('P0') ?? [];
 
-  const p0Body: string[] = ['\tsetup(_metadata);', `\tturn_give(${s.steps.length ? ti(s.steps[0]!.by) : -1});`, ''];
+  const p0Body: string[] = ['\tsetup(_metadata);', `\tturn_give(${steps.length ? ti(steps[0]!.by) : -1});`, ''];
   for (const i of stepsOf.get('P0')!) {
-    p0Body.push(...stepCode(s.steps[i]!, i), '');
-    if (opOf(s.steps[i]!).names.exitsProcess) break;
+    p0Body.push(...stepCode(steps[i]!, i), '');
+    if (opOf(steps[i]!).names.exitsProcess) break;
   }
-  const p0Exits = s.steps.some((x) => opOf(x).names.exitsProcess && x.by === 'P0');
+  const p0Exits = steps.some((x) => opOf(x).names.exitsProcess && x.by === 'P0');
   // What the scenario leaves in its directory: bound pathname sockets and made directories.
-  const made: string[] = [];
-  s.steps.forEach((st, i) => {
-    const undo = input.outcomes[i]?.result === 'ok' ? opOf(st).kselftest(st, ctxOf(st, i)).undo : undefined;
-    if (undo) made.push(undo);
+  const made: string[][] = [];
+  steps.forEach((st, i) => {
+    const u = plan.undo(i);
+    if (u === 'never') return;
+    const undo = opOf(st).kselftest(st, ctxOf(st, i)).undo;
+    if (undo) made.push(u === 'always' ? [undo] : [`\tif (${u})`, `\t${undo}`]);
   });
-  const cleanup = made.reverse();
+  const cleanup = made.reverse().flat();
   const p0Tail: string[] = p0Exits
     ? []
     : [
         '\t/* All steps done: the other processes exit, P0 reaps its children. */',
         '\tturn_wait(-1);',
-        `\tfor (int i = 0; i < ${unfinished}; i++)`,
-        '\t\tASSERT_EQ(1, write(ctx->quit[1], "q", 1));',
+        ...(unfinished ? [`\tfor (int i = 0; i < ${unfinished}; i++)`, '\t\tASSERT_EQ(1, write(ctx->quit[1], "q", 1));'] : []),
         ...p0Children.flatMap((c) => [
           `\tASSERT_EQ(ctx->pid[${ti(c)}], waitpid(ctx->pid[${ti(c)}], &status, 0));`,
           '\tEXPECT_EQ(true, WIFEXITED(status));',
@@ -119,95 +193,160 @@ export function exportKselftest(input: ExportInput): string {
         '\tEXPECT_EQ(0, chdir("/"));',
         '\tEXPECT_EQ(0, rmdir(ctx->dir));',
       ];
+  const protos = others.map((t) => signature(t, isThread.has(t), true));
+  const p0 = withLocals([...p0Body, ...p0Tail], []);
+  while (p0.length && p0[p0.length - 1] === '') p0.pop();
+  return { tasks, socks, threads: isThread, protos, fns: others.map(fnFor), p0 };
+}
 
-  return `// SPDX-License-Identifier: GPL-2.0
-/*
- * Landlock tests - ${cCommentText(title)}
- *
-${desc.length ? `${desc.join('\n')}\n *\n` : ''} * Generated by "scopecheck export --as kselftest"${input.source ? ` from ${cCommentText(input.source)}` : ''}.
- * Expected results: the scopecheck model under the semantics "${input.semantics}"${input.errata !== undefined ? ` (errata ${input.errata})` : ''}.
- * Steps:
-${stepsTable.join('\n')}
+const LOCALS: [RegExp, string[]][] = [
+  [/\baddr_len\b/, ['\tstruct sockaddr_un addr;', '\tsocklen_t addr_len;']],
+  [/\bthread\b[,)]/, ['\tpthread_t thread;']],
+  [/\bpair\[/, ['\tint pair[2];']],
+  [/\bstatus\b/, ['\tint status;']],
+  [/\bchild\b =/, ['\tpid_t child;']],
+];
+
+/** The declarations a function body needs (after `pre`, the initialised ones), a blank line, then the body. */
+function withLocals(body: string[], pre: string[]): string[] {
+  const text = body.join('\n');
+  const decls = [...pre, ...LOCALS.filter(([re]) => re.test(text)).flatMap(([, d]) => d)];
+  return decls.length ? [...decls, '', ...body] : body;
+}
+
+/** A comment on one line, or a block comment when it would pass the line limit. */
+export function commentLines(indent: string, text: string): string[] {
+  const t = cCommentText(text);
+  const one = `${indent}/* ${t} */`;
+  if (columns(one) <= MAX_COLUMNS) return [one];
+  return [`${indent}/*`, ...wrap(t, MAX_COLUMNS - columns(indent) - 3).map((l) => `${indent} * ${l}`.trimEnd()), `${indent} */`];
+}
+
+// ------------------------------------------------------------------------------------------
+// Kernel style: line length, one assignment per statement
+
+/** Width of a line with tabs at 8 columns. */
+export function columns(line: string): number {
+  let c = 0;
+  for (const ch of line) c = ch === '\t' ? c + 8 - (c % 8) : c + 1;
+  return c;
+}
+
+/** Tabs then spaces up to column c. */
+const indentTo = (c: number): string => '\t'.repeat(Math.floor(c / 8)) + ' '.repeat(c % 8);
+
+/**
+ * Breaks a statement longer than MAX_COLUMNS after the last ", " (outside strings, inside
+ * parentheses) that fits, continuing under the innermost open parenthesis (checkpatch.pl
+ * --strict's alignment); lines it cannot break are left as they are.
  */
+export function wrapLine(line: string): string[] {
+  if (columns(line) <= MAX_COLUMNS || /^\s*(\/\*|\*|#)/.test(line)) return [line];
+  const opens: number[] = [];
+  let best: { at: number; align: number } | undefined;
+  let quote = false;
+  // An initializer or assignment continues after its "= ".
+  const eq = /^(\s*[^=(]*?[\w\]]) = /.exec(line);
+  for (let k = 0; k < line.length; k++) {
+    const ch = line[k]!;
+    if (quote) {
+      if (ch === '\\') k++;
+      else if (ch === '"') quote = false;
+      continue;
+    }
+    if (ch === '"') quote = true;
+    else if (ch === '(') opens.push(k);
+    else if (ch === ')') opens.pop();
+    else if (line[k + 1] === ' ' && columns(line.slice(0, k + 1)) <= MAX_COLUMNS) {
+      const align = opens.length ? columns(line.slice(0, opens[opens.length - 1]! + 1)) : eq ? columns(eq[0]) : undefined;
+      if (align !== undefined && (ch === ',' ? opens.length > 0 : ch === '|' && line[k - 1] === ' ')) best = { at: k + 1, align };
+    }
+  }
+  if (!best) {
+    // A declaration with a long initializer: the initializer on the next line.
+    const d = /^(\t*)(\S.*?) = (\S.*)$/.exec(line);
+    if (d && !/[;{]\s*$/.test(d[2]!) && columns(`${d[1]}${d[2]} =`) <= MAX_COLUMNS) return [`${d[1]}${d[2]} =`, `${d[1]}\t${d[3]}`];
+    return [line];
+  }
+  const rest = indentTo(best.align) + line.slice(best.at + 1);
+  const more = wrapLine(rest);
+  return [line.slice(0, best.at), ...(more.length === 1 && more[0] === rest ? [rest] : more)];
+}
 
-#define _GNU_SOURCE
-#include <errno.h>
-#include <linux/landlock.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
+/** "a = b = x;" as "b = x;" then "a = b;" (checkpatch: multiple assignments). */
+function splitAssignments(line: string): string[] {
+  const m = /^(\s*)([A-Za-z_][\w>[\].-]*) = ([A-Za-z_][\w>[\].-]*) = ([^=;]+);$/.exec(line);
+  return m ? [`${m[1]}${m[3]} = ${m[4]};`, `${m[1]}${m[2]} = ${m[3]};`] : [line];
+}
 
-#include "common.h"
+/** The final touches of generated C: one assignment per statement, lines within the limit. */
+export function kernelStyle(text: string): string {
+  return text
+    .split('\n')
+    .flatMap(splitAssignments)
+    .flatMap(wrapLine)
+    .join('\n');
+}
 
-#define NUM_TASKS ${tasks.length}
-#define NUM_SOCKS ${Math.max(1, socks.length)}
+// ------------------------------------------------------------------------------------------
+// The shared part of a test file
 
-/* The result of a call: 0 or its errno. */
-#define RES(call) ((call) < 0 ? errno : 0)
-
-/* Tasks: ${tasks.map((t, k) => `${k} = ${t}${isThread.has(t) ? ' (thread)' : ''}`).join(', ')} */
-/* Sockets: ${socks.length ? socks.map((k, j) => `${j} = ${k}`).join(', ') : 'none'} */
-
-struct scenario_ctx {
-	pid_t pid[NUM_TASKS]; /* thread group of each task */
-	pid_t tid[NUM_TASKS];
-	bool exited[NUM_TASKS];
-	int turn[NUM_TASKS][2]; /* a task runs its next step when it reads a byte */
-	int pass[NUM_TASKS][2]; /* SCM_RIGHTS, to the process whose first task has this index */
-	int done[2];
-	int quit[2];
-	char dir[32];
-	char prefix[32]; /* abstract names: "\\0" prefix name */
+/** Scope bits the uAPI headers of a kernel tree do not define (the seed patch's). */
+const NOT_UPSTREAM: Record<string, string> = {
+  LANDLOCK_SCOPE_PATHNAME_UNIX_SOCKET: '(1ULL << 2)',
 };
 
-struct rule {
-	const char *path;
-	__u64 access;
-};
-
-static struct scenario_ctx *ctx;
-static int sock[NUM_SOCKS]; /* per process: socket index -> descriptor, -1 when not held */
-
-static void turn_wait(const int task)
+const HELPERS: { name: string; uses?: RegExp; code: string }[] = [
+  {
+    name: 'turn_wait',
+    code: `static void turn_wait(const int task)
 {
 	char c;
 
 	while (read(task < 0 ? ctx->done[0] : ctx->turn[task][0], &c, 1) != 1)
 		;
-}
-
-static void turn_give(const int task)
+}`,
+  },
+  {
+    name: 'turn_give',
+    code: `static void turn_give(const int task)
 {
 	while (write(task < 0 ? ctx->done[1] : ctx->turn[task][1], ".", 1) != 1)
 		;
-}
-
-static socklen_t set_addr(struct sockaddr_un *const addr, const bool abstract, const char *const name)
+}`,
+  },
+  {
+    name: 'set_addr',
+    code: `static socklen_t set_addr(struct sockaddr_un *const addr, const bool abstract,
+			  const char *const name)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	if (!abstract) {
-		strncpy(addr->sun_path, name, sizeof(addr->sun_path) - 1);
+		snprintf(addr->sun_path, sizeof(addr->sun_path), "%s", name);
 		return offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1;
 	}
-	snprintf(addr->sun_path + 1, sizeof(addr->sun_path) - 1, "%s%s", ctx->prefix, name);
-	return offsetof(struct sockaddr_un, sun_path) + 1 + strlen(addr->sun_path + 1);
-}
+	snprintf(addr->sun_path + 1, sizeof(addr->sun_path) - 1, "%s%s",
+		 ctx->prefix, name);
+	return offsetof(struct sockaddr_un, sun_path) + 1 +
+	       strlen(addr->sun_path + 1);
+}`,
+  },
+  {
+    name: 'restrict_self',
+    uses: /\brestrict_self\(&/,
+    code: `struct rule {
+	const char *path;
+	__u64 access;
+};
 
-/* create_ruleset, then per rule open(O_PATH) + add_rule, then restrict_self: 0 or the first errno. */
-static int restrict_self(const struct landlock_ruleset_attr *const attr, const struct rule *const rules,
-			 const size_t num_rules, const __u32 flags)
+/*
+ * create_ruleset, then per rule open(O_PATH) + add_rule, then restrict_self:
+ * 0 or the first errno.
+ */
+static int restrict_self(const struct landlock_ruleset_attr *const attr,
+			 const struct rule *const rules, const size_t num_rules,
+			 const __u32 flags)
 {
 	int ruleset_fd, err = 0;
 
@@ -224,7 +363,8 @@ static int restrict_self(const struct landlock_ruleset_attr *const attr, const s
 			err = errno;
 			break;
 		}
-		if (landlock_add_rule(ruleset_fd, LANDLOCK_RULE_PATH_BENEATH, &path_beneath, 0))
+		if (landlock_add_rule(ruleset_fd, LANDLOCK_RULE_PATH_BENEATH,
+				      &path_beneath, 0))
 			err = errno;
 		close(path_beneath.parent_fd);
 	}
@@ -232,9 +372,11 @@ static int restrict_self(const struct landlock_ruleset_attr *const attr, const s
 		err = errno;
 	close(ruleset_fd);
 	return err;
-}
-
-/* Sends a descriptor for socket idx to the process whose first task is proc. */
+}`,
+  },
+  {
+    name: 'pass_fd',
+    code: `/* Sends a descriptor for socket idx to the process whose first task is proc. */
 static void pass_fd(const int proc, const char idx, const int fd)
 {
 	char cmsg_buf[CMSG_SPACE(sizeof(fd))] = {};
@@ -252,9 +394,11 @@ static void pass_fd(const int proc, const char idx, const int fd)
 	cmsg->cmsg_len = CMSG_LEN(sizeof(fd));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
 	sendmsg(ctx->pass[proc][1], &msg, MSG_NOSIGNAL);
-}
-
-/* Installs the descriptors passed to this process (it keeps one per socket). */
+}`,
+  },
+  {
+    name: 'install_passed',
+    code: `/* Installs the descriptors passed to this process (it keeps one per socket). */
 static void install_passed(const int proc)
 {
 	for (;;) {
@@ -269,7 +413,8 @@ static void install_passed(const int proc)
 		struct cmsghdr *cmsg;
 		int fd;
 
-		if (recvmsg(ctx->pass[proc][0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		if (recvmsg(ctx->pass[proc][0], &msg,
+			    MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
 			return;
 		cmsg = CMSG_FIRSTHDR(&msg);
 		if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
@@ -280,38 +425,50 @@ static void install_passed(const int proc)
 		else
 			sock[(int)idx] = fd;
 	}
-}
-
-static void sigusr1_handler(int sig)
+}`,
+  },
+  {
+    name: 'setup',
+    code: `static void sigusr1_handler(int sig)
 {
 }
 
+/* The test process is P0: no domain yet, no capability, no_new_privs set. */
 static void setup(struct __test_metadata *const _metadata)
 {
-	struct sigaction sa = { .sa_handler = sigusr1_handler, .sa_flags = SA_RESTART };
+	static const char dir_template[] = "/tmp/landlock_scoped_XXXXXX";
+	struct sigaction sa = {
+		.sa_handler = sigusr1_handler,
+		.sa_flags = SA_RESTART,
+	};
 
-	ctx = mmap(NULL, sizeof(*ctx), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ctx = mmap(NULL, sizeof(*ctx), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, ctx);
 	for (int i = 0; i < NUM_TASKS; i++) {
 		ASSERT_EQ(0, pipe2(ctx->turn[i], O_CLOEXEC));
-		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ctx->pass[i]));
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+					ctx->pass[i]));
 	}
 	ASSERT_EQ(0, pipe2(ctx->done, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(ctx->quit, O_CLOEXEC));
 	for (int i = 0; i < NUM_SOCKS; i++)
 		sock[i] = -1;
-	ctx->pid[0] = ctx->tid[0] = getpid();
-	snprintf(ctx->prefix, sizeof(ctx->prefix), "${testName.slice(0, 12)}.%d.", getpid());
-	strcpy(ctx->dir, "/tmp/landlock_scoped_XXXXXX");
+	ctx->tid[0] = getpid();
+	ctx->pid[0] = ctx->tid[0];
+	snprintf(ctx->prefix, sizeof(ctx->prefix), "%s.%d.", NAME_PREFIX,
+		 getpid());
+	memcpy(ctx->dir, dir_template, sizeof(dir_template));
 	ASSERT_NE(NULL, mkdtemp(ctx->dir));
 	ASSERT_EQ(0, chdir(ctx->dir));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	/* The test process is P0: no domain yet, no_new_privs set. */
 	drop_caps(_metadata);
 	ASSERT_EQ(0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-}
-
-/* The end of a process other than P0: waits for the test to finish, reaps its children. */
+}`,
+  },
+  {
+    name: 'finish',
+    code: `/* The end of a process other than P0: waits for the test to finish, reaps its children. */
 static void finish(struct __test_metadata *const _metadata)
 {
 	char c;
@@ -323,31 +480,142 @@ static void finish(struct __test_metadata *const _metadata)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_SUCCESS)
 			_metadata->exit_code = KSFT_FAIL;
 	_exit(_metadata->exit_code);
+}`,
+  },
+];
+
+export interface FileParts {
+  /** The lines of the file's head comment, after " * ". */
+  head: string[];
+  numTasks: number;
+  numSocks: number;
+  /** Prefix of abstract names (with the pid). */
+  namePrefix: string;
+  /** Everything after the helpers: prototypes, task functions, tests. */
+  body: string;
 }
 
-${others.map((t) => (isThread.has(t) ? `static void *task_${t}(void *arg);` : `static void task_${t}(struct __test_metadata *const _metadata);`)).join('\n')}
+/** A complete test file: head comment, includes, the shared state and helpers the body uses, the body, TEST_HARNESS_MAIN. */
+export function testFile(p: FileParts): string {
+  const helpers = HELPERS.filter((h) => (h.uses ?? new RegExp(`\\b${h.name}\\(`)).test(p.body)).map((h) => h.code);
+  const fallbacks = Object.entries(NOT_UPSTREAM)
+    .filter(([name]) => new RegExp(`\\b${name}\\b`).test(p.body))
+    .map(([name, v]) => `/* Not in the uAPI headers: the seed patch's scope bit (EINVAL on kernels without it). */\n#ifndef ${name}\n#define ${name} ${v}\n#endif\n`);
+  const text = `// SPDX-License-Identifier: GPL-2.0
+/*
+${p.head.map((l) => ` * ${cCommentText(l)}`.trimEnd()).join('\n')}
+ */
 
-${others.map(fnFor).join('\n\n')}
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-TEST(${testName})
-{
-${withLocals([...p0Body, ...p0Tail]).join('\n').replace(/\n+$/, '')}
-}
+#include "common.h"
+
+${fallbacks.length ? `${fallbacks.join('\n')}\n` : ''}#define NUM_TASKS ${p.numTasks}
+#define NUM_SOCKS ${Math.max(1, p.numSocks)}
+#define NAME_PREFIX ${cString(p.namePrefix)}
+
+/* The result of a call: 0 or its errno. */
+#define RES(call) ((call) < 0 ? errno : 0)
+
+struct scenario_ctx {
+	pid_t pid[NUM_TASKS]; /* thread group of each task */
+	pid_t tid[NUM_TASKS];
+	bool exited[NUM_TASKS];
+	int turn[NUM_TASKS][2]; /* a task runs its next step when it reads a byte */
+	int pass[NUM_TASKS][2]; /* SCM_RIGHTS, to the process whose first task has this index */
+	int done[2];
+	int quit[2];
+	char dir[32];
+	char prefix[32]; /* abstract names: "\\0" prefix name */
+};
+
+static struct scenario_ctx *ctx;
+static int sock[NUM_SOCKS]; /* per process: socket index -> descriptor, -1 when not held */
+
+${helpers.join('\n\n')}
+
+${p.body.replace(/\n+$/, '')}
 
 TEST_HARNESS_MAIN
 `;
+  return kernelStyle(text);
 }
-const LOCALS: [RegExp, string][] = [
-  [/\baddr_len\b/, '\tstruct sockaddr_un addr;\n\tsocklen_t addr_len;'],
-  [/\bthread\b[,)]/, '\tpthread_t thread;'],
-  [/\bpair\[/, '\tint pair[2];'],
-  [/\bstatus\b/, '\tint status;'],
-  [/\bchild\b =/, '\tpid_t child;'],
-];
 
-/** The declarations a function body needs, then the body. */
-function withLocals(body: string[]): string[] {
-  const text = body.join('\n');
-  const decls = LOCALS.filter(([re]) => re.test(text)).map(([, d]) => d);
-  return decls.length ? [...decls, '', ...body] : body;
+/** The legend of a plan's task and socket indices. */
+export function legend(c: PlannedCode): string[] {
+  const list = (what: string, items: string[]): string[] => {
+    const one = `/* ${what}: ${items.join(', ') || 'none'} */`;
+    if (columns(one) <= MAX_COLUMNS) return [one];
+    // Wrapped between items, never inside one.
+    const lines: string[] = [];
+    let cur = ` * ${what}:`;
+    items.forEach((it, k) => {
+      const piece = `${it}${k < items.length - 1 ? ',' : ''}`;
+      if (columns(`${cur} ${piece}`) > MAX_COLUMNS) {
+        lines.push(cur);
+        cur = ` *   ${piece}`;
+      } else cur = `${cur} ${piece}`;
+    });
+    return ['/*', ...lines, cur, ' */'];
+  };
+  return [
+    ...list('Tasks', c.tasks.map((t, k) => cCommentText(`${k} = ${t}${c.threads.has(t) ? ' (thread)' : ''}`))),
+    ...list('Sockets', c.socks.map((k, j) => cCommentText(`${j} = ${k}`))),
+  ];
+}
+
+// ------------------------------------------------------------------------------------------
+// One scenario: one TEST()
+
+export function exportKselftest(input: ExportInput): string {
+  const s = input.scenario;
+  const title = scenarioTitle(input);
+  const testName = `scoped_${identifier(title).replace(/^scoped_/, '')}`;
+  const code = planCode({
+    steps: s.steps,
+    want: (i) => expectedValue(input.outcomes[i]?.result),
+    result: (i) => input.outcomes[i]?.result ?? '?',
+    undo: (i) => (input.outcomes[i]?.result === 'ok' ? 'always' : 'never'),
+    prefix: '',
+  });
+  const desc = s.description ? wrap(s.description, 72) : [];
+  const head = [
+    `Landlock tests - ${title}`,
+    '',
+    ...(desc.length ? [...desc, ''] : []),
+    `Generated by "scopecheck export --as kselftest"${input.source ? ` from ${input.source}` : ''}.`,
+    `Expected results: the scopecheck model under the semantics "${input.semantics}"${input.errata !== undefined ? ` (errata ${input.errata})` : ''}.`,
+    'Steps:',
+    ...s.steps.map((st, i) => `  #${i} ${stepText(st)}: ${input.outcomes[i]?.result ?? '?'}`),
+  ].flatMap((l) => (l.length > MAX_COLUMNS - 3 ? wrap(l, MAX_COLUMNS - 7).map((w, k) => (k ? `    ${w}` : w)) : [l]));
+  const body = [
+    ...legend(code),
+    '',
+    ...(code.protos.length ? [...code.protos, ''] : []),
+    ...code.fns.flatMap((f) => [f, '']),
+    `TEST(${testName})`,
+    '{',
+    ...code.p0,
+    '}',
+  ].join('\n');
+  return testFile({ head, numTasks: code.tasks.length, numSocks: code.socks.length, namePrefix: testName.slice(0, 12), body });
 }
