@@ -16,6 +16,7 @@ import { registerKernel } from './cmd-kernel.js';
 import { registerRecord } from './cmd-record.js';
 import { registerReplay } from './cmd-replay.js';
 import { registerRun } from './cmd-run.js';
+import { registerValidate } from './cmd-validate.js';
 
 export { processIo, VERSION, type Io } from './options.js';
 
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCompare(program, io, setExit);
   registerKernel(program, io);
   registerExport(program, io);
+  registerValidate(program, io, setExit);
   return program;
 }
 

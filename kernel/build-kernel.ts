@@ -86,7 +86,8 @@ export function buildProblems(source: string): string[] {
 
 function run(args: string[], cwd: string, log: (s: string) => void): void {
   log(`$ make ${args.join(' ')}`);
-  const r = spawnSync('make', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  // make's output goes to stderr: stdout is the command's result (e.g. validate --json).
+  const r = spawnSync('make', args, { cwd, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) throw new KernelBuildError(`make ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
 

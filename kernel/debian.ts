@@ -493,3 +493,159 @@ async function resolveUncached(version: string, opts: ResolveOptions): Promise<D
   }
   return fromCache(cache, release);
 }
+
+// ------------------------------------------------------------------------------------------
+// Kernel source trees (linux-source-<major.minor>), for building the selftests against the
+// real harness (kernel/linux-source.ts)
+
+export interface LinuxSourcePackage {
+  /** The Debian package, e.g. "linux-source-7.3". */
+  package: string;
+  /** Its version, e.g. "7.3.4-1~bpo13+1" (the cache key). */
+  version: string;
+  /** The unpacked tree: the top-level directory with Makefile, scripts/, tools/ … */
+  tree: string;
+}
+
+export interface LinuxSourceOptions extends ResolveOptions {
+  /** "7.3" picks linux-source-7.3; default: the newest linux-source-<major.minor> of the suites. */
+  version?: string;
+  /**
+   * Top-level directories of the tree that are not unpacked (default LINUX_SOURCE_SKIP: drivers,
+   * sound, Documentation — nothing headers_install, the selftests or checkpatch.pl read).
+   */
+  skip?: readonly string[];
+}
+
+export const LINUX_SOURCE_SKIP: readonly string[] = ['drivers', 'sound', 'Documentation'];
+
+/** Directory of the cached source trees: <cache>/linux-source/<package>_<version>/. */
+function sourceKey(pkg: string, version: string): string {
+  return `${pkg}_${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`;
+}
+
+function cachedSources(cache: string): { package: string; version: string; tree: string }[] {
+  const root = join(cache, 'linux-source');
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const out: { package: string; version: string; tree: string }[] = [];
+  for (const n of names) {
+    if (n.startsWith('.')) continue;
+    try {
+      const j = JSON.parse(readFileSync(join(root, n, 'package.json'), 'utf8')) as { package?: string; version?: string; tree?: string };
+      if (j.package && j.version && j.tree && existsSync(join(root, n, j.tree, 'Makefile')))
+        out.push({ package: j.package, version: j.version, tree: join(root, n, j.tree) });
+    } catch {
+      /* an unfinished or foreign entry */
+    }
+  }
+  return out;
+}
+
+const sourceInflight = new Map<string, Promise<LinuxSourcePackage>>();
+
+/**
+ * Fetches Debian's linux-source-<major.minor> package through the private apt state (as the
+ * kernels are fetched), unpacks its tarball once into <cache>/linux-source/<package>_<version>/
+ * and returns the tree. Later calls use the cache; without network a cached tree that matches
+ * is used. Throws DebianKernelError ('network', 'not-found', 'apt').
+ */
+export function resolveLinuxSource(opts: LinuxSourceOptions = {}): Promise<LinuxSourcePackage> {
+  const key = `${opts.cacheDir ?? ''}\0${opts.version ?? ''}`;
+  let p = sourceInflight.get(key);
+  if (!p) {
+    p = resolveSourceUncached(opts).finally(() => sourceInflight.delete(key));
+    sourceInflight.set(key, p);
+  }
+  return p;
+}
+
+async function resolveSourceUncached(opts: LinuxSourceOptions): Promise<LinuxSourcePackage> {
+  const version = opts.version;
+  if (version !== undefined && !/^\d+\.\d+$/.test(version))
+    throw new DebianKernelError(`bad kernel source version ${JSON.stringify(version)}: expected MAJOR.MINOR ("7.3")`, 'bad-version');
+  const cache = opts.cacheDir ?? defaultCacheDir();
+  const log = opts.log ?? (() => undefined);
+  const wanted = (pkg: string) => (version ? pkg === `linux-source-${version}` : /^linux-source-\d+\.\d+$/.test(pkg));
+  const cached = cachedSources(cache)
+    .filter((c) => wanted(c.package))
+    .sort((a, b) => cmpRelease(a.package.slice(13), b.package.slice(13)) || cmpRelease(a.version, b.version))
+    .pop();
+
+  let apt: PrivateApt;
+  try {
+    apt = new PrivateApt(cache, opts.mirror ? { uri: opts.mirror } : debianMirror());
+    if (opts.refresh || apt.listAge() > (opts.maxListAgeMs ?? 24 * 3600_000)) {
+      log(`updating the Debian package lists (${DEBIAN_SUITES.join(', ')}) in ${apt.dir}`);
+      await apt.update();
+    }
+  } catch (e) {
+    if (cached) {
+      log(`${(e as Error).message}\nusing the cached source tree ${cached.package} ${cached.version}`);
+      return cached;
+    }
+    throw e;
+  }
+  const names = (await apt.search(version ? `^linux-source-${version.replace(/\./g, '\\.')}$` : '^linux-source-[0-9]+\\.[0-9]+$')).filter(wanted);
+  const pkg = names.sort((a, b) => cmpRelease(a.slice(13), b.slice(13))).pop();
+  if (!pkg) {
+    if (cached) return cached;
+    throw new DebianKernelError(
+      `no Debian package linux-source-${version ?? '<major.minor>'} in ${DEBIAN_SUITES.join(', ')} at ${apt.mirror.uri}`,
+      'not-found',
+    );
+  }
+  const { version: pkgVersion } = await apt.show(pkg);
+  const dirName = sourceKey(pkg, pkgVersion);
+  const hit = cachedSources(cache).find((c) => c.package === pkg && c.version === pkgVersion);
+  if (hit) return hit;
+
+  mkdirSync(join(cache, 'linux-source'), { recursive: true });
+  const work = mkdtempSync(join(cache, 'linux-source', `.download-${dirName}-`));
+  try {
+    log(`downloading ${pkg}=${pkgVersion} from ${apt.mirror.uri} (about 170 MB, once)`);
+    await apt.download([`${pkg}=${pkgVersion}`], work);
+    const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new DebianKernelError(`apt-get download ${pkg}=${pkgVersion} left no .deb file in ${work}`);
+    const root = join(work, 'root');
+    mkdirSync(root);
+    try {
+      await run('dpkg-deb', ['-x', join(work, deb), root]);
+    } catch (e) {
+      throw new DebianKernelError(`dpkg-deb -x ${deb} failed: ${tail((e as { stderr?: string }).stderr ?? String(e))}`);
+    }
+    rmSync(join(work, deb), { force: true });
+    const tarball = findFile(root, (n) => /^linux-source-\d+\.\d+\.tar\.(xz|gz|bz2)$/.test(n));
+    if (!tarball) throw new DebianKernelError(`no linux-source-*.tar.* in ${pkg}=${pkgVersion}`);
+    const out = join(work, 'out');
+    mkdirSync(out);
+    const top = tarball.replace(/^.*\//, '').replace(/\.tar\.\w+$/, '');
+    const skip = opts.skip ?? LINUX_SOURCE_SKIP;
+    log(`unpacking ${tarball.replace(/^.*\//, '')} (without ${skip.join(', ') || 'nothing'})`);
+    try {
+      await run('tar', ['-xf', tarball, '-C', out, '--no-same-owner', ...skip.map((d) => `--exclude=${top}/${d}`)], { timeoutMs: 900_000 });
+    } catch (e) {
+      throw new DebianKernelError(`tar -xf ${tarball} failed: ${tail((e as { stderr?: string }).stderr ?? String(e))}`);
+    }
+    if (!existsSync(join(out, top, 'Makefile'))) throw new DebianKernelError(`${tarball} holds no ${top}/Makefile`);
+    writeFileSync(
+      join(out, 'package.json'),
+      JSON.stringify({ package: pkg, version: pkgVersion, tree: top, skipped: skip, mirror: apt.mirror.uri, fetched: new Date().toISOString() }, null, 1) + '\n',
+    );
+    const final = join(cache, 'linux-source', dirName);
+    try {
+      renameSync(out, final);
+    } catch (e) {
+      if (!cachedSources(cache).some((c) => c.package === pkg && c.version === pkgVersion)) throw e; // else: a concurrent download won
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const done = cachedSources(cache).find((c) => c.package === pkg && c.version === pkgVersion);
+  if (!done) throw new DebianKernelError(`the unpacked ${pkg}=${pkgVersion} is missing from ${join(cache, 'linux-source')}`);
+  return done;
+}

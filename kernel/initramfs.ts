@@ -100,3 +100,21 @@ export function buildInitramfs(replayerBinary: string, lines: string[], parent =
     throw e;
   }
 }
+
+/**
+ * Writes a gzip'd initramfs of the given entries (e.g. a static test runner as /init and the
+ * programs it runs; see kernel/kselftest.ts) into a fresh temporary directory under `parent`.
+ * The caller must call cleanup().
+ */
+export function buildInitramfsOf(entries: CpioEntry[], parent = tmpdir()): BuiltInitramfs {
+  const dir = makeTempDir(parent, 'scopecheck-vm-');
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const path = join(dir, 'initramfs.cpio.gz');
+    writeFileSync(path, gzipSync(newcArchive(entries), { level: 6 }));
+    return { dir, path, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}

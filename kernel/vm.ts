@@ -22,6 +22,7 @@ import { ensureReplayer } from './build-replayer.js';
 import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOptions } from './debian.js';
 import { killAndWait, onInterrupt } from './cleanup.js';
 import { buildInitramfs } from './initramfs.js';
+import { buildInitramfsOf, type CpioEntry } from './initramfs.js';
 import { DEFAULT_TIMEOUT_MS, describeFailure, encodeBatch, type ReplayOutcome } from './replayer.js';
 
 export type Accel = 'tcg' | 'kvm' | 'auto';
@@ -412,4 +413,116 @@ export function checkExpectedAbi(kernel: KernelInfo, version: string): void {
     `kernel ${kernel.release} reports Landlock ABI ${kernel.abi}, but Debian ${version} is expected to have ABI ${want}`,
     'abi',
   );
+}
+
+// ------------------------------------------------------------------------------------------
+// Any static program as /init (kernel/kselftest.ts: the kselftest binaries)
+
+export interface GuestProgramOptions {
+  /** A Debian kernel version ("7.3"), or `kernelImage`. */
+  kernel?: string;
+  kernelImage?: string;
+  /** The initramfs: it must hold a static /init that writes its report on the second serial port and powers off. */
+  entries: CpioEntry[];
+  /** Arguments of /init (after "--" on the kernel command line). */
+  initArgs?: string[];
+  /** Bound of the whole boot, launch to power-off, in ms. */
+  bootTimeoutMs: number;
+  accel?: Accel;
+  memoryMb?: number;
+  qemu?: string;
+  resolve?: ResolveOptions;
+  tmpdir?: string;
+}
+
+export interface GuestProgramResult {
+  /** What the guest wrote on its second serial port. */
+  report: string;
+  /** The last lines of its console (kernel messages). */
+  consoleTail: string;
+  seconds: number;
+  accel: 'tcg' | 'kvm';
+  debian?: DebianKernel;
+}
+
+/**
+ * Boots a kernel on an initramfs of the caller's (one boot, bounded as replayInVm's are: qemu is
+ * killed and the temporary directory removed on every path) and returns what the guest wrote on
+ * its second serial port. Throws VmError ('setup', 'qemu', 'timeout') when the VM does not power
+ * off by itself within the bound; judging the report is the caller's.
+ */
+export async function runInVm(o: GuestProgramOptions): Promise<GuestProgramResult> {
+  if (!o.kernel === !o.kernelImage) throw new VmError('runInVm: give exactly one of `kernel` (a Debian version) and `kernelImage`', 'setup');
+  const qemu = findQemu(o.qemu);
+  if (!qemu) throw new VmError('qemu-system-x86_64 not found: install the Debian package qemu-system-x86 or set SCOPECHECK_QEMU', 'setup');
+  let debian: DebianKernel | undefined;
+  let image = o.kernelImage;
+  if (o.kernel) {
+    debian = await resolveDebianKernel(o.kernel, o.resolve);
+    image = debian.vmlinuz;
+  }
+  if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
+  const accel = await chooseAccel(o.accel ?? 'auto', image, { qemu, binary: ensureReplayer(), ...(o.tmpdir ? { tmpdir: o.tmpdir } : {}) });
+  const ram = buildInitramfsOf(o.entries, o.tmpdir);
+  const unregisterRam = onInterrupt(ram.cleanup);
+  const consolePath = join(ram.dir, 'console.log');
+  const reportPath = join(ram.dir, 'report.txt');
+  const args = [
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-smp', '1', '-m', String(o.memoryMb ?? 512),
+    '-kernel', image, '-initrd', ram.path,
+    '-append', `console=ttyS0 panic=-1 -- ${(o.initArgs ?? []).join(' ')}`,
+    '-serial', `file:${consolePath}`, '-serial', `file:${reportPath}`,
+  ];
+  const t0 = Date.now();
+  let child: ChildProcess | undefined;
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    let qemuOut = '';
+    const grab = (d: Buffer) => {
+      if (qemuOut.length < 16384) qemuOut += d.toString('utf8');
+    };
+    child.stdout!.on('data', grab);
+    child.stderr!.on('data', grab);
+    const c = child;
+    const done = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((res) => {
+      c.on('error', (error) => res({ code: null, signal: null, error }));
+      c.on('close', (code, signal) => res({ code, signal }));
+      timer = setTimeout(() => {
+        timedOut = true;
+        c.kill('SIGKILL');
+      }, o.bootTimeoutMs);
+    });
+    const seconds = (Date.now() - t0) / 1000;
+    const tailText = consoleTail(consolePath);
+    const shown = tailText ? `\n--- console (last lines) ---\n${tailText}` : '\n(the console is empty)';
+    if (done.error) throw new VmError(`cannot run ${qemu}: ${done.error.message}`, 'qemu');
+    if (timedOut)
+      throw new VmError(`the VM (${accel}, kernel ${image}) did not power off within ${o.bootTimeoutMs} ms; killed qemu${shown}`, 'timeout', tailText);
+    if (done.code !== 0)
+      throw new VmError(
+        `qemu exited with ${done.signal ? `signal ${done.signal}` : `status ${done.code}`} (kernel ${image})${qemuOut.trim() ? `:\n${qemuOut.trim()}` : ''}${shown}`,
+        'qemu',
+        tailText,
+      );
+    let report = '';
+    try {
+      report = readFileSync(reportPath, 'utf8').replace(/\r/g, '');
+    } catch {
+      /* no report */
+    }
+    return { report, consoleTail: tailText, seconds, accel, ...(debian ? { debian } : {}) };
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child!.once('close', r));
+    }
+    ram.cleanup();
+    unregisterRam();
+  }
 }

@@ -8,7 +8,6 @@
  * result differs. A scenario of a shape of its own is a TEST(). Pure (kernel/kselftest.ts
  * builds, runs and checks the file against a kernel tree).
  */
-import { stepText } from '../render.js';
 import type { Step } from '../scenario.js';
 import { identifier, scenarioTitle, wrap, type ExportInput } from './common.js';
 import {
@@ -20,6 +19,8 @@ import {
   orMask,
   planCode,
   scopeConst,
+  stepText,
+  wrapProse,
   testFile,
   type CodePlan,
   type PlannedCode,
@@ -192,7 +193,7 @@ export function exportKselftestFile(inputs: readonly ExportInput[], opts: Kselft
       `${out.filter((g) => !g.fixture).length} single test(s).`,
     `Expected results: the scopecheck model under the semantics ${semantics.length === 1 ? semantics[0] : `${semantics.join(', ')} (see each test)`}.`,
     'Every step runs in the task that names it, in order: the tasks take turns through one pipe each.',
-  ].flatMap((l) => wrap(l, MAX_COLUMNS - 8));
+  ].flatMap((l) => wrapProse(l, '', 77));
   const text = testFile({
     head,
     numTasks: Math.max(...codes.map((c) => c.tasks.length)),
@@ -212,7 +213,7 @@ function testSection(test: string, input: ExportInput, code: PlannedCode): strin
   ];
   return [
     '/*',
-    ...about.flatMap((a) => wrap(a, MAX_COLUMNS - 4).map((l) => ` * ${l}`.trimEnd())),
+    ...about.flatMap((a) => wrapProse(a)),
     ' */',
     ...legend(code),
     ...(code.protos.length ? ['', ...code.protos] : []),
@@ -337,11 +338,10 @@ function fixtureSection(
   const sems = [...new Set(mem.map((k) => inputs[k]!.semantics))];
   const lines: string[] = [
     '/*',
-    ...wrap(
+    ...wrapProse(
       `${fixture}: ${mem.length} scenarios of one shape (${prefix ? `${prefix}*` : names.join(', ')}), semantics ${sems.map((x) => `"${x}"`).join(', ')}. ` +
         'They differ only in their domains: the variants say which are enforced, with which masks, and the results that differ.',
-      MAX_COLUMNS - 4,
-    ).map((l) => ` * ${l}`.trimEnd()),
+    ),
     ' * Steps:',
     ...merged.flatMap((st, i) =>
       wrap(`#${i} ${stepText(st)}${whenOf[i] ? ` (if ${whenOf[i]})` : ''}: ${resultOf[i]}`, MAX_COLUMNS - 8).map((l, n) => ` *${n ? '     ' : '   '}${l}`),
@@ -369,7 +369,7 @@ function fixtureSection(
     lines.push(
       '',
       '/*',
-      ...about.flatMap((a) => wrap(a, MAX_COLUMNS - 4).map((l) => ` * ${l}`.trimEnd())),
+      ...about.flatMap((a) => wrapProse(a)),
       ' */',
       '/* clang-format off */',
       `FIXTURE_VARIANT_ADD(${fixture}, ${variants[j]}) {`,

@@ -16,7 +16,7 @@
 import type { SocketType } from '../../model/uapi.js';
 import { namesOf, opOf, processes, stepsSockets, stepsTasks } from '../../ops/index.js';
 import type { KselftestContext } from '../../ops/types.js';
-import { stepText } from '../render.js';
+import { stepText as renderStep } from '../render.js';
 import type { Step } from '../scenario.js';
 import { cCommentText, cString, identifier, scenarioTitle, wrap, type ExportInput } from './common.js';
 
@@ -27,6 +27,18 @@ export const orMask = (names: readonly string[] | undefined, f: (n: string) => s
   names?.length ? names.map(f).join(' | ') : '0';
 /** The C value of an expected result: 0 or the errno name. */
 export const expectedValue = (r: string | undefined): string => (r === undefined || r === 'ok' ? '0' : r);
+
+/**
+ * A step as comments show it: `run`'s text with a pathname address quoted ("P0 bind srv \"srv\"",
+ * not a repeated word for checkpatch.pl).
+ */
+export function stepText(st: Step): string {
+  const t = renderStep(st);
+  const a = 'addr' in st ? st.addr : undefined;
+  if (!a || !('pathname' in a)) return t;
+  const at = t.lastIndexOf(a.pathname);
+  return at < 0 ? t : `${t.slice(0, at)}"${a.pathname}"${t.slice(at + a.pathname.length)}`;
+}
 
 /** checkpatch.pl's limit (max_line_length), tabs at 8 columns. */
 export const MAX_COLUMNS = 100;
@@ -219,7 +231,7 @@ export function commentLines(indent: string, text: string): string[] {
   const t = cCommentText(text);
   const one = `${indent}/* ${t} */`;
   if (columns(one) <= MAX_COLUMNS) return [one];
-  return [`${indent}/*`, ...wrap(t, MAX_COLUMNS - columns(indent) - 3).map((l) => `${indent} * ${l}`.trimEnd()), `${indent} */`];
+  return [`${indent}/*`, ...wrapProse(t, `${indent} * `, MAX_COLUMNS), `${indent} */`];
 }
 
 // ------------------------------------------------------------------------------------------
@@ -228,8 +240,26 @@ export function commentLines(indent: string, text: string): string[] {
 /** Width of a line with tabs at 8 columns. */
 export function columns(line: string): number {
   let c = 0;
-  for (const ch of line) c = ch === '\t' ? c + 8 - (c % 8) : c + 1;
+  // checkpatch.pl counts bytes: a non-ASCII character is as wide as its UTF-8 encoding
+  for (const ch of line) c = ch === '\t' ? c + 8 - (c % 8) : c + (ch.charCodeAt(0) < 0x80 ? 1 : Buffer.byteLength(ch));
   return c;
+}
+
+/** Prose for a comment, wrapped at 80 columns (as the upstream tests' comments are), counting as columns() does. */
+export function wrapProse(text: string, indent = ' * ', total = 80): string[] {
+  const width = total - columns(indent);
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const w of para.split(/\s+/).filter(Boolean)) {
+      if (line && columns(line) + 1 + columns(w) > width) {
+        out.push(line);
+        line = w;
+      } else line = line ? `${line} ${w}` : w;
+    }
+    out.push(line);
+  }
+  return out.map((l) => `${indent}${cCommentText(l)}`.trimEnd());
 }
 
 /** Tabs then spaces up to column c. */
@@ -240,10 +270,10 @@ const indentTo = (c: number): string => '\t'.repeat(Math.floor(c / 8)) + ' '.rep
  * parentheses) that fits, continuing under the innermost open parenthesis (checkpatch.pl
  * --strict's alignment); lines it cannot break are left as they are.
  */
-export function wrapLine(line: string): string[] {
+export function wrapLine(line: string, continued?: number): string[] {
   if (columns(line) <= MAX_COLUMNS || /^\s*(\/\*|\*|#)/.test(line)) return [line];
   const opens: number[] = [];
-  let best: { at: number; align: number } | undefined;
+  let best: { at: number; align: number; paren: boolean } | undefined;
   let quote = false;
   // An initializer or assignment continues after its "= ".
   const eq = /^(\s*[^=(]*?[\w\]]) = /.exec(line);
@@ -258,8 +288,8 @@ export function wrapLine(line: string): string[] {
     else if (ch === '(') opens.push(k);
     else if (ch === ')') opens.pop();
     else if (line[k + 1] === ' ' && columns(line.slice(0, k + 1)) <= MAX_COLUMNS) {
-      const align = opens.length ? columns(line.slice(0, opens[opens.length - 1]! + 1)) : eq ? columns(eq[0]) : undefined;
-      if (align !== undefined && (ch === ',' ? opens.length > 0 : ch === '|' && line[k - 1] === ' ')) best = { at: k + 1, align };
+      const align = opens.length ? columns(line.slice(0, opens[opens.length - 1]! + 1)) : eq ? columns(eq[0]) : continued;
+      if (align !== undefined && (ch === ',' ? opens.length > 0 : ch === '|' && line[k - 1] === ' ')) best = { at: k + 1, align, paren: opens.length > 0 };
     }
   }
   if (!best) {
@@ -269,7 +299,7 @@ export function wrapLine(line: string): string[] {
     return [line];
   }
   const rest = indentTo(best.align) + line.slice(best.at + 1);
-  const more = wrapLine(rest);
+  const more = wrapLine(rest, best.paren ? undefined : best.align);
   return [line.slice(0, best.at), ...(more.length === 1 && more[0] === rest ? [rest] : more)];
 }
 
@@ -284,7 +314,7 @@ export function kernelStyle(text: string): string {
   return text
     .split('\n')
     .flatMap(splitAssignments)
-    .flatMap(wrapLine)
+    .flatMap((l) => wrapLine(l))
     .join('\n');
 }
 
@@ -597,7 +627,7 @@ export function exportKselftest(input: ExportInput): string {
     undo: (i) => (input.outcomes[i]?.result === 'ok' ? 'always' : 'never'),
     prefix: '',
   });
-  const desc = s.description ? wrap(s.description, 72) : [];
+  const desc = s.description ? wrapProse(s.description, '', 77) : [];
   const head = [
     `Landlock tests - ${title}`,
     '',
