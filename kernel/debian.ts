@@ -412,11 +412,7 @@ async function resolveUncached(version: string, opts: ResolveOptions): Promise<D
 
   let apt: PrivateApt;
   try {
-    apt = new PrivateApt(cache, opts.mirror ? { uri: opts.mirror } : debianMirror());
-    if (opts.refresh || apt.listAge() > (opts.maxListAgeMs ?? 24 * 3600_000)) {
-      log(`updating the Debian package lists (${DEBIAN_SUITES.join(', ')}) in ${apt.dir}`);
-      await apt.update();
-    }
+    apt = await freshApt(cache, opts, log);
   } catch (e) {
     if (cachedMatch) {
       log(`${(e as Error).message}\nusing the cached kernel ${cachedMatch}`);
@@ -546,6 +542,16 @@ function cachedSources(cache: string): { package: string; version: string; tree:
   return out;
 }
 
+/** The private apt state, its package lists updated when older than a day (or on `refresh`). */
+async function freshApt(cache: string, opts: { mirror?: string; refresh?: boolean; maxListAgeMs?: number }, log: (m: string) => void): Promise<PrivateApt> {
+  const apt = new PrivateApt(cache, opts.mirror ? { uri: opts.mirror } : debianMirror());
+  if (opts.refresh || apt.listAge() > (opts.maxListAgeMs ?? 24 * 3600_000)) {
+    log(`updating the Debian package lists (${DEBIAN_SUITES.join(', ')}) in ${apt.dir}`);
+    await apt.update();
+  }
+  return apt;
+}
+
 const sourceInflight = new Map<string, Promise<LinuxSourcePackage>>();
 
 /**
@@ -578,11 +584,7 @@ async function resolveSourceUncached(opts: LinuxSourceOptions): Promise<LinuxSou
 
   let apt: PrivateApt;
   try {
-    apt = new PrivateApt(cache, opts.mirror ? { uri: opts.mirror } : debianMirror());
-    if (opts.refresh || apt.listAge() > (opts.maxListAgeMs ?? 24 * 3600_000)) {
-      log(`updating the Debian package lists (${DEBIAN_SUITES.join(', ')}) in ${apt.dir}`);
-      await apt.update();
-    }
+    apt = await freshApt(cache, opts, log);
   } catch (e) {
     if (cached) {
       log(`${(e as Error).message}\nusing the cached source tree ${cached.package} ${cached.version}`);

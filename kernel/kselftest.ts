@@ -12,14 +12,14 @@
  * their output framed on the second serial port and powers off; the boot itself is bounded
  * (kernel/vm.ts runInVm).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../common/errors.js';
 import { killAndWait, makeTempDir, onInterrupt } from './cleanup.js';
 import type { CpioEntry } from './initramfs.js';
-import type { SelftestTree } from './linux-source.js';
+import { run, type SelftestTree } from './linux-source.js';
 import { runInVm, VmError, type GuestProgramOptions } from './vm.js';
 
 export class KselftestError extends EnvironmentError {
@@ -93,25 +93,6 @@ export interface BuiltSelftests {
   /** The compiler's warnings (lines with "warning:"). */
   warnings: string[];
   cleanup: () => void;
-}
-
-function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number; okCodes?: number[] } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((res, rej) =>
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-        if (err && !(opts.okCodes ?? []).includes(code)) {
-          const e = err as Error & { stderr?: string; stdout?: string };
-          e.stderr = String(stderr);
-          e.stdout = String(stdout);
-          rej(e);
-        } else res({ stdout: String(stdout), stderr: String(stderr), code });
-      },
-    ),
-  );
 }
 
 /**

@@ -250,11 +250,37 @@ async function bootOnce(
 ): Promise<BootResult> {
   const scenarioTimeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const ram = buildInitramfs(o.binary, lines, o.tmpdir);
+  const initArgs = ['--guest', '--workers', String(o.workers ?? 1), '--timeout-ms', String(scenarioTimeoutMs)];
+  if (o.testHooks) initArgs.push('--test-hooks');
+  const b = await bootQemu(o.qemu, image, accel, ram, initArgs, boundMs, ` (the boot bound)`, o);
+  try {
+    return { ...parseGuestReport(b.report, scenarios, scenarioTimeoutMs), seconds: b.seconds };
+  } catch (e) {
+    if (!(e instanceof VmError)) throw e;
+    throw new VmError(`${e.message} (kernel ${image}, ${accel})${shownTail(b.consoleTail)}`, e.reason, b.consoleTail);
+  }
+}
+
+const shownTail = (t: string) => (t ? `\n--- console (last lines) ---\n${t}` : '\n(the console is empty)');
+
+/**
+ * One boot of `image` with the initramfs `ram` (removed afterwards, also on SIGINT/SIGTERM), the
+ * guest's /init given `initArgs`: the kernel log on the first serial port, the guest's report on
+ * the second. qemu is killed at `boundMs`. Throws VmError (qemu failed, or the bound ran out).
+ */
+async function bootQemu(
+  qemu: string,
+  image: string,
+  accel: 'tcg' | 'kvm',
+  ram: { dir: string; path: string; cleanup: () => void },
+  initArgs: readonly string[],
+  boundMs: number,
+  boundText: string,
+  o: { memoryMb?: number; onSpawn?: (pid: number) => void },
+): Promise<{ report: string; consoleTail: string; seconds: number }> {
   const unregisterRam = onInterrupt(ram.cleanup);
   const consolePath = join(ram.dir, 'console.log');
   const reportPath = join(ram.dir, 'report.txt');
-  const initArgs = ['--guest', '--workers', String(o.workers ?? 1), '--timeout-ms', String(scenarioTimeoutMs)];
-  if (o.testHooks) initArgs.push('--test-hooks');
   const args = [
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
@@ -270,7 +296,7 @@ async function bootOnce(
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   try {
-    child = spawn(o.qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     if (child.pid !== undefined) o.onSpawn?.(child.pid);
     let qemuOut = '';
@@ -289,37 +315,23 @@ async function bootOnce(
       }, boundMs);
     });
     const seconds = (Date.now() - t0) / 1000;
-    const tail = () => {
-      const t = consoleTail(consolePath);
-      return t ? `\n--- console (last lines) ---\n${t}` : '\n(the console is empty)';
-    };
-    if (done.error) throw new VmError(`cannot run ${o.qemu}: ${done.error.message}`, 'qemu');
+    const tailText = consoleTail(consolePath);
+    if (done.error) throw new VmError(`cannot run ${qemu}: ${done.error.message}`, 'qemu');
     if (timedOut)
-      throw new VmError(
-        `the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms (the boot bound); killed qemu${tail()}`,
-        'timeout',
-        consoleTail(consolePath),
-      );
+      throw new VmError(`the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms${boundText}; killed qemu${shownTail(tailText)}`, 'timeout', tailText);
     if (done.code !== 0)
       throw new VmError(
-        `qemu exited with ${done.signal ? `signal ${done.signal}` : `status ${done.code}`} (kernel ${image})` +
-          `${qemuOut.trim() ? `:\n${qemuOut.trim()}` : ''}${tail()}`,
+        `qemu exited with ${done.signal ? `signal ${done.signal}` : `status ${done.code}`} (kernel ${image})${qemuOut.trim() ? `:\n${qemuOut.trim()}` : ''}${shownTail(tailText)}`,
         'qemu',
-        consoleTail(consolePath),
+        tailText,
       );
     let report = '';
     try {
       report = readFileSync(reportPath, 'utf8');
     } catch {
-      /* no report */
+      /* no report: the caller says what that means */
     }
-    try {
-      const r = parseGuestReport(report, scenarios, scenarioTimeoutMs);
-      return { ...r, seconds };
-    } catch (e) {
-      if (!(e instanceof VmError)) throw e;
-      throw new VmError(`${e.message} (kernel ${image}, ${accel})${tail()}`, e.reason, consoleTail(consolePath));
-    }
+    return { report, consoleTail: tailText, seconds };
   } finally {
     if (timer) clearTimeout(timer);
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -464,65 +476,6 @@ export async function runInVm(o: GuestProgramOptions): Promise<GuestProgramResul
   if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
   const accel = await chooseAccel(o.accel ?? 'auto', image, { qemu, binary: ensureReplayer(), ...(o.tmpdir ? { tmpdir: o.tmpdir } : {}) });
   const ram = buildInitramfsOf(o.entries, o.tmpdir);
-  const unregisterRam = onInterrupt(ram.cleanup);
-  const consolePath = join(ram.dir, 'console.log');
-  const reportPath = join(ram.dir, 'report.txt');
-  const args = [
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
-    '-smp', '1', '-m', String(o.memoryMb ?? 512),
-    '-kernel', image, '-initrd', ram.path,
-    '-append', `console=ttyS0 panic=-1 -- ${(o.initArgs ?? []).join(' ')}`,
-    '-serial', `file:${consolePath}`, '-serial', `file:${reportPath}`,
-  ];
-  const t0 = Date.now();
-  let child: ChildProcess | undefined;
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(child);
-    let qemuOut = '';
-    const grab = (d: Buffer) => {
-      if (qemuOut.length < 16384) qemuOut += d.toString('utf8');
-    };
-    child.stdout!.on('data', grab);
-    child.stderr!.on('data', grab);
-    const c = child;
-    const done = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((res) => {
-      c.on('error', (error) => res({ code: null, signal: null, error }));
-      c.on('close', (code, signal) => res({ code, signal }));
-      timer = setTimeout(() => {
-        timedOut = true;
-        c.kill('SIGKILL');
-      }, o.bootTimeoutMs);
-    });
-    const seconds = (Date.now() - t0) / 1000;
-    const tailText = consoleTail(consolePath);
-    const shown = tailText ? `\n--- console (last lines) ---\n${tailText}` : '\n(the console is empty)';
-    if (done.error) throw new VmError(`cannot run ${qemu}: ${done.error.message}`, 'qemu');
-    if (timedOut)
-      throw new VmError(`the VM (${accel}, kernel ${image}) did not power off within ${o.bootTimeoutMs} ms; killed qemu${shown}`, 'timeout', tailText);
-    if (done.code !== 0)
-      throw new VmError(
-        `qemu exited with ${done.signal ? `signal ${done.signal}` : `status ${done.code}`} (kernel ${image})${qemuOut.trim() ? `:\n${qemuOut.trim()}` : ''}${shown}`,
-        'qemu',
-        tailText,
-      );
-    let report = '';
-    try {
-      report = readFileSync(reportPath, 'utf8').replace(/\r/g, '');
-    } catch {
-      /* no report */
-    }
-    return { report, consoleTail: tailText, seconds, accel, ...(debian ? { debian } : {}) };
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((r) => child!.once('close', r));
-    }
-    ram.cleanup();
-    unregisterRam();
-  }
+  const b = await bootQemu(qemu, image, accel, ram, o.initArgs ?? [], o.bootTimeoutMs, '', o);
+  return { report: b.report.replace(/\r/g, ''), consoleTail: b.consoleTail, seconds: b.seconds, accel, ...(debian ? { debian } : {}) };
 }
