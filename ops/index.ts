@@ -22,7 +22,7 @@ import { socket } from './socket.js';
 import { socketpair } from './socketpair.js';
 import { tgkill } from './tgkill.js';
 import { thread } from './thread.js';
-import type { OpDef, StepBase } from './types.js';
+import type { NameSpec, OpDef } from './types.js';
 
 export const REGISTRY = {
   socket,
@@ -76,22 +76,29 @@ export interface NameUse {
   alive?: boolean;
 }
 
-function fieldNames(st: StepBase, key: string): { field: string; name: string }[] {
-  const v = (st as unknown as Record<string, unknown>)[key];
-  if (typeof v === 'string') return [{ field: key, name: v }];
-  if (Array.isArray(v)) return v.map((name, i) => ({ field: `${key}.${i}`, name: String(name) }));
-  return [];
-}
+/** Per op, its named fields in the order validation and renaming visit them (from its NameSpec). */
+const NAME_FIELDS = Object.fromEntries(
+  OPS.map((op) => {
+    const n = REGISTRY[op].names as NameSpec<Record<string, unknown>>;
+    const f: { role: NameRole; key: string; alive?: boolean }[] = [];
+    if (n.newProcess) f.push({ role: 'newProcess', key: n.newProcess });
+    if (n.newThread) f.push({ role: 'newThread', key: n.newThread });
+    for (const k of n.newSockets ?? []) f.push({ role: 'newSocket', key: k });
+    for (const k of n.sockets ?? []) f.push({ role: 'socket', key: k });
+    for (const t of n.tasks ?? []) f.push({ role: 'task', key: t.field, alive: t.alive });
+    return [op, f];
+  }),
+) as Record<Op, { role: NameRole; key: string; alive?: boolean }[]>;
 
 /** The names a step introduces and uses besides `by`, in the order validation and renaming visit them. */
 export function namesOf(st: Step): NameUse[] {
-  const n = opOf(st).names;
   const out: NameUse[] = [];
-  if (n.newProcess) out.push(...fieldNames(st, n.newProcess).map((f) => ({ ...f, role: 'newProcess' as const })));
-  if (n.newThread) out.push(...fieldNames(st, n.newThread).map((f) => ({ ...f, role: 'newThread' as const })));
-  for (const k of n.newSockets ?? []) out.push(...fieldNames(st, k).map((f) => ({ ...f, role: 'newSocket' as const })));
-  for (const k of n.sockets ?? []) out.push(...fieldNames(st, k).map((f) => ({ ...f, role: 'socket' as const })));
-  for (const t of n.tasks ?? []) out.push(...fieldNames(st, t.field).map((f) => ({ ...f, role: 'task' as const, alive: t.alive })));
+  for (const f of NAME_FIELDS[st.op]) {
+    const v = (st as unknown as Record<string, unknown>)[f.key];
+    if (typeof v === 'string') out.push(f.alive === undefined ? { role: f.role, field: f.key, name: v } : { role: f.role, field: f.key, name: v, alive: f.alive });
+    else if (Array.isArray(v))
+      v.forEach((name, i) => out.push(f.alive === undefined ? { role: f.role, field: `${f.key}.${i}`, name: String(name) } : { role: f.role, field: `${f.key}.${i}`, name: String(name), alive: f.alive }));
+  }
   return out;
 }
 
@@ -133,15 +140,17 @@ export function processes(steps: readonly Step[], upTo = steps.length): { procOf
   const procOf = new Map<string, string>([['P0', 'P0']]);
   const threads = new Set<string>();
   const exitedAt = new Map<string, number>();
-  steps.slice(0, upTo).forEach((st, i) => {
-    for (const u of namesOf(st)) {
-      if (u.role === 'newProcess') procOf.set(u.name, u.name);
-      else if (u.role === 'newThread') {
-        procOf.set(u.name, procOf.get(st.by)!);
-        threads.add(u.name);
-      }
+  const n = Math.min(upTo, steps.length);
+  for (let i = 0; i < n; i++) {
+    const st = steps[i]!;
+    const names = opOf(st).names;
+    const field = (k: string) => (st as unknown as Record<string, string>)[k]!;
+    if (names.newProcess) procOf.set(field(names.newProcess), field(names.newProcess));
+    if (names.newThread) {
+      procOf.set(field(names.newThread), procOf.get(st.by)!);
+      threads.add(field(names.newThread));
     }
-    if (opOf(st).names.exitsProcess) exitedAt.set(procOf.get(st.by)!, i);
-  });
+    if (names.exitsProcess) exitedAt.set(procOf.get(st.by)!, i);
+  }
   return { procOf, threads, exitedAt };
 }
