@@ -181,18 +181,25 @@ export function debianMirror(): { uri: string; signedBy?: string } {
 // ------------------------------------------------------------------------------------------
 // Private apt state
 
-function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+/**
+ * A command of the kernel tooling (apt-get, apt-cache, dpkg-deb, tar, make, gcc, perl) in the C
+ * locale, bounded in time and output; exit codes in `okCodes` count as success. Rejects with the
+ * error (its `code`: the exit status, or e.g. "ENOENT"), stdout and stderr attached.
+ */
+export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number; okCodes?: number[] } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((res, rej) =>
     execFile(
       cmd,
       args,
       { cwd: opts.cwd, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
       (err, stdout, stderr) => {
-        if (err) {
-          const e = err as Error & { stderr?: string; code?: unknown };
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        if (err && !(opts.okCodes ?? []).includes(code)) {
+          const e = err as Error & { stderr?: string; stdout?: string; code?: unknown };
           e.stderr = String(stderr);
+          e.stdout = String(stdout);
           rej(e);
-        } else res({ stdout: String(stdout), stderr: String(stderr) });
+        } else res({ stdout: String(stdout), stderr: String(stderr), code });
       },
     ),
   );

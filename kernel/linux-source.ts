@@ -9,11 +9,10 @@
  * (matching the installed libcap2) fetched with `apt-get download` into the cache. Nothing of
  * the system is changed; the source tree is only read.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError } from '../common/errors.js';
-import { defaultCacheDir, resolveLinuxSource, type LinuxSourceOptions, type LinuxSourcePackage } from './debian.js';
+import { defaultCacheDir, resolveLinuxSource, run, type LinuxSourceOptions, type LinuxSourcePackage } from './debian.js';
 
 export class LinuxSourceError extends EnvironmentError {
   constructor(
@@ -38,29 +37,7 @@ export interface SelftestTree {
   checkpatch: string;
 }
 
-/**
- * A command of the kernel tooling (make, dpkg-deb, apt-get, gcc, perl) in the C locale, bounded in
- * time and output; exit codes in `okCodes` count as success. Rejects with the error, its stdout
- * and stderr attached.
- */
-export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number; okCodes?: number[] } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((res, rej) =>
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-        if (err && !(opts.okCodes ?? []).includes(code)) {
-          const e = err as Error & { stderr?: string; stdout?: string };
-          e.stderr = String(stderr);
-          e.stdout = String(stdout);
-          rej(e);
-        } else res({ stdout: String(stdout), stderr: String(stderr), code });
-      },
-    ),
-  );
-}
+export { run };
 
 const tail = (s: string, n = 20) => s.trim().split('\n').slice(-n).join('\n');
 
