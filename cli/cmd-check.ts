@@ -4,7 +4,7 @@
  * counterexamples saved under counterexamples/ and a replay command for each. The output depends
  * only on the arguments, never on the number of workers or shards.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../common/errors.js';
@@ -23,7 +23,7 @@ import { commandOf, counterexampleFile, jsonReport, plan, rowsOf, semanticsDirNa
 import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js';
 import { parseJson } from '../format/json.js';
 import { parseShard as parseShardFile, reviveResults, SHARD_FORMAT, type ShardFile } from '../properties/shard.js';
-import { checkOutput, readText, writeFileAtomic } from './io.js';
+import { checkOutput, readGzText, readText, writeFileAtomic } from './io.js';
 import { renderOutcomes } from '../format/render.js';
 import { evaluate } from '../ops/engine.js';
 import { DEFAULT_DEPTH, DEFAULT_WALKS, walk } from '../properties/simulate.js';
@@ -48,7 +48,7 @@ export function report(a: RunArgs, rows: Row[], io: Io, json: boolean, props: re
       if (!r.counterexample) continue;
       const file = counterexamplePath(a.out, r.semantics, r.property);
       const text = `${JSON.stringify(counterexampleFile(a, r, file), null, 2)}\n`;
-      if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileAtomic(file, text);
+      if (!existsSync(file) || readGzText(file) !== text) writeFileAtomic(file, text);
       saved.set(r, file);
     }
   const unexpected = rows.filter((c) => c.verdict !== c.expected);
@@ -219,7 +219,9 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .option('--json', 'print one JSON object with every verdict')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--html <file>', 'also write a self-contained HTML report')
-    .action(async (files: string[], o: { semantics?: string[]; property?: string[]; json?: boolean; junit?: string; html?: string }) => {
+    .option('--out <dir>', 'where counterexamples are saved (never where a shard file says)', 'counterexamples')
+    .option('--no-save', 'do not write counterexample files')
+    .action(async (files: string[], o: { semantics?: string[]; property?: string[]; json?: boolean; junit?: string; html?: string; out: string; save: boolean }) => {
       if (o.junit) checkOutput(o.junit, '--junit');
       if (o.html) checkOutput(o.html, '--html');
       const shards = files.map((f) => {
@@ -240,12 +242,18 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       const p = plan(args, sems, lookup);
       if (p.jobs.length !== shards[0]!.jobs) throw new InputError(`${files[0]}: jobs: the run has ${p.jobs.length} jobs, not ${shards[0]!.jobs}`);
       const all: (JobResult | undefined)[] = Array.from({ length: p.jobs.length }, () => undefined);
-      for (const [i, s] of shards.entries()) for (const r of reviveResults(files[i]!, p, sems, s.results, lookup)) all[r.index] = r.result;
+      for (const [i, s] of shards.entries())
+        for (const r of reviveResults(files[i]!, p, sems, s.results, lookup)) {
+          if (all[r.index]) throw new InputError(`${files[i]}: results: job ${r.index} is in another shard too`);
+          all[r.index] = r.result;
+        }
       const missing = all.flatMap((r, i) => (r ? [] : [i]));
       if (missing.length) throw new InputError(`shards are missing ${missing.length} of ${all.length} jobs (give every shard k/n for k = 1..n)`);
       const rows = rowsOf(p, all as JobResult[]);
-      setExit(report(args, rows, io, Boolean(o.json), p.props));
-      await writeReports(args, rows, o);
+      // Where to write is the command line's to say, not the shard files'.
+      const here: RunArgs = { ...args, out: o.out, save: o.save };
+      setExit(report(here, rows, io, Boolean(o.json), p.props));
+      await writeReports(here, rows, o);
     });
 }
 

@@ -24,13 +24,17 @@ export function registerReplay(program: Command, io: Io, setExit: (c: number) =>
       const lookup = await propertyLookup(o.property ?? []);
       const all = expandSome(files, ['.json'], 'counterexample files');
       let failed = 0;
+      // Every file is read and resolved before any is replayed: a bad one stops everything, nothing printed.
+      const loaded = [];
       for (const file of all) {
         const j = parseJson(readText(file));
         if (!j.ok) throw new InputError(`${file}: ${j.why}`);
         const cx = parseCounterexample(j.value, file);
         const p = lookup(cx.property);
         if (!p) throw new InputError(`${file}: property: unknown property "${oneLine(cx.property).slice(0, 80)}" (a property of your own: add --property <its module>)`);
-        const sem = await loadNamedSemantics(cx.semantics, file, o.semantics ?? [], cx.errata);
+        loaded.push({ file, cx, p, sem: await loadNamedSemantics(cx.semantics, file, o.semantics ?? [], cx.errata) });
+      }
+      for (const { file, cx, p, sem } of loaded) {
         const { outcomes, violation } = recheck(p, sem, cx.scenario, cx.extra, cx.errata);
         const results = outcomes.map((o) => o.result);
         const sameResults = JSON.stringify(results) === JSON.stringify(cx.results);

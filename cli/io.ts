@@ -82,6 +82,8 @@ export function expandFiles(args: readonly string[], exts: readonly string[]): s
     if (st.isDirectory()) {
       for (const e of readdirSync(p).sort()) {
         if (e.startsWith('.')) continue;
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u001f\u007f]/.test(e)) throw new InputError(`${p}: holds a file whose name has a control character (${JSON.stringify(e).slice(0, 80)}): rename it`);
         const q = join(p, e);
         // Inside a directory, only regular files and directories (no links, FIFOs or devices).
         const l = lstatSync(q);

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isScopecheckError } from '../common/errors.js';
+import { oneLine } from '../format/export/common.js';
 import { processIo, VERSION, type Io } from './options.js';
 import { registerCheck } from './cmd-check.js';
 import { registerCompare } from './cmd-compare.js';
@@ -57,7 +58,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     // Input and environment errors: one line (per problem), exit 2. Anything else is a bug of
     // scopecheck: its stack, exit 2 as well.
     if (isScopecheckError(e) && e.kind !== 'internal') {
-      io.err(`scopecheck: ${e.message}`);
+      // One line, whatever a file put into the message: control characters shown as "?", bounded.
+      const line = oneLine(e.message);
+      io.err(`scopecheck: ${line.length > 2000 ? `${line.slice(0, 2000)}…` : line}`);
       return 2;
     }
     io.err(`scopecheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -3,7 +3,7 @@
  * (.corpus.jsonl.gz) and per-kernel trace sets (.results.jsonl.gz).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Scenario } from '../format/scenario.js';
@@ -75,6 +75,9 @@ export function readTraceset(file: string): Trace[] {
     throw new InputError(`${file}:1: corpus: the corpus ${header.corpus} does not exist`);
   }
   if (!isFile) throw new InputError(`${file}:1: corpus: ${header.corpus} is not a regular file`);
+  // …and, links resolved, it lies below the trace set's parent directory (a linked directory cannot lead elsewhere).
+  const root = realpathSync(dirname(dirname(resolve(file))));
+  if (!realpathSync(corpusFile).startsWith(`${root}/`)) throw new InputError(`${file}:1: corpus: ${header.corpus} leads outside ${root} through a link`);
   const { corpus, sha } = readCorpus(corpusFile);
   return expandTraceset(file, header, results, corpus, sha);
 }

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { InputError } from '../common/errors.js';
+import { result } from '../ops/fields.js';
+import { MAX_STEPS } from '../ops/limits.js';
 import { parseScenario, type Scenario } from './scenario.js';
 
 export const COUNTEREXAMPLE_FORMAT = 'scopecheck-counterexample/1';
@@ -24,7 +26,7 @@ export const counterexampleSchema = z.strictObject({
   check: z.string(),
   replay: z.string(),
   scenario: z.unknown(),
-  results: z.array(z.string()),
+  results: z.array(result).max(MAX_STEPS),
 });
 
 export type CounterexampleFile = Omit<z.infer<typeof counterexampleSchema>, 'scenario'> & { scenario: Scenario };

@@ -60,7 +60,8 @@ function issuePathToError(iss: z.core.$ZodIssue): ScenarioError {
   let path: PropertyKey[] = [...iss.path];
   let message = iss.message;
   if (iss.code === 'unrecognized_keys') {
-    path = [...path, iss.keys.join(',')];
+    // The keys come from the file: plain ones as they are, others quoted (no line break gets through).
+    path = [...path, iss.keys.slice(0, 5).map((k) => (/^[A-Za-z0-9_.-]{1,40}$/.test(k) ? k : JSON.stringify(k.slice(0, 40)))).join(',')];
     message = 'unknown field';
   }
   if (path[0] === 'steps' && typeof path[1] === 'number') {
@@ -132,6 +133,10 @@ export function structuralErrors(s: { readonly steps: readonly Step[] }): Scenar
 
 /** Parses and validates a scenario object; throws ScenarioValidationError listing every problem. */
 export function parseScenario(raw: unknown, file?: string): Scenario {
+  // A huge steps array is refused before the schema walks it (each bad element would cost an issue).
+  const steps = (raw as { steps?: unknown } | null)?.steps;
+  if (Array.isArray(steps) && steps.length > MAX_STEPS)
+    throw new ScenarioValidationError([{ step: null, field: 'steps', message: `has ${steps.length} steps; a scenario has at most ${MAX_STEPS}` }], file);
   const r = scenarioSchema.safeParse(raw);
   if (!r.success) {
     throw new ScenarioValidationError(

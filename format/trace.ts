@@ -11,6 +11,9 @@ import { parseScenario, type Scenario, ScenarioValidationError, type ScenarioErr
 
 export const TRACE_FORMAT = 'scopecheck-trace/1';
 
+/** A kernel release, an architecture, a recorder's name or version: printable, one word. */
+export const word = z.string().regex(/^[A-Za-z0-9._+~:-]{1,100}$/, 'must be one word of [A-Za-z0-9._+~:-], at most 100 characters');
+
 export interface KernelInfo {
   release: string;
   abi: number;
@@ -30,12 +33,12 @@ export interface Trace {
 export const traceSchema = z.strictObject({
   format: z.literal(TRACE_FORMAT, { error: `must be "${TRACE_FORMAT}"` }),
   kernel: z.strictObject({
-    release: z.string().min(1),
-    abi: z.number().int().min(0),
-    errata: z.number().int().min(0),
-    arch: z.string().min(1),
+    release: word,
+    abi: z.number().int().min(0).max(1000),
+    errata: z.number().int().min(0).max(2 ** 31 - 1),
+    arch: word,
   }),
-  recorder: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
+  recorder: z.strictObject({ name: word, version: word }),
   scenario: z.unknown(),
   results: z.array(result),
 });

@@ -15,7 +15,7 @@ import { result } from '../ops/fields.js';
 import { MAX_LINE_BYTES } from '../ops/limits.js';
 import { parseJson } from './json.js';
 import { formatScenarioError, parseScenario, ScenarioValidationError, type Scenario } from './scenario.js';
-import { TRACE_FORMAT, type KernelInfo, type Trace } from './trace.js';
+import { TRACE_FORMAT, word, type KernelInfo, type Trace } from './trace.js';
 
 export const CORPUS_FORMAT = 'scopecheck-corpus/1';
 export const TRACESET_FORMAT = 'scopecheck-traceset/1';
@@ -49,8 +49,8 @@ export function corpusPathProblem(p: string): string | null {
 
 const tracesetHeader = z.strictObject({
   format: z.literal(TRACESET_FORMAT),
-  kernel: z.strictObject({ release: z.string().min(1), abi: z.number().int().min(0), errata: z.number().int().min(0), arch: z.string().min(1) }),
-  recorder: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
+  kernel: z.strictObject({ release: word, abi: z.number().int().min(0).max(1000), errata: z.number().int().min(0).max(2 ** 31 - 1), arch: word }),
+  recorder: z.strictObject({ name: word, version: word }),
   corpus: z.string().superRefine((p, ctx) => {
     const why = corpusPathProblem(p);
     if (why) ctx.addIssue({ code: 'custom', message: why });
@@ -108,7 +108,8 @@ export function parseCorpus(text: string, file: string): Corpus {
     try {
       return parseScenario(parseLine(file, n, l));
     } catch (e) {
-      if (e instanceof ScenarioValidationError) throw new StoreError(file, n, e.errors.map((x) => formatScenarioError(x).replace(/^<scenario>: /, '')).join('; '));
+      if (e instanceof ScenarioValidationError)
+        throw new StoreError(file, n, `${formatScenarioError(e.errors[0]!).replace(/^<scenario>: /, '')}${e.errors.length > 1 ? ` (and ${e.errors.length - 1} more problem${e.errors.length > 2 ? 's' : ''})` : ''}`);
       throw e;
     }
   });

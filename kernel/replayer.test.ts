@@ -372,7 +372,7 @@ describe.skipIf(!LANDLOCK)('containment and cleanup', () => {
     ];
     const t0 = Date.now();
     const out = await replayEncoded(lines, { binary: bin, tmpdir: tmp, timeoutMs: 300, testHooks: true });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(15_000) // bounded by the 300 ms watchdogs, with room for a loaded machine;
     expect(out[0]).toEqual({ results: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'] });
     expect(out[2]).toEqual(out[0]);
     expect(out[4]).toEqual(out[0]);

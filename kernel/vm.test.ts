@@ -267,7 +267,7 @@ describe.skipIf(!QEMU)('replayInVm on Debian kernels', () => {
       expect((err as VmError).message).toMatch(/did not power off within 4000 ms \(the boot bound\); killed qemu/);
       expect((err as VmError).message).toMatch(/console/);
       expect(ms).toBeGreaterThanOrEqual(4000);
-      expect(ms).toBeLessThan(10_000);
+      expect(ms).toBeLessThan(30_000) // bounded by the 4 s boot bound, with room for a loaded machine;
       expect(pid).toBeDefined();
       expect(() => process.kill(pid!, 0)).toThrow(); // qemu is gone
       const after = readdirSync(tmpdir()).filter((f) => f.startsWith('scopecheck-vm-') && !before.has(f));

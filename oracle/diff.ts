@@ -61,7 +61,13 @@ export function diffSources(sources: readonly TraceSource[], given: Semantics | 
     let n = 0;
     const semNames = new Set<string>();
     src.traces.forEach((t, index) => {
-      const sem = semanticsForKernel(t.kernel, given, errata);
+      let sem: Semantics;
+      try {
+        sem = semanticsForKernel(t.kernel, given, errata);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(`${src.file}: trace ${index + 1}: ${e.message}`);
+        throw e;
+      }
       semNames.add(sem.name);
       const d = diffTrace(t, sem);
       if (d.steps.length) {

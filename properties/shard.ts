@@ -8,6 +8,10 @@
 import { z } from 'zod';
 import { InputError } from '../common/errors.js';
 import { parseScenario, SCENARIO_FORMAT } from '../format/scenario.js';
+import { MAX_GENERATED, MAX_SOCKETS, MAX_STEPS, MAX_TASKS } from '../ops/limits.js';
+import { OPS } from '../ops/index.js';
+import { ALL_RULES } from './simulate.js';
+import { expectedVerdict } from './invariants.js';
 import type { Semantics } from '../model/hooks.js';
 import { recheck } from './check.js';
 import type { Job, JobResult, Plan, PropertyLookup, RunArgs } from './matrix.js';
@@ -15,23 +19,27 @@ import { propertyByName } from './invariants.js';
 
 export const SHARD_FORMAT = 'scopecheck-shard/1';
 
+/** More jobs than any run has (77 cells; a few thousand units or walk chunks). */
+const MAX_JOBS = 1_000_000;
+
 const int = z.number().int().min(0);
 const verdict = z.enum(['holds', 'violated']);
 const extra = z.strictObject({ pos: int, who: int, profile: int, pick: int });
-const bound = z.strictObject({ tasks: int, layers: int, sockets: int, steps: int });
+const bound = z.strictObject({ tasks: int.min(1).max(MAX_TASKS), layers: int.max(16), sockets: int.max(MAX_SOCKETS), steps: int.min(1).max(64) });
 
+// The same limits as the command line's (cli/cmd-check.ts): a shard file cannot ask for more work.
 const argsSchema = z.strictObject({
   mode: z.enum(['random', 'exhaustive', 'simulate']),
-  walks: int.optional(),
-  depth: int.optional(),
+  walks: int.max(MAX_GENERATED).optional(),
+  depth: int.max(100_000).optional(),
   swarm: z.boolean().optional(),
   seed: z.number().int(),
-  runs: int,
-  maxSteps: int.optional(),
+  runs: int.max(MAX_GENERATED),
+  maxSteps: int.max(MAX_STEPS).optional(),
   bound: bound.optional(),
   errata: int.optional(),
-  semantics: z.array(z.string().min(1).max(4096)).min(1),
-  properties: z.array(z.string().min(1)).min(1),
+  semantics: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  properties: z.array(z.string().min(1).max(64)).min(1).max(256),
   propertyModules: z.array(z.string().min(1).max(4096)).optional(),
   out: z.string(),
   save: z.boolean(),
@@ -70,7 +78,7 @@ export const shardSchema = z.strictObject({
   format: z.literal(SHARD_FORMAT, { error: `must be "${SHARD_FORMAT}"` }),
   args: argsSchema,
   shard: z.strictObject({ k: z.number().int().min(1), n: z.number().int().min(1) }),
-  jobs: int,
+  jobs: int.max(MAX_JOBS),
   results: z.array(
     z.strictObject({
       index: int,
@@ -93,6 +101,8 @@ export interface ShardFile {
 
 /** The shard file's own structure (not yet its results' meaning). */
 export function parseShard(raw: unknown, file: string): { args: RunArgs; shard: { k: number; n: number }; jobs: number; results: { index: number; result: unknown }[] } {
+  const results = (raw as { results?: unknown } | null)?.results;
+  if (Array.isArray(results) && results.length > MAX_JOBS) throw new InputError(`${file}: results: ${results.length} results; a run has at most ${MAX_JOBS} jobs`);
   const r = shardSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;
@@ -108,7 +118,10 @@ export function parseShard(raw: unknown, file: string): { args: RunArgs; shard: 
 export function reviveResults(file: string, plan: Plan, sems: readonly Semantics[], results: readonly { index: number; result: unknown }[], lookup: PropertyLookup = propertyByName): { index: number; result: JobResult }[] {
   const propertyByName = lookup;
   const { args } = plan;
+  const seen = new Set<number>();
   return results.map(({ index, result }) => {
+    if (seen.has(index)) throw new InputError(`${file}: results: job ${index} appears twice`);
+    seen.add(index);
     const where = `${file}: results.${index}`;
     const job: Job | undefined = plan.jobs[index];
     if (!job) throw new InputError(`${where}: index: the run has ${plan.jobs.length} jobs`);
@@ -119,6 +132,11 @@ export function reviveResults(file: string, plan: Plan, sems: readonly Semantics
       const c = r.cell;
       const p = propertyByName(job.property)!;
       if (c.property !== job.property || c.semantics !== sem.name) throw new InputError(`${where}: cell: job ${index} checks ${job.property} under ${sem.name}`);
+      // What can be recomputed is: the expected verdict, the bound on runs, a counterexample for a violation.
+      const expected = expectedVerdict(p, sem, args.errata ?? sem.errata);
+      if (c.expected !== expected) throw new InputError(`${where}: cell.expected: ${p.name} under ${sem.name} is expected to be ${expected}`);
+      if (c.runs > job.runs) throw new InputError(`${where}: cell.runs: the job ran at most ${job.runs} scenarios`);
+      if ((c.verdict === 'violated') !== (c.counterexample !== null)) throw new InputError(`${where}: cell: a violation comes with a counterexample, and only a violation does`);
       if (c.counterexample === null) return { index, result: { kind: 'cell', cell: { ...c, violation: null, outcomes: null } } };
       const scenario = parseScenario(c.counterexample, `${where}.cell.counterexample`);
       const { outcomes, violation } = recheck(p, sem, scenario, c.extra ?? { pos: 0, who: 0, profile: 0, pick: 0 }, args.errata);
@@ -143,7 +161,9 @@ export function reviveResults(file: string, plan: Plan, sems: readonly Semantics
       const w = r.walks;
       if (w.from !== job.from || w.to !== job.to) throw new InputError(`${where}: walks: job ${index} takes walks ${job.from} to ${job.to}`);
       const found: typeof w.found = {};
+      for (const k of Object.keys(w.coverage)) if (!ALL_RULES.includes(k) && !/^af_unix: E[A-Z0-9]{1,20} before any hook$/.test(k)) throw new InputError(`${where}: walks.coverage: not a decision rule`);
       for (const [name, f] of Object.entries(w.found)) {
+        if (f.walk < job.from || f.walk >= job.to || f.ops.some((op) => !(OPS as readonly string[]).includes(op))) throw new InputError(`${where}: walks.found.${name}: not a walk of this job`);
         const p = propertyByName(name);
         if (!p || !job.properties.includes(name)) throw new InputError(`${where}: walks.found.${name}: not a property of this job`);
         const scenario = parseScenario({ format: SCENARIO_FORMAT, steps: f.steps }, `${where}.walks.found.${name}`);

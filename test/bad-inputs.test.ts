@@ -260,6 +260,22 @@ mergeCase('shard k over n', shard((s) => ({ ...s, shard: { k: 0, n: 1 } })), 's.
 mergeCase('--junit a directory', shard((s) => s), '--junit', ['--junit', '.']);
 add({ label: 'merge: shards of two runs', files: { 's.json': shard((s) => s), 't.json': shard((s) => ({ ...s, args: { ...(s.args as object), seed: 1 } })) }, args: ['merge', 's.json', 't.json'], names: 't.json: args' });
 
+// ---- found by review: each stays fixed ----
+scen('a steps array of 300,000 elements (no memory blow-up)', JSON.stringify({ format: F, steps: Array.from({ length: 300_000 }, () => 1) }), 'steps');
+scen('an unknown field whose name holds a line break', sc({ op: 'exit', by: 'P0', 'x\ny': 1 }), 'step 0: "x\\ny"');
+add({ label: 'run: a directory holding a file name with a line break', files: { 'nd/ok.json': goodScenario, 'nd/evil\nscopecheck: all good.json': goodScenario }, args: ['run', 'nd'], names: 'nd: holds a file whose name has a control character' });
+diffCase('trace release with a line break', { 't.jsonl': trace({ kernel: { ...kernel, release: '6.18\nfake' } }) }, 't.jsonl', 't.jsonl:1: kernel.release');
+diffCase('trace set corpus through a linked directory', { 'x.results.jsonl.gz': tset(tsHeader({ corpus: 'sub/tests.corpus.jsonl.gz' })), 'sub': { link: join(ROOT, 'traces/corpus') } }, 'x.results.jsonl.gz', 'through a link');
+diffCase('ABI 99 names the file', { 't.jsonl': trace({ kernel: { ...kernel, abi: 99 } }) }, 't.jsonl', 't.jsonl: trace 1: kernel');
+replayCase('results not errno names', cxWith({ results: (cx.results as string[]).map(() => 'EFOO') }), 'x.json: results');
+add({ label: 'replay: a good and a bad file: nothing replayed', files: { 'a.json': JSON.stringify(cx), 'b.json': '{' }, args: ['replay', 'a.json', 'b.json'], names: 'b.json: not valid JSON' });
+mergeCase('walks over the limit', shard((s) => ({ ...s, args: { ...(s.args as object), mode: 'simulate', walks: 1e12, depth: 10, bound: { tasks: 2, layers: 1, sockets: 1, steps: 4 } } })), 's.json: args.walks');
+mergeCase('a violation without a counterexample', shard((s) => { const c = (s.results as { result: { cell: Record<string, unknown> } }[])[0]!.result.cell; c.counterexample = null; return s; }), 'a violation comes with a counterexample');
+mergeCase('a forged expected verdict', shard((s) => { (s.results as { result: { cell: Record<string, unknown> } }[])[0]!.result.cell.expected = 'holds'; return s; }), 'cell.expected');
+mergeCase('forged runs', shard((s) => { (s.results as { result: { cell: Record<string, unknown> } }[])[0]!.result.cell.runs = 1e15; return s; }), 'cell.runs');
+mergeCase('a job twice', shard((s) => ({ ...s, results: [...(s.results as object[]), ...(s.results as object[])] })), 'appears twice');
+add({ label: 'check: a FIFO where its counterexample goes', files: { 'cx/abi7/sandbox-closed.json': { fifo: true } }, args: ['check', '-s', 'abi7', '-p', 'sandbox-closed', '--runs', '300', '--out', 'cx'], names: 'not a regular file' });
+
 // ---- corpus ----
 const corpusCase = (label: string, args: string[], names: string, files: Case['files'] = {}) => add({ label: `corpus: ${label}`, files, args: ['corpus', ...args], names });
 corpusCase('--random 1e12', ['--random', '1e12', '--name', 'r', '-o', 'r.corpus.jsonl.gz'], '--random');
@@ -347,7 +363,8 @@ describe('bad inputs: exit 2, one line naming what is wrong, nothing written, no
       } finally {
         process.chdir(cwd);
       }
-      const lines = err.trimEnd().split('\n').filter((l) => !/^\(use --help|^Usage:|^  |^Options:|^Commands:|^Arguments:|^$/.test(l));
+      // `check` says how much it checked before it saves: a status line, not a message about the input.
+      const lines = err.trimEnd().split('\n').filter((l) => !/^checked \d+ (scenarios|walk steps) in /.test(l));
       expect({ code, out: out.trim() }, err).toEqual({ code: 2, out: '' });
       expect(lines.length, err).toBe(1);
       expect(lines[0], err).toContain(c.names);

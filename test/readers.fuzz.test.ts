@@ -95,8 +95,10 @@ beforeAll(async () => {
   const d = join(work, 'src');
   mkdirSync(d);
   const io: Io = { out: () => {}, err: () => {}, isTTY: false };
-  await main(['check', '-s', 'abi7', '-p', 'sandbox-closed', 'inside-reachable', '--runs', '100', '--shard', '1/1', '--shard-out', join(d, 's.json'), '--workers', '1'], io);
+  // sandbox-closed is violated under abi7: the shard carries a counterexample to revive.
+  await main(['check', '-s', 'abi7', '-p', 'sandbox-closed', 'inside-reachable', '--runs', '2000', '--no-save', '--shard', '1/1', '--shard-out', join(d, 's.json'), '--workers', '1'], io);
   shardText = readFileSync(join(d, 's.json'), 'utf8');
+  expect(shardText).toContain('"verdict":"violated"');
   const scenario = JSON.parse(scenarioText) as { steps: unknown[] };
   traceText = JSON.stringify({ format: 'scopecheck-trace/1', kernel, recorder, scenario, results: scenario.steps.map(() => 'ok') });
   corpusText = `${JSON.stringify({ format: 'scopecheck-corpus/1', name: 'c', count: 1 })}\n${JSON.stringify(scenario)}\n`;
@@ -148,7 +150,7 @@ describe('file readers under mutation', () => {
       fc.asyncProperty(mutation, async (m) => {
         const d = fresh();
         writeFileSync(join(d, 's.json'), mutate(shardText, m));
-        await check(d, ['merge', 's.json'], 's.json');
+        await check(d, ['merge', 's.json', '--no-save'], 's.json');
       }),
       { seed: 4, numRuns: RUNS },
     );

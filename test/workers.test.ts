@@ -2,7 +2,7 @@
  * The output of `check` is byte-identical whatever the number of workers and however the run is
  * sharded and merged.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -34,9 +34,21 @@ describe('workers and shards', () => {
       expect(two).toBe(one);
       const shards = [1, 2, 3].map((k) => join(dir, `${mode[0]}-${k}.json`));
       for (const [i, f] of shards.entries()) await run([...base, '--workers', '1', '--shard', `${i + 1}/3`, '--shard-out', f]);
-      const merged = await run(['merge', ...shards.reverse()]);
+      const merged = await run(['merge', ...shards.reverse(), '--out', join(dir, 'cx')]);
       expect(merged).toBe(one);
     }, 120_000);
+  test('merge writes where its own --out says, never where a shard file says', async () => {
+    const f = join(dir, 'whole.json');
+    await run(['check', '-s', 'abi7', '-p', 'sandbox-closed', '--runs', '500', '--no-save', '--shard', '1/1', '--shard-out', f]);
+    const shard = JSON.parse(readFileSync(f, 'utf8')) as { args: { out: string; save: boolean } };
+    shard.args.out = join(dir, 'escape');
+    shard.args.save = true;
+    writeFileSync(f, JSON.stringify(shard));
+    const io = capture();
+    expect(await main(['merge', f, '--out', join(dir, 'mine')], io)).toBe(0);
+    expect(existsSync(join(dir, 'escape'))).toBe(false);
+    expect(existsSync(join(dir, 'mine', 'abi7', 'sandbox-closed.json'))).toBe(true);
+  }, 60_000);
   test('merge refuses an incomplete set of shards', async () => {
     const f = join(dir, 'only.json');
     await run(['check', '-s', 'abi7', '--runs', '50', '--out', join(dir, 'cx'), '--shard', '1/2', '--shard-out', f]);

@@ -45,7 +45,8 @@ export function identifier(s: string): string {
 
 /** Text safe inside a C block comment: no comment terminator, no line breaks or other control characters. */
 export function cCommentText(s: string): string {
-  return oneLine(s).replace(/\*\//g, '* /');
+  // No "*/" (ends the comment), no "/*" (-Wcomment), no "??" (a trigraph, -Wtrigraphs).
+  return oneLine(s).replace(/\*\//g, '* /').replace(/\/\*/g, '/ *').replace(/\?\?/g, '? ?');
 }
 
 /**
