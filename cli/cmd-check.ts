@@ -14,10 +14,10 @@ import { diffSources } from '../oracle/diff.js';
 import type { CellResult } from '../properties/check.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../properties/check.js';
 import { boundText, DEFAULT_BOUND, parseBound, type Bound } from '../properties/exhaustive.js';
-import { resolve } from 'node:path';
-import { oneLine, shellWord } from '../format/export/common.js';
+import { oneLine } from '../format/export/common.js';
 import { expectedVerdict, PROPERTIES, type PropertyDef } from '../properties/invariants.js';
 import { progressFor } from './progress.js';
+import { requireGivenModule } from './modules.js';
 import { propertyLookup, resolvePropertyArgs } from './properties.js';
 import { commandOf, counterexampleFile, jsonReport, plan, rowsOf, semanticsDirName, textReport, type JobResult, type PropertyLookup, type Row, type RunArgs } from '../properties/matrix.js';
 import { htmlReport, junitReport, type KernelAgreement } from '../report/html.js';
@@ -233,9 +233,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       for (const [i, s] of shards.entries())
         if (JSON.stringify(s.args) !== JSON.stringify(args) || s.jobs !== shards[0]!.jobs)
           throw new InputError(`${files[i]}: args: this shard belongs to another run than ${files[0]}`);
-      const given = (o.property ?? []).map((x) => resolve(x));
-      for (const m of args.propertyModules ?? [])
-        if (!given.includes(resolve(m))) throw new InputError(`${files[0]}: args.propertyModules: names the module ${JSON.stringify(m.slice(0, 200))}; scopecheck loads code only from a path given on the command line: add --property ${oneLine(shellWord(m))} if you trust it`);
+      for (const m of args.propertyModules ?? []) requireGivenModule(m, files[0]!, 'args.propertyModules', o.property ?? [], '--property');
       const lookup = await propertyLookup(args.propertyModules ?? []);
       for (const n of args.properties) if (!lookup(n)) throw new InputError(`${files[0]}: args.properties: unknown property "${oneLine(n).slice(0, 80)}"`);
       const sems = await Promise.all(args.semantics.map((s) => loadNamedSemantics(s, `${files[0]}: args`, o.semantics ?? [], args.errata)));

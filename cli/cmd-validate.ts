@@ -20,13 +20,13 @@ import type { KernelInfo } from '../format/trace.js';
 import { buildKernelCached } from '../kernel/build-kernel.js';
 import { readOpsHeader, repoRoot } from '../kernel/build-replayer.js';
 import { checkKernelImage, failedOutcomes, runOnKernel, type KernelTarget } from '../kernel/target.js';
-import { fuzz, type FuzzFinding } from '../oracle/fuzz.js';
+import { differs, fuzz, shrinkOnKernel, type FuzzFinding } from '../oracle/fuzz.js';
 import { evaluate } from '../ops/engine.js';
 import { buildScenario, profilesOf, sampleInputs } from '../properties/arbitrary.js';
 import { checkCell, DEFAULT_SEED } from '../properties/check.js';
 import { compareSemantics } from '../properties/compare.js';
 import { PROPERTIES } from '../properties/invariants.js';
-import { runAsync, scenarioShrinker } from '../properties/shrink.js';
+import { scenarioShrinker } from '../properties/shrink.js';
 import { checkOutput, writeFileAtomic } from './io.js';
 import { intOption, type Io } from './options.js';
 import { progressFor } from './progress.js';
@@ -46,7 +46,6 @@ interface Disagreement {
   files: string[];
 }
 
-const differs = (a: readonly string[], b: readonly string[]) => a.length !== b.length || a.some((x, i) => x !== b[i]);
 
 export function registerValidate(program: Command, io: Io, setExit: (c: number) => void): void {
   program
@@ -124,16 +123,10 @@ export function registerValidate(program: Command, io: Io, setExit: (c: number) 
       const shrinkN = o.maxShrink ?? 5;
       await timed('shrink', async () => {
         for (const d of found.slice(0, shrinkN)) {
-          const kept = new Map<string, string[]>([[JSON.stringify(d.scenario.steps), d.kernel]]);
           const model = (s: Scenario) => evaluate(s, proposal).map((x) => x.result);
-          const shrunk = await runAsync(scenarioShrinker(d.scenario), async (batch) => {
-            const rs = (await run(batch)).results;
-            const hit = rs.findIndex((kr, i) => kr !== null && differs(kr, model(batch[i]!)));
-            if (hit >= 0) kept.set(JSON.stringify(batch[hit]!.steps), rs[hit]!);
-            return hit;
-          });
+          const { result: shrunk, kernelResults } = await shrinkOnKernel(scenarioShrinker(d.scenario), (x) => x, { scenario: d.scenario, kernelResults: d.kernel }, run, model);
           d.scenario = shrunk;
-          d.kernel = kept.get(JSON.stringify(shrunk.steps))!;
+          d.kernel = kernelResults;
           d.model = model(shrunk);
           d.steps = d.model.flatMap((x, j) => (x !== d.kernel[j] ? [j] : []));
         }

@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../common/errors.js';
+import { oneLine, shellWord } from '../format/export/common.js';
 
 const TS = /\.(ts|mts|cts)$/;
 
@@ -58,4 +59,16 @@ export function describeExports(ns: Record<string, unknown>): string {
   if ('default' in ns) parts.push(`default export: ${what(ns.default)}`);
   if (named.length) parts.push(`named exports: ${named.slice(0, 8).join(', ')}`);
   return parts.join('; ') || 'nothing';
+}
+
+/**
+ * A module a data file names (`field` of `where`) may be loaded only when the command line names
+ * the same path with `flag` (`given`): a file never makes scopecheck run code. Throws otherwise.
+ */
+export function requireGivenModule(named: string, where: string, field: string, given: readonly string[], flag: string): void {
+  const want = resolve(named);
+  if (given.some((g) => resolve(g) === want)) return;
+  throw new InputError(
+    `${where}: ${field}: names the module ${JSON.stringify(named.slice(0, 200))}; scopecheck loads code only from a path given on the command line: add ${flag} ${oneLine(shellWord(named))} if you trust it`,
+  );
 }

@@ -2,12 +2,10 @@
  * Resolving --semantics: a built-in name, or a path to a module (cli/modules.ts) whose default
  * export, `semantics` export or module.exports implements the Semantics interface.
  */
-import { resolve } from 'node:path';
 import { BUILTIN_SEMANTICS, builtinSemantics, withErrata } from '../model/semantics/index.js';
 import { HOOK_METHODS, SEMANTICS_INTERFACE_VERSION, type Semantics } from '../model/hooks.js';
 import { InputError } from './io.js';
-import { candidates, describeExports, importUserModule } from './modules.js';
-import { oneLine, shellWord } from '../format/export/common.js';
+import { candidates, describeExports, importUserModule, requireGivenModule } from './modules.js';
 
 export const builtinNames = (): string[] => BUILTIN_SEMANTICS.map((s) => s.name);
 
@@ -52,10 +50,6 @@ export async function loadSemantics(spec: string, errata?: number): Promise<Sema
  * (`given`, the --semantics values): a data file never makes scopecheck run code.
  */
 export async function loadNamedSemantics(named: string, where: string, given: readonly string[], errata?: number): Promise<Semantics> {
-  if (builtinSemantics(named)) return loadSemantics(named, errata);
-  const want = resolve(named);
-  if (given.some((g) => !builtinSemantics(g) && resolve(g) === want)) return loadSemantics(named, errata);
-  throw new InputError(
-    `${where}: semantics: names the module ${JSON.stringify(named.slice(0, 200))}; scopecheck loads code only from a path given on the command line: add --semantics ${oneLine(shellWord(named))} if you trust it`,
-  );
+  if (!builtinSemantics(named)) requireGivenModule(named, where, 'semantics', given.filter((g) => !builtinSemantics(g)), '--semantics');
+  return loadSemantics(named, errata);
 }

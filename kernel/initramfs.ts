@@ -58,15 +58,22 @@ export function newcArchive(entries: CpioEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** What every guest's root holds: /dev/console, /proc and /tmp to mount on, and `dir` for its files. */
+export function guestBaseEntries(dir: string): CpioEntry[] {
+  return [
+    { name: 'dev', type: 'dir' },
+    { name: 'dev/console', type: 'chardev', rdev: [5, 1] },
+    { name: 'proc', type: 'dir', perm: 0o555 },
+    { name: 'tmp', type: 'dir', perm: 0o1777 },
+    { name: dir, type: 'dir' },
+  ];
+}
+
 /** The gzip'd initramfs image of a replay VM. */
 export function guestInitramfs(replayerBinary: string, batch: string): Buffer {
   return gzipSync(
     newcArchive([
-      { name: 'dev', type: 'dir' },
-      { name: 'dev/console', type: 'chardev', rdev: [5, 1] },
-      { name: 'proc', type: 'dir', perm: 0o555 },
-      { name: 'tmp', type: 'dir', perm: 0o1777 },
-      { name: 'scopecheck', type: 'dir' },
+      ...guestBaseEntries('scopecheck'),
       { name: 'init', type: 'file', perm: 0o755, data: readFileSync(replayerBinary) },
       { name: GUEST_BATCH_PATH.slice(1), type: 'file', data: Buffer.from(batch, 'utf8') },
     ]),

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../common/errors.js';
 import { killAndWait, makeTempDir, onInterrupt } from './cleanup.js';
-import type { CpioEntry } from './initramfs.js';
+import { guestBaseEntries, type CpioEntry } from './initramfs.js';
 import { run, type SelftestTree } from './linux-source.js';
 import { runInVm, VmError, type GuestProgramOptions } from './vm.js';
 
@@ -428,11 +428,7 @@ export async function runSelftestsInVm(
     const names = [...binaries.keys()];
     const per = opts.perProgramS ?? 120;
     const entries: CpioEntry[] = [
-      { name: 'dev', type: 'dir' },
-      { name: 'dev/console', type: 'chardev', rdev: [5, 1] },
-      { name: 'proc', type: 'dir', perm: 0o555 },
-      { name: 'tmp', type: 'dir', perm: 0o1777 },
-      { name: 'kselftest', type: 'dir' },
+      ...guestBaseEntries('kselftest'),
       { name: 'init', type: 'file', perm: 0o755, data: readFileSync(init) },
       { name: 'kselftest/list', type: 'file', data: Buffer.from(names.map((n) => `${n}\n`).join('')) },
       ...names.map((n): CpioEntry => ({ name: `kselftest/${n}`, type: 'file', perm: 0o755, data: readFileSync(binaries.get(n)!) })),

@@ -11,7 +11,7 @@ import type { KernelInfo } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
 import { evaluate } from '../ops/engine.js';
 import { buildScenario, genInputArb, sampleInputs, type GenInput, type GenProfiles } from '../properties/arbitrary.js';
-import { inputShrinker, runAsync } from '../properties/shrink.js';
+import { inputShrinker, runAsync, type Shrinker } from '../properties/shrink.js';
 import { semanticsForKernel } from './diff.js';
 
 /** Runs a batch on a kernel: one result list per scenario, null for one that did not complete. */
@@ -54,7 +54,33 @@ export interface FuzzReport {
   findings: FuzzFinding[];
 }
 
-const differs = (a: readonly string[], b: readonly string[]) => a.some((x, i) => x !== b[i]);
+/** Do two lists of results differ? */
+export const differs = (a: readonly string[], b: readonly string[]): boolean => a.length !== b.length || a.some((x, i) => x !== b[i]);
+
+/**
+ * Runs a shrinker with the kernel as its oracle: a candidate still fails when the kernel's results
+ * differ from the model's. Each round is one batch (one replayer run, or one boot). The kernel's
+ * results of every candidate that disagreed are kept, so those of the final scenario come without
+ * running it again.
+ */
+export async function shrinkOnKernel<T>(
+  shrinker: Shrinker<T>,
+  finalOf: (t: T) => Scenario,
+  start: { scenario: Scenario; kernelResults: string[] },
+  run: BatchRunner,
+  model: (s: Scenario) => string[],
+): Promise<{ result: T; kernelResults: string[] }> {
+  const kept = new Map<string, string[]>([[JSON.stringify(start.scenario.steps), start.kernelResults]]);
+  const result = await runAsync(shrinker, async (batch) => {
+    const rs = (await run(batch)).results;
+    const hit = rs.findIndex((kr, i) => kr !== null && differs(kr, model(batch[i]!)));
+    if (hit >= 0) kept.set(JSON.stringify(batch[hit]!.steps), rs[hit]!);
+    return hit;
+  });
+  const kernelResults = kept.get(JSON.stringify(finalOf(result).steps));
+  if (!kernelResults) throw new Error('the shrunk scenario was never run on the kernel'); // internal: every shrinker result is a candidate that disagreed
+  return { result, kernelResults };
+}
 
 /** A key grouping disagreements: the first differing step's op and the two results. */
 function signature(s: Scenario, k: readonly string[], m: readonly string[]): string {
@@ -98,19 +124,8 @@ export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport
   const shrunkSeen = new Set<string>();
   for (const [n, f] of found.slice(0, o.maxShrink).entries()) {
     o.progress?.(inputs.length, `shrinking disagreement ${n + 1} of ${Math.min(found.length, o.maxShrink)}`);
-    // Still disagrees: the first candidate of a batch whose kernel results differ from the model's.
-    // The kernel's results of every candidate that disagreed are kept: the final one is among them.
-    const kept = new Map<string, string[]>([[JSON.stringify(f.scenario.steps), f.kernelResults]]);
-    const firstDisagreeing = async (batch: Scenario[]) => {
-      const rs = (await run(batch)).results;
-      const hit = rs.findIndex((kr, i) => kr !== null && differs(kr, model(batch[i]!)));
-      if (hit >= 0) kept.set(JSON.stringify(batch[hit]!.steps), rs[hit]!);
-      return hit;
-    };
-    const shrunk = await runAsync(inputShrinker(genInputArb(), f.g, build), firstDisagreeing);
+    const { result: shrunk, kernelResults: fr } = await shrinkOnKernel(inputShrinker(genInputArb(), f.g, build), (r) => r.scenario, f, run, model);
     const final = shrunk.scenario;
-    const fr = kept.get(JSON.stringify(final.steps));
-    if (!fr) throw new Error('fuzz: the shrunk scenario was never run on the kernel'); // internal: every shrinker result is a candidate that disagreed
     const mr = model(final);
     log(`shrunk a disagreement from ${f.scenario.steps.length} to ${final.steps.length} steps in ${shrunk.rounds} rounds`);
     const key = JSON.stringify(final.steps);

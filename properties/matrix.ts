@@ -35,18 +35,18 @@ export type JobResult = { kind: 'cell'; cell: CellResult } | { kind: 'unit'; uni
 
 /** Runs a job with its semantics already loaded. */
 export function runJobWith(j: Job, sem: Semantics, lookup: PropertyLookup = propertyByName): JobResult {
-  const propertyByName = (n: string) => {
+  const prop = (n: string) => {
     const p = lookup(n);
     if (!p) throw new Error(`unknown property ${n} in a job`); // internal: the plan resolved every name
     return p;
   };
   if (j.kind === 'cell')
-    return { kind: 'cell', cell: checkCell(propertyByName(j.property)!, sem, { seed: j.seed, runs: j.runs, errata: j.errata, maxActions: j.maxActions }) };
+    return { kind: 'cell', cell: checkCell(prop(j.property), sem, { seed: j.seed, runs: j.runs, errata: j.errata, maxActions: j.maxActions }) };
   if (j.kind === 'walks') {
-    const properties = j.properties.map((n) => propertyByName(n)!);
+    const properties = j.properties.map(prop);
     return { kind: 'walks', walks: runWalks(sem, j.from, j.to, { seed: j.seed, depth: j.depth, bound: j.bound, swarm: j.swarm, errata: j.errata, properties }) };
   }
-  const properties = j.properties?.map((n) => propertyByName(n)!);
+  const properties = j.properties?.map(prop);
   return { kind: 'unit', unit: exploreUnit(sem, j.bound, j.unit, { errata: j.errata, maxStates: j.maxStates, properties }) };
 }
 

@@ -116,7 +116,6 @@ export function parseShard(raw: unknown, file: string): { args: RunArgs; shard: 
  * under its semantics. `sems` is in the order of plan.args.semantics.
  */
 export function reviveResults(file: string, plan: Plan, sems: readonly Semantics[], results: readonly { index: number; result: unknown }[], lookup: PropertyLookup = propertyByName): { index: number; result: JobResult }[] {
-  const propertyByName = lookup;
   const { args } = plan;
   const seen = new Set<number>();
   return results.map(({ index, result }) => {
@@ -130,7 +129,7 @@ export function reviveResults(file: string, plan: Plan, sems: readonly Semantics
     if (r.kind !== job.kind) throw new InputError(`${where}: kind: job ${index} is a${job.kind === 'unit' ? 'n exhaustive unit' : ' random cell'}`);
     if (r.kind === 'cell' && job.kind === 'cell') {
       const c = r.cell;
-      const p = propertyByName(job.property)!;
+      const p = lookup(job.property)!;
       if (c.property !== job.property || c.semantics !== sem.name) throw new InputError(`${where}: cell: job ${index} checks ${job.property} under ${sem.name}`);
       // What can be recomputed is: the expected verdict, the bound on runs, a counterexample for a violation.
       const expected = expectedVerdict(p, sem, args.errata ?? sem.errata);
@@ -148,7 +147,7 @@ export function reviveResults(file: string, plan: Plan, sems: readonly Semantics
       if (u.unit !== job.unit) throw new InputError(`${where}: unit: job ${index} explores unit ${job.unit}`);
       const found: typeof u.found = {};
       for (const [name, f] of Object.entries(u.found)) {
-        const p = propertyByName(name);
+        const p = lookup(name);
         if (!p || !(job.properties ?? []).includes(name)) throw new InputError(`${where}: unit.found.${name}: not a property of this job`);
         const scenario = parseScenario({ format: SCENARIO_FORMAT, steps: f.steps }, `${where}.unit.found.${name}`);
         const { outcomes, violation } = recheck(p, sem, scenario, { pos: 0, who: 0, profile: 0, pick: 0 }, args.errata);
@@ -164,7 +163,7 @@ export function reviveResults(file: string, plan: Plan, sems: readonly Semantics
       for (const k of Object.keys(w.coverage)) if (!ALL_RULES.includes(k) && !/^af_unix: E[A-Z0-9]{1,20} before any hook$/.test(k)) throw new InputError(`${where}: walks.coverage: not a decision rule`);
       for (const [name, f] of Object.entries(w.found)) {
         if (f.walk < job.from || f.walk >= job.to || f.ops.some((op) => !(OPS as readonly string[]).includes(op))) throw new InputError(`${where}: walks.found.${name}: not a walk of this job`);
-        const p = propertyByName(name);
+        const p = lookup(name);
         if (!p || !job.properties.includes(name)) throw new InputError(`${where}: walks.found.${name}: not a property of this job`);
         const scenario = parseScenario({ format: SCENARIO_FORMAT, steps: f.steps }, `${where}.walks.found.${name}`);
         const { violation } = recheck(p, sem, scenario, { pos: 0, who: 0, profile: 0, pick: 0 }, args.errata);
