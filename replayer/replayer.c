@@ -379,7 +379,7 @@ static int get_sock(struct toks *t, const struct vstate *v, int fresh, int *out,
 		if (x != v->nsocks)
 			PERR("step %d: sock: new descriptor must have the next index %d, got %ld", si, v->nsocks, x);
 		if (x >= MAX_SOCKS)
-			PERR("step %d: sock: too many descriptors (sockets and pidfds: at most %d)", si, MAX_SOCKS);
+			PERR("step %d: sock: too many sockets and pidfds (at most %d)", si, MAX_SOCKS);
 	} else if (x >= v->nsocks) {
 		PERR("step %d: sock: descriptor %ld is not introduced by an earlier step", si, x);
 	}
