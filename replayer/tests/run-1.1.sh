@@ -59,6 +59,9 @@ R ok ok ok ok ok ok EAGAIN | 7 drop fork 0 1 fork 1 2 thread 2 3 pdeathsig 3 IO 
 R ok ok ok ok ok EAGAIN ok | 7 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 restrict_self 1 2 0 0 0 exit 1 await_signal 2 USR1 kill 2 0 0
 R ok ok ok ok ok EAGAIN ok | 7 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 fork 2 3 exit 1 await_signal 3 USR1 await_signal 2 USR1
 R ok ok ok ok ok ok ok EPERM | 8 drop fork 0 1 restrict_self 1 2 0 0 0 fork 1 2 restrict_self 2 2 0 0 0 pdeathsig 2 USR1 exit 1 await_signal 2 USR1 kill 2 0 0
+R ok ok ok ok | 4 drop fork 0 1 exit 0 socket 1 0 stream exit 1
+R ok ok ok ok ok ok | 6 drop fork 0 1 pdeathsig 1 URG exit 0 await_signal 1 URG ptrace_traceme 1 socket 1 0 dgram
+R ok ok ok ok ok | 5 drop thread 0 1 fork 1 2 pdeathsig 2 USR2 exit 0 await_signal 2 USR2
 # setown: SIGIO (or the F_SETSIG signal) for data, connections, a peer's close; SIGURG for OOB
 R ok ok ok ok ok ok ok EAGAIN | 8 drop socket 0 0 dgram bind 0 0 a srv setown 0 0 process 0 IO fork 0 1 socket 1 1 dgram sendto 1 1 a srv await_signal 0 IO await_signal 0 IO
 R ok ok ok ok ok ok ok EAGAIN | 8 drop fork 0 1 socket 0 0 dgram bind 0 0 a srv setown 0 0 process 1 IO socket 0 1 dgram sendto 0 1 a srv await_signal 1 IO await_signal 0 IO
@@ -78,6 +81,8 @@ R ok ok ok ok ok ok ok EAGAIN | 8 drop socket 0 0 stream bind 0 0 a L listen 0 0
 R ok ok ok ok ok ok EAGAIN | 7 drop socket 0 0 stream bind 0 0 a L listen 0 0 socket 0 1 stream setown 0 1 process 0 IO connect 0 1 a L await_signal 0 IO
 R ok ok ok ok ok ok ok ok | 8 drop socket 0 0 stream bind 0 0 a L listen 0 0 socket 0 1 stream connect 0 1 a L setown 0 1 process 0 IO close 0 0 await_signal 0 IO
 R ok ok ok ok ok ok ok ok EPERM ok ok ok EAGAIN | 13 drop socket 0 0 dgram bind 0 0 a D fork 0 1 setown 0 0 process 1 IO restrict_self 1 2 0 0 0 socket 1 1 dgram sendto 1 1 a D await_signal 1 IO kill 1 0 0 restrict_self 0 2 0 0 0 setown 0 0 process 1 IO sendto 1 1 a D await_signal 1 IO
+R ok ok ok ok EAGAIN ok ok | 7 drop socketpair 0 0 1 stream setown 0 1 process 0 IO fork 0 1 close 0 0 await_signal 0 IO exit 1 await_signal 0 IO
+R ok ok ok ok ok EAGAIN ok ok EAGAIN | 9 drop socketpair 0 0 1 stream fork 0 1 setown 1 1 process 1 IO close 1 0 close 0 1 await_signal 1 IO exit 0 await_signal 1 IO await_signal 1 IO
 # accept
 R ok ok ok ok ok ok EAGAIN ok EBADF ok | 10 drop socket 0 0 stream bind 0 0 a L listen 0 0 socket 0 1 stream connect 0 1 a L accept 0 0 2 accept 0 0 3 send 0 2 0 send 0 3 0 send 0 1 0
 R ok EINVAL | 2 drop socket 0 0 stream accept 0 0 1
@@ -124,6 +129,8 @@ R ok ok ok | 3 drop fork 0 1 ptrace 0 1 read kill 0 1 USR1
 R ok ok ok | 3 drop ptrace_traceme 0 socket 0 0 stream ptrace_traceme 0
 R ok ok ok ok ok | 5 drop fork 0 1 fork 1 2 exit 1 ptrace_traceme 2 socket 2 0 stream
 R ok ok ok ok ok ok ok EAGAIN ok | 9 drop fork 0 1 fork 0 2 setpgid 1 - setpgid 2 1 killpg 0 1 USR1 await_signal 1 USR1 await_signal 2 USR1 await_signal 0 USR1 killpg 0 0 IO
+R ok ok ok ok | 4 drop fork 0 1 exit 0 socket 1 0 stream exit 1
+R ok ok ok ok ok ok | 6 drop fork 0 1 pdeathsig 1 URG exit 0 await_signal 1 URG ptrace_traceme 1 socket 1 0 dgram
 F timeout ok | 2 drop ptrace_traceme 0 hang 0
 CASES
 }
