@@ -1399,6 +1399,26 @@ static int co_detach_traceme(int t)
 	return e == ETIMEDOUT ? FAIL_TIMEOUT : e ? FAIL_INTERNAL : FAIL_NONE;
 }
 
+/*
+ * Whether the kernel may be handed id, a pid, tid, group or session of the scenario. In the
+ * scenario's own namespace always: its pids are never reused during a scenario (alloc_pid()
+ * counts up from 1), so the kernel answers for an exited process. Without one, only while an
+ * unreaped process of the scenario holds the number (as its pid, a thread's tid, its group or
+ * its session: the struct pid stays allocated, free_pid()); else the host may have reused it.
+ */
+static int pid_held(pid_t id)
+{
+	if (g_init_chan >= 0)
+		return 1;
+	for (int p = 0; p < g_ncp; p++)
+		if (g_cp[p].alive && (g_cp[p].pid == id || g_cp[p].pgid == id || g_cp[p].sid == id))
+			return 1;
+	for (int t = 0; t < g_nct; t++)
+		if (g_ct[t].proc >= 0 && g_cp[g_ct[t].proc].alive && g_ct[t].tid == id)
+			return 1;
+	return 0;
+}
+
 /* Performs step i: FAIL_*; on FAIL_NONE *res is 0 or an errno. */
 static int co_step(int i, int *res)
 {
@@ -1534,8 +1554,10 @@ static int co_step(int i, int *res)
 	}
 	/*
 	 * The 1.1 ops that name a task pass its real pid, tid or group as of this step, whether
-	 * its process lives or not: the scenario's pids are never reused during a scenario (in its
-	 * own namespace, alloc_pid() counts up from 1), so the kernel answers for an exited one.
+	 * its process lives or not, and the kernel answers (pid_held(); without the namespace, a
+	 * number no longer held gets the kernel's answer for a pid that exists nowhere, without
+	 * a syscall). setpgid to a group of no member is EPERM in any case (setpgid() looks for
+	 * a member in the caller's session), so it needs no such care.
 	 */
 	case OP_SETPGID:
 	case OP_SETSID:
@@ -1546,6 +1568,10 @@ static int co_step(int i, int *res)
 			if (!started(st->a))
 				return FAIL_INTERNAL;
 			c.pid = g_cp[g_ct[st->a].proc].pgid;
+		}
+		if (st->op == OP_KILLPG && c.pid > 0 && !pid_held(c.pid)) {
+			*res = ESRCH; /* __kill_pgrp_info() of an empty group */
+			return FAIL_NONE;
 		}
 		f = co_call(by, &c, -1, &r, NULL);
 		*res = r.err;
@@ -1572,6 +1598,10 @@ static int co_step(int i, int *res)
 		if (st->op == OP_PTRACE && st->c == PTRACE_MODE_READ_ && !g_own_proc)
 			return FAIL_INTERNAL; /* /proc/<pid> would not be the scenario's pid */
 		c.pid = st->op == OP_PIDFD_OPEN && !st->c ? g_cp[g_ct[st->a].proc].pid : g_ct[st->a].tid;
+		if (!pid_held(c.pid)) { /* ESRCH; /proc/<pid> does not exist: ENOENT */
+			*res = st->op == OP_PTRACE && st->c == PTRACE_MODE_READ_ ? ENOENT : ESRCH;
+			return FAIL_NONE;
+		}
 		f = co_call(by, &c, -1, &r, NULL);
 		*res = r.err;
 		return f;
@@ -1582,6 +1612,10 @@ static int co_step(int i, int *res)
 			return FAIL_INTERNAL;
 		op = &g_cp[g_ct[st->c].proc];
 		c.pid = st->d == OWNER_THREAD ? g_ct[st->c].tid : st->d == OWNER_PGRP ? op->pgid : op->pid;
+		if (!pid_held(c.pid)) {
+			*res = ESRCH; /* f_setown_ex(): no such pid */
+			return FAIL_NONE;
+		}
 		f = co_call(by, &c, -1, &r, NULL);
 		*res = r.err;
 		return f;

@@ -37,17 +37,17 @@
  *         | kill BY TARGET SIG | tgkill BY TARGET SIG
  *         | await_signal BY RSIG | setpgid BY PGRP | setsid BY | killpg BY TARGET SIG
  *         | kill_all BY SIG | pidfd_open BY TARGET SOCK THREAD | pidfd_send_signal BY SOCK SIG
- *         | pdeathsig BY RSIG | setown BY SOCK KIND TARGET RSIG | accept BY SOCK SOCK
+ *         | pdeathsig BY RSIG | setown BY SOCK KIND OWNER RSIG | accept BY SOCK SOCK
  *         | ptrace BY TARGET MODE | ptrace_traceme BY
- *   BY/CHILD/TARGET/TO are task indices in order of introduction (P0 = 0; BY, TO: a live
- *   task; TARGET: live or exited), PGRP is a task index or "-", SOCK are descriptor indices
- *   in order of introduction (sockets and pidfds share them: socket, socketpair, accept and
- *   pidfd_open introduce one; a socket op on a pidfd, or pidfd_send_signal on a socket, is
- *   EBADF), TYPE is stream|dgram|seqpacket, ADDR is "a NAME" (abstract) or "p PATH"
- *   (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks, TSYNC, OOB and THREAD are 0|1,
- *   SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is process|thread|pgrp, MODE is
- *   attach|read. What each op does: docs/scenario-format.md ("Version 1.1 additions") and
- *   the task side of ops.h (task_loop()).
+ *   BY/CHILD/TARGET/TO/OWNER are task indices in order of introduction (P0 = 0; BY, TO: a
+ *   live task; TARGET, OWNER: live or exited), PGRP is a task index or "-", SOCK are
+ *   descriptor indices in order of introduction (sockets and pidfds share them: socket,
+ *   socketpair, accept and pidfd_open introduce one; a socket op on a pidfd, or
+ *   pidfd_send_signal on a socket, is EBADF), TYPE is stream|dgram|seqpacket, ADDR is
+ *   "a NAME" (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks,
+ *   TSYNC, OOB and THREAD are 0|1, SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is
+ *   process|thread|pgrp, MODE is attach|read. What each op does: docs/scenario-format.md
+ *   ("Version 1.1 additions") and the task side of ops.h (task_loop()).
  *   The op names and their arguments are the list SCOPECHECK_OPS in ops.h (the parser's table,
  *   op_specs below, is generated from it; the signature characters are documented there).
  *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY", "crash BY" and

@@ -36,6 +36,8 @@ R ok ok ok ok ok ok ok EAGAIN ok | 9 drop fork 0 1 fork 0 2 setpgid 1 - setpgid 
 R ok EPERM | 2 drop fork 0 1 setpgid 0 -
 R ok ok ok EPERM | 4 drop fork 0 1 fork 0 2 setsid 1 setpgid 2 1
 R ok ok ok ESRCH | 4 drop fork 0 1 setpgid 1 - exit 1 killpg 0 1 0
+R ok ok ok ok ESRCH ok | 6 drop fork 0 1 fork 1 2 setpgid 1 - exit 1 killpg 0 1 USR1 killpg 0 2 0
+R ok ok ok ok ok ok ok ok | 8 drop fork 0 1 setpgid 1 - fork 1 2 exit 1 killpg 0 1 USR1 await_signal 2 USR1 socket 0 0 dgram setown 0 0 pgrp 1 IO
 # kill_all: every other process of the scenario, never the caller's own, never outside
 R ok ok ok ok ok EAGAIN | 6 drop fork 0 1 fork 1 2 kill_all 0 USR1 await_signal 1 USR1 await_signal 2 USR1 await_signal 0 USR1
 R ESRCH ESRCH | 2 drop kill_all 0 USR1 kill_all 0 0
@@ -123,7 +125,8 @@ F timeout ok | 2 drop ptrace_traceme 0 hang 0
 F crash ok ok ok | 4 drop fork 0 1 fork 1 2 exit 1 crash 2
 R ok | 1 drop socket 0 0 stream
 @--no-namespaces
-# without a PID namespace: kill_all is refused, the rest as above
+# without a PID namespace: kill_all is refused, the rest as above (a reaped pid is never
+# passed to the kernel: the answer it gives for a pid that exists nowhere)
 F internal ok | 2 drop fork 0 1 kill_all 0 USR1
 R ok ok ok | 3 drop fork 0 1 ptrace 0 1 read kill 0 1 USR1
 R ok ok ok | 3 drop ptrace_traceme 0 socket 0 0 stream ptrace_traceme 0
@@ -131,6 +134,11 @@ R ok ok ok ok ok | 5 drop fork 0 1 fork 1 2 exit 1 ptrace_traceme 2 socket 2 0 s
 R ok ok ok ok ok ok ok EAGAIN ok | 9 drop fork 0 1 fork 0 2 setpgid 1 - setpgid 2 1 killpg 0 1 USR1 await_signal 1 USR1 await_signal 2 USR1 await_signal 0 USR1 killpg 0 0 IO
 R ok ok ok ok | 4 drop fork 0 1 exit 0 socket 1 0 stream exit 1
 R ok ok ok ok ok ok | 6 drop fork 0 1 pdeathsig 1 URG exit 0 await_signal 1 URG ptrace_traceme 1 socket 1 0 dgram
+R ok ok ESRCH ENOENT | 4 drop fork 0 1 exit 1 ptrace 0 1 attach ptrace 0 1 read
+R ok ok ESRCH | 3 drop fork 0 1 exit 1 pidfd_open 0 1 0 0
+R ok ok ok ESRCH ESRCH | 5 drop fork 0 1 exit 1 socket 0 0 dgram setown 0 0 process 1 IO setown 0 0 thread 1 IO
+R ok ok ok ok ESRCH ok | 6 drop fork 0 1 fork 1 2 setpgid 1 - exit 1 killpg 0 1 USR1 killpg 0 2 0
+R ok ok ok ok ok ok ok ok | 8 drop fork 0 1 setpgid 1 - fork 1 2 exit 1 killpg 0 1 USR1 await_signal 2 USR1 socket 0 0 dgram setown 0 0 pgrp 1 IO
 F timeout ok | 2 drop ptrace_traceme 0 hang 0
 CASES
 }
