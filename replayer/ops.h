@@ -16,7 +16,8 @@
  * it), restrict_self = create_ruleset + per rule open(O_PATH) + add_rule + restrict_self (with
  * TSYNC when asked), EBADF for a descriptor the process does not hold (or of the other kind:
  * a socket op given a pidfd, or the reverse), ESRCH without a syscall for a kill/tgkill of an
- * exited (reaped) task, `pass` over SCM_RIGHTS through the channels. P0 leads a new session
+ * exited (reaped) task (the other ops that name a task hand the kernel its real pid: see
+ * pid_held()), `pass` over SCM_RIGHTS through the channels. P0 leads a new session
  * and process group (setsid) and, unless g_caps_all, has no capability at all.
  *
  * PID namespace (g_want_pidns): co_start() then starts a "scenario init" I, PID 1 of a fresh
