@@ -1173,15 +1173,15 @@ static int mount_own_proc(void)
 
 /*
  * The scenario init I: PID 1 of the scenario's PID namespace. It dies with the coordinator
- * (PR_SET_PDEATHSIG, and EOF on its channel), leads a process group of its own (so no killpg
- * of the scenario reaches it: no scenario process can join it, as P0 and every process after
- * it are in sessions of their own, setpgid() needs the same session; kill(-1) skips PID 1:
- * kill_something_info()) in the coordinator's session (a session of its own, setsid(), would
- * cost a scheduler autogroup per scenario, sched_autogroup_create_attach(): measured, about
- * 20% of the throughput), keeps
- * every signal blocked, mounts the namespace's proc (mnt: in a mount namespace of its own),
- * forks P0, says hello (err: the proc mount's errno, val: P0's pid) and serves CMD_REAP (P0 and
- * the orphans are its children) and CMD_DETACH (it is the real parent, so the tracer, of their
+ * (PR_SET_PDEATHSIG, and EOF on its channel) and leads a process group of its own, so that no
+ * killpg of the scenario reaches it (no scenario process can join that group: P0 and every
+ * process after it are in sessions of their own, and setpgid() needs the same session;
+ * kill(-1) skips PID 1 anyway: kill_something_info()). It stays in the coordinator's session:
+ * a session of its own (setsid()) would cost a scheduler autogroup per scenario
+ * (sched_autogroup_create_attach(); measured: about 20% of the throughput). It keeps every
+ * signal blocked, mounts the namespace's proc (mnt: in a mount namespace of its own), forks
+ * P0, says hello (err: the proc mount's errno, val: P0's pid) and serves CMD_REAP (P0 and the
+ * orphans are its children) and CMD_DETACH (it is the real parent, so the tracer, of their
  * ptrace_traceme). Its exit kills the namespace's every process (zap_pid_ns_processes()).
  */
 static void init_main(int ichan, int pchan, const char *dir, int mnt) __attribute__((noreturn));
