@@ -5,15 +5,38 @@
  * property interface, the scenario arbitraries and the evaluator.
  */
 export * from './model/semantics/types.js';
-export { abi6, abi7, abi8, abi9, abi10, abi11, pathnameScopePatch, BUILTIN_SEMANTICS, withErrata, builtinSemantics } from './model/semantics/index.js';
+export {
+  abi6,
+  abi7,
+  abi8,
+  abi9,
+  abi10,
+  abi11,
+  pathnameScopePatch,
+  BUILTIN_SEMANTICS,
+  KERNEL_RELEASES,
+  withErrata,
+  builtinSemantics,
+  namedSemantics,
+  releaseSemantics,
+  upgradeSemantics,
+} from './model/semantics/index.js';
 export { kernelSemantics, type KernelOptions } from './model/semantics/kernel.js';
-export { commonPrefix, domainIsScoped, isSameOrNested, describeDomain, domainLabel, numLayers, sameDomain, type Domain, type Layer, type MaybeDomain, type HierarchyNode, type PathRule } from './model/domain.js';
+export { commonPrefix, domainIsScoped, youngestLayerWith, isSameOrNested, describeDomain, domainLabel, numLayers, sameDomain, type Domain, type Layer, type MaybeDomain, type HierarchyNode, type PathRule } from './model/domain.js';
 export { applicableLayer } from './model/cred.js';
-export { hookTaskKill, hookUnixMaySend, hookUnixStreamConnect } from './model/task.js';
+export {
+  hookTaskKill,
+  hookUnixMaySend,
+  hookUnixStreamConnect,
+  hookFileSetFowner,
+  hookFileSendSigiotask,
+  hookPtraceAccessCheck,
+  hookPtraceTraceme,
+} from './model/task.js';
 export { hookUnixFind, ruleGrants, resolveUnixDeniedLayer } from './model/fs.js';
 export * as limits from './model/limits.js';
 export { evaluate, results, step } from './ops/engine.js';
-export { newWorld, type StepOutcome, type Reach, type World } from './model/state.js';
+export { newWorld, type StepOutcome, type Reach, type World, type Delivery } from './model/state.js';
 // Properties of your own (`check --property ./mine.ts`): the same interface as the built-ins.
 export { PROPERTIES, propertyByName, expectedVerdict, type PropertyDef, type CheckInput, type Violation } from './properties/invariants.js';
 export { toPropertyDef, type UserProperty } from './properties/user.js';

@@ -25,6 +25,8 @@ const bidirectional: Semantics = {
   name: 'bidirectional',
   description: 'abi11 plus inbound scoping: a scoped domain refuses connections and signals from outside it',
   hooks: {
+    // File owners and ptrace as abi11 decides them (a module that leaves them out gets them too).
+    ...abi11.hooks,
     unixFind: (ctx) => {
       const out = abi11.hooks.unixFind(ctx);
       if (out || !ctx.server || ctx.lookupPath === null) return out;
@@ -38,6 +40,13 @@ const bidirectional: Semantics = {
     },
     unixStreamConnect: (ctx) => abi11.hooks.unixStreamConnect(ctx) ?? inboundScoped(ctx, SCOPE_ABSTRACT_UNIX_SOCKET, 'abstract_unix_socket', 'unix_stream_connect'),
     unixMaySend: (ctx) => abi11.hooks.unixMaySend(ctx) ?? inboundScoped(ctx, SCOPE_ABSTRACT_UNIX_SOCKET, 'abstract_unix_socket', 'unix_may_send'),
+    // A file owner's SIGIO/SIGURG, inbound: judged by the domain of whoever called F_SETOWN.
+    fileSendSigiotask: (ctx) => {
+      const out = abi11.hooks.fileSendSigiotask(ctx);
+      if (out || ctx.targetInOwnerProcess) return out;
+      const layer = domainIsScoped(ctx.target, ctx.setterDomain, SCOPE_SIGNAL);
+      return layer < 0 ? null : { errno: 'EPERM', mechanism: 'signal', hook: 'file_send_sigiotask', layer, reason: `inbound: layer ${layer} of ${ctx.targetTask}'s domain scopes signal and ${ctx.setter} (who set the owner) is outside it` };
+    },
     taskKill: (ctx) => {
       const out = abi11.hooks.taskKill(ctx);
       if (out || ctx.sameThreadGroup) return out;

@@ -34,6 +34,13 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
     if (out.denial)
       lines.push(`        denied by layer ${out.denial.layer} (${out.denial.mechanism}, ${out.denial.hook}): ${out.denial.reason}`);
     else if (out.note && out.result !== 'ok') lines.push(`        ${out.note}`);
+    for (const d of out.deliveries ?? []) {
+      const sig = d.signal === '0' ? 'signal 0' : d.signal;
+      const how = d.reach.via === 'sigio' || d.reach.via === 'sigurg' ? `owner set by ${d.reach.clientTask}` : `${d.reach.via} from ${d.reach.clientTask}`;
+      lines.push(
+        `        → ${sig} to ${d.reach.targetName} (${how}): ${d.allowed ? (d.signal === '0' ? 'allowed' : 'pending') : `denied by layer ${d.denial!.layer} (${d.denial!.hook})${d.reach.via === 'sigio' || d.reach.via === 'sigurg' ? ', dropped' : ''}`}`,
+      );
+    }
     if (o.checkExpect && st.expect !== undefined && st.expect !== out.result)
       lines.push(`        ✗ expected ${st.expect}, got ${out.result}`);
     if (o.other && o.other.results[i] !== undefined && o.other.results[i] !== out.result)

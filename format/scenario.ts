@@ -29,6 +29,8 @@ export const scenarioSchema = z.strictObject({
   format: z.literal(SCENARIO_FORMAT, { error: `must be "${SCENARIO_FORMAT}"` }),
   name: z.string().regex(SCENARIO_NAME_RE, 'must match [A-Za-z0-9._-]{1,100}').optional(),
   description: z.string().optional(),
+  /** Format 1.1: "all" runs every task with the runner's capabilities (default: none at all). */
+  capabilities: z.literal('all', { error: 'must be "all" (the default is no capabilities)' }).optional(),
   steps: z.array(stepSchema),
 });
 

@@ -19,7 +19,7 @@ import { main, type Io } from '../cli/main.js';
 import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexample.js';
 import { exportKselftestFile, type KselftestFile } from '../format/export/kselftest-file.js';
 import { exportKselftest, type ExportInput } from '../format/export/index.js';
-import { columns } from '../format/export/kselftest.js';
+import { columns, kselftestUnsupported } from '../format/export/kselftest.js';
 import { parseScenario, type Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
 import type { Semantics } from '../model/semantics/types.js';
@@ -56,7 +56,22 @@ function load(file: string): Scenario {
   const j = JSON.parse(readFileSync(file, 'utf8')) as { format?: string };
   return j.format === COUNTEREXAMPLE_FORMAT ? parseCounterexample(j, file).scenario : parseScenario(j, file);
 }
-const LOADED = FILES.map((f) => ({ file: relative(ROOT, f), scenario: load(f) }));
+/**
+ * The scenarios the kselftest export translates: those with an op it has no translation for
+ * (kill_all, which a kselftest must never run; setpgid, killpg, setown, ptrace and
+ * ptrace_traceme, not yet translated) are left out, and listed.
+ */
+function exportable(all: { file: string; scenario: Scenario }[]): { file: string; scenario: Scenario }[] {
+  const out: typeof all = [];
+  for (const x of all) {
+    const u = kselftestUnsupported(x.scenario.steps);
+    if (u) console.info(`${TAG} not exported as a kselftest: ${x.file} (step ${u.step}, ${u.op}: ${u.why})`);
+    else out.push(x);
+  }
+  return out;
+}
+const LOADED = exportable(FILES.map((f) => ({ file: relative(ROOT, f), scenario: load(f) })));
+const SELFTESTS_LOADED = LOADED.filter((l) => l.file.startsWith('scenarios/'));
 
 const inputsUnder = (sem: Semantics, which = LOADED): ExportInput[] =>
   which.map(({ file, scenario }) => ({ scenario, outcomes: evaluate(scenario, sem), semantics: sem.name, errata: sem.errata, source: file }));
@@ -110,7 +125,7 @@ describe('kselftest export: grouping and style', () => {
     expect(f.groups.find((g) => g.fixture === 'scoped_resolve_unix')!.members).toHaveLength(16);
     expect(f.groups.find((g) => g.fixture === 'scoped_vs_unscoped')!.members).toHaveLength(7);
     // Every input has exactly one test.
-    expect(new Set(f.tapNames).size).toBe(FILES.length);
+    expect(new Set(f.tapNames).size).toBe(LOADED.length);
     expect(f.text).toMatch(/^FIXTURE_VARIANT\(scoped_abstract\)\n\{\n\tbool p0_domain1; \/\* #0 P0 restrict_self: enforced \*\/$/m);
     expect(f.text).toMatch(/^FIXTURE_VARIANT_ADD\(scoped_abstract, child_domain\) \{\n\t\/\* clang-format on \*\/\n\t\.p0_domain1 = false,$/m);
     expect(f.text).toMatch(/^\tif \(variant->p1_domain1\) \{$/m);
@@ -186,7 +201,7 @@ describe('kselftests in the kernel tree', () => {
     const sem = semanticsForKernel(live, undefined, undefined);
     const file = exportKselftestFile(inputsUnder(sem));
     // The counterexamples also as single TEST() files (`export <file> --as kselftest`).
-    const singles = new Map(LOADED.slice(SCENARIOS.length).map(({ file: f, scenario }, k) => [`scopecheck_cx${k}_test.c`, exportKselftest({ scenario, outcomes: evaluate(scenario, sem), semantics: sem.name, errata: sem.errata, source: f })]));
+    const singles = new Map(LOADED.slice(SELFTESTS_LOADED.length).map(({ file: f, scenario }, k) => [`scopecheck_cx${k}_test.c`, exportKselftest({ scenario, outcomes: evaluate(scenario, sem), semantics: sem.name, errata: sem.errata, source: f })]));
     const tb = Date.now();
     const built = await buildSelftests(tree, new Map([['scoped_scopecheck_test.c', file.text], ...singles]));
     try {
@@ -205,12 +220,12 @@ describe('kselftests in the kernel tree', () => {
       const r = await runSelftestLive(built.binaries.get('scoped_scopecheck_test')!);
       console.info(`${TAG} live ${live.release} (${sem.name}): ${r.tap.tests.length} tests, ${r.tap.pass} passed, ${r.tap.fail} failed, ${r.tap.skip} skipped, ${r.seconds.toFixed(2)} s`);
       expect(failures(file, r.tap, r.output)).toEqual([]);
-      expect([r.tap.pass, r.tap.fail, r.tap.skip, r.status]).toEqual([FILES.length, 0, 0, 0]);
+      expect([r.tap.pass, r.tap.fail, r.tap.skip, r.status]).toEqual([LOADED.length, 0, 0, 0]);
       for (const name of singles.keys()) {
         const s = await runSelftestLive(built.binaries.get(name.replace(/\.c$/, ''))!);
         expect([name, s.tap.pass, s.tap.fail, s.status]).toEqual([name, 1, 0, 0]);
       }
-      durations.push(`live runs (${FILES.length} + ${singles.size} tests): ${((Date.now() - tl) / 1000).toFixed(1)} s`);
+      durations.push(`live runs (${LOADED.length} + ${singles.size} tests): ${((Date.now() - tl) / 1000).toFixed(1)} s`);
     } finally {
       built.cleanup();
     }
@@ -240,9 +255,11 @@ describe('kselftests in the kernel tree', () => {
   it('every other scenario file under scenarios/ too (edge cases: threads, exit, passing, socketpair, TSYNC …) on the live kernel', async (ctx) => {
     if (!tree) return ctx.skip(skipWhy ?? 'no tree');
     if (!LANDLOCK) return ctx.skip('Landlock is not available on this kernel');
-    const others = jsonFiles(join(ROOT, 'scenarios'))
-      .filter((f) => !SCENARIOS.includes(f))
-      .map((f) => ({ file: relative(ROOT, f), scenario: load(f) }));
+    const others = exportable(
+      jsonFiles(join(ROOT, 'scenarios'))
+        .filter((f) => !SCENARIOS.includes(f))
+        .map((f) => ({ file: relative(ROOT, f), scenario: load(f) })),
+    );
     const sem = semanticsForKernel(kernelInfoSync(), undefined, undefined);
     const file = exportKselftestFile(inputsUnder(sem, others));
     const built = await buildSelftests(tree, new Map([['scoped_edge_test.c', file.text]]));
@@ -291,7 +308,7 @@ describe('kselftests in the kernel tree', () => {
         expect(r.kernel).toEqual({ release, abi: want.abi, errata: want.errata ?? 0 });
         expect(run.timedOut).toBe(false);
         expect(failures(file, run.tap, run.output)).toEqual([]);
-        expect([run.tap.pass, run.tap.fail, run.tap.skip, run.status]).toEqual([FILES.length, 0, 0, 0]);
+        expect([run.tap.pass, run.tap.fail, run.tap.skip, run.status]).toEqual([LOADED.length, 0, 0, 0]);
       } finally {
         built.cleanup();
       }

@@ -8,6 +8,8 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario, Step } from '../format/scenario.js';
+import { abi11 } from '../model/semantics/index.js';
+import { buildScenario, profilesOf, sampleInputs } from '../properties/arbitrary.js';
 import { parseTrace, tracesOf } from '../format/trace.js';
 import { ensureReplayer } from './build-replayer.js';
 import {
@@ -105,7 +107,7 @@ describe('encoding', () => {
       { op: 'kill', by: 'P0', target: 'A', signal: 'SIGUSR1' },
     ]);
     expect(encodeScenario(s)).toBe(
-      `5 fork 0 1 socket 1 0 dgram restrict_self 1 2 ${8 + 65536} 0 1 d/e 8 sendto 1 0 a srv kill 0 1 USR1`,
+      `5 drop fork 0 1 socket 1 0 dgram restrict_self 1 2 ${8 + 65536} 0 1 d/e 8 sendto 1 0 a srv kill 0 1 USR1`,
     );
     expect(() => encodeScenario(sc([{ op: 'listen', by: 'P0', sock: 'nope' }]))).toThrow(/not introduced/);
   });
@@ -365,9 +367,9 @@ describe.skipIf(!LANDLOCK)('containment and cleanup', () => {
     const tmp = mkdtempSync(join(work, 'batch-'));
     const lines = [
       encodeScenario(normal),
-      `${encodeScenario(normal).replace(/^6 /, '8 ')} crash 2 socket 0 1 stream`,
+      `${encodeScenario(normal).replace(/^6 drop /, '8 drop ')} crash 2 socket 0 1 stream`,
       encodeScenario(normal),
-      `${encodeScenario(normal).replace(/^6 /, '8 ')} hang 3 socket 0 1 stream`,
+      `${encodeScenario(normal).replace(/^6 drop /, '8 drop ')} hang 3 socket 0 1 stream`,
       encodeScenario(normal),
     ];
     const t0 = Date.now();
@@ -389,7 +391,7 @@ describe.skipIf(!LANDLOCK)('containment and cleanup', () => {
   it('SIGKILL of the replayer mid-batch leaves no process, socket or directory', async () => {
     const tmp = mkdtempSync(join(work, 'batch-'));
     let pid = 0;
-    const lines = Array.from({ length: 20 }, () => `${encodeScenario(normal).replace(/^6 /, '7 ')} hang 2`);
+    const lines = Array.from({ length: 20 }, () => `${encodeScenario(normal).replace(/^6 drop /, '7 drop ')} hang 2`);
     const p = replayEncoded(lines, {
       binary: bin,
       tmpdir: tmp,
@@ -434,7 +436,7 @@ describe.skipIf(!LANDLOCK)('containment and cleanup', () => {
       return true;
     }
   };
-  const hanging = () => Array.from({ length: 20 }, () => `${encodeScenario(normal).replace(/^6 /, '7 ')} hang 2`);
+  const hanging = () => Array.from({ length: 20 }, () => `${encodeScenario(normal).replace(/^6 drop /, '7 drop ')} hang 2`);
 
   it.skipIf(!PRIVATE_TMP)('the working tree is a private tmpfs: scenario directories and sockets exist only in its mount namespace', async () => {
     const tmp = mkdtempSync(join(work, 'batch-'));
@@ -536,6 +538,43 @@ describe.skipIf(!LANDLOCK)('containment and cleanup', () => {
   });
 });
 
+describe.skipIf(!LANDLOCK)('containment of the 1.1 signal paths', () => {
+  /** A process outside every scenario that reports each of the scenario signals it receives. */
+  function sentinel(): { got: () => string; proc: ChildProcess } {
+    const proc = spawn('bash', ['-c', 'for s in USR1 USR2 IO URG; do trap "echo $s" $s; done; echo ready; while :; do sleep 0.02; done'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let got = '';
+    proc.stdout!.setEncoding('utf8');
+    proc.stdout!.on('data', (d: string) => (got += d));
+    return { got: () => got, proc };
+  }
+  const GROUP_OPS = new Set(['kill_all', 'killpg', 'pidfd_send_signal', 'setown']);
+
+  it('kill(-1), process groups, pidfds and group owners over 20,000 fuzzed scenarios reach nothing outside (4 workers)', async () => {
+    const s = sentinel();
+    expect(await waitFor(() => s.got().includes('ready'), 5000)).toBe(true);
+    try {
+      const scenarios: Scenario[] = [];
+      for (let seed = 1; scenarios.length < 20000; seed++)
+        for (const g of sampleInputs(5000, seed)) {
+          const sc = buildScenario(g.actions, profilesOf(abi11));
+          if (sc.steps.some((st) => GROUP_OPS.has(st.op) && (st.op !== 'setown' || 'pgrp' in st.owner))) scenarios.push(sc);
+          if (scenarios.length === 20000) break;
+        }
+      const kills = scenarios.reduce((n, sc) => n + sc.steps.filter((st) => st.op === 'kill_all' && st.signal).length, 0);
+      expect(kills).toBeGreaterThan(1000);
+      const { outcomes } = await replayScenarios(scenarios, { binary: BIN, workers: 4 });
+      expect(outcomes.filter((o) => o.error).map((o) => o.error)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.got().replace('ready\n', '')).toBe('');
+      expect(s.proc.exitCode).toBe(null);
+    } finally {
+      s.proc.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
 describe('build', () => {
   it('reports a missing compiler clearly', () => {
     const saved = process.env.CC;
@@ -561,22 +600,23 @@ describe('bad input', () => {
 
   it.each([
     ['garbage', 'hello world', /step count: not a number/],
-    ['unknown op', '1 frobnicate 0', /step 0: unknown op "frobnicate"/],
-    ['test op without test mode', '1 hang 0', /step 0: unknown op "hang"/],
-    ['too many steps', `1025 ${'mkdir 0 d '.repeat(1025).trim()}`, /at most 1024/],
-    ['too many tasks', `64 ${Array.from({ length: 64 }, (_, i) => `fork 0 ${i + 1}`).join(' ')}`, /too many tasks/],
-    ['too many sockets', `257 ${Array.from({ length: 257 }, (_, i) => `socket 0 ${i} dgram`).join(' ')}`, /too many sockets/],
-    ['task out of range', '1 kill 0 7 0', /task 7 is not introduced/],
-    ['exited actor', '2 exit 0 mkdir 0 d', /step 1: by: task 0 has exited/],
-    ['socket out of order', '1 socket 0 3 stream', /next index 0/],
-    ['long abstract name', `2 socket 0 0 dgram bind 0 0 a ${'x'.repeat(65)}`, /longer than 64/],
-    ['dot-dot path', '1 mkdir 0 a/../b', /"\.\." component/],
-    ['bad signal', '2 fork 0 1 kill 0 1 9', /signal: must be 0 or USR1/],
-    ['missing tokens', '2 mkdir 0 d', /step 1: missing/],
-    ['trailing tokens', '1 mkdir 0 d extra', /trailing tokens/],
-    ['line too long', `1 mkdir 0 ${'x'.repeat((1 << 20) + 10)}`, /longer than 1048576 bytes/],
+    ['no capabilities word', '1 mkdir 0 d', /caps|capabilit/],
+    ['unknown op', '1 drop frobnicate 0', /step 0: unknown op "frobnicate"/],
+    ['test op without test mode', '1 drop hang 0', /step 0: unknown op "hang"/],
+    ['too many steps', `1025 drop ${'mkdir 0 d '.repeat(1025).trim()}`, /at most 1024/],
+    ['too many tasks', `64 drop ${Array.from({ length: 64 }, (_, i) => `fork 0 ${i + 1}`).join(' ')}`, /too many tasks/],
+    ['too many sockets', `257 drop ${Array.from({ length: 257 }, (_, i) => `socket 0 ${i} dgram`).join(' ')}`, /too many sockets and pidfds/],
+    ['task out of range', '1 drop kill 0 7 0', /task 7 is not introduced/],
+    ['exited actor', '2 drop exit 0 mkdir 0 d', /step 1: by: task 0 has exited/],
+    ['socket out of order', '1 drop socket 0 3 stream', /next index 0/],
+    ['long abstract name', `2 drop socket 0 0 dgram bind 0 0 a ${'x'.repeat(65)}`, /longer than 64/],
+    ['dot-dot path', '1 drop mkdir 0 a/../b', /"\.\." component/],
+    ['bad signal', '2 drop fork 0 1 kill 0 1 9', /signal: must be 0, USR1, USR2, IO or URG/],
+    ['missing tokens', '2 drop mkdir 0 d', /step 1: missing/],
+    ['trailing tokens', '1 drop mkdir 0 d extra', /trailing tokens/],
+    ['line too long', `1 drop mkdir 0 ${'x'.repeat((1 << 20) + 10)}`, /longer than 1048576 bytes/],
   ])('%s: clear error, exit status 2, no partial output', (_name, line, re) => {
-    const r = run(`1 mkdir 0 ok\n${line}\n1 mkdir 0 never\n`);
+    const r = run(`1 drop mkdir 0 ok\n${line}\n1 drop mkdir 0 never\n`);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('R ok\n'); // the scenario before is answered, nothing after
     expect(r.stderr).toMatch(/scenario index 1/);
@@ -584,7 +624,7 @@ describe('bad input', () => {
   });
 
   it('the TS driver reports a rejected input as a ReplayerError', async () => {
-    const err = await replayEncoded(['1 bogus 0'], {}).catch((e: unknown) => e);
+    const err = await replayEncoded(['1 drop bogus 0'], {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReplayerError);
     expect((err as ReplayerError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/unknown op "bogus"/);

@@ -96,7 +96,7 @@ export class ReplayerError extends EnvironmentError {
 export function encodeScenario(s: Scenario): string {
   const errs = structuralErrors(s);
   if (errs.length) throw new ScenarioValidationError(errs);
-  return encodeSteps(s.steps);
+  return encodeSteps(s.steps, s.capabilities === 'all' ? 'all' : 'drop');
 }
 
 // ------------------------------------------------------------------------------------------

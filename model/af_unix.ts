@@ -11,7 +11,8 @@
 import { lookup, lookupCreate, parentOf, pathAccessDeniedLayer } from './fs.js';
 import type { Denial, UnixContext } from './hooks.js';
 import { ACCESS_FS_MAKE_SOCK } from './limits.js';
-import { abstractKey, consult, newEmbryo, type Reach, type Sock, type Task, type World } from './state.js';
+import { socketEvent } from './fown.js';
+import { abstractKey, consult, newEmbryo, newSock, type Proc, type Reach, type Sock, type Task, type World } from './state.js';
 import type { Address } from './uapi.js';
 
 /** listen() backlog used by every runner (replayer/ops.h SCOPECHECK_LISTEN_BACKLOG, the exports). */
@@ -146,6 +147,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
   other.embryos.push(embryo);
   s.peer = embryo;
   s.connected = true;
+  socketEvent(w, other, 'readable'); // unix_stream_connect: other->sk_data_ready(other)
   return { result: 'ok', reach };
 }
 
@@ -195,6 +197,7 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
   if (other !== s && other.peer !== s && other.queue > MAX_DGRAM_QLEN)
     return { ...err('EAGAIN', `the receive queue of ${other.name} is full`), reach };
   other.queue++;
+  socketEvent(w, other, 'readable');
   return { result: 'ok', reach };
 }
 
@@ -208,17 +211,25 @@ export function sendto(w: World, task: Task, s: Sock, addr: Address): Result {
   return dgramSend(w, task, s, f.other, 'sendto', f.reach);
 }
 
-export function send(w: World, task: Task, s: Sock): Result {
+/**
+ * send() of one byte on a connected socket; with `oob`, MSG_OOB (stream sockets only: the byte
+ * is urgent data, unix_stream_sendmsg → queue_oob → sk_send_sigurg).
+ */
+export function send(w: World, task: Task, s: Sock, oob = false): Result {
   if (s.type === 'stream') {
     if (!s.peer) return err('ENOTCONN');
     if (s.shutdown || s.peer.dead || s.peer.shutdown) return err('EPIPE', `the peer of ${s.name} is closed`);
     s.peer.queue++;
+    if (oob) socketEvent(w, s.peer, 'urgent');
+    socketEvent(w, s.peer, 'readable');
     return ok;
   }
+  if (oob && s.type === 'dgram') return err('EOPNOTSUPP', 'MSG_OOB on a datagram socket');
   if (s.type === 'seqpacket') {
     const pending = pendingError(s);
     if (pending) return pending;
     if (!s.connected || !s.peer) return err('ENOTCONN');
+    if (oob) return err('EOPNOTSUPP', 'MSG_OOB on a seqpacket socket');
   }
   const other = s.peer;
   if (!other) return err('ENOTCONN');
@@ -240,11 +251,39 @@ export function release(w: World, s: Sock): void {
   }
   const pair = s.peer;
   if (pair) {
+    s.peer = null;
     if (s.type !== 'dgram') {
       pair.shutdown = true;
       if (s.queue > 0 || s.embryo) pair.err = 'ECONNRESET';
+      socketEvent(w, pair, 'readable'); // sk_wake_async(skpair, SOCK_WAKE_WAITD, POLL_HUP)
     }
-    s.peer = null;
   }
   for (const e of s.embryos) release(w, e);
+}
+
+/** close() of `proc`'s descriptor for `s`; the socket is released with its last one (unix_release_sock). */
+export function closeFd(w: World, proc: Proc, s: Sock): void {
+  proc.fds.delete(s);
+  if (!w.procs.some((p) => p.alive && p.fds.has(s))) release(w, s);
+}
+
+/**
+ * accept4(): the oldest pending connection becomes a socket whose file the acting task creates
+ * now (its domain: the acceptor's, net/socket.c: sock_alloc_file), held by the acting process.
+ */
+export function accept(w: World, task: Task, s: Sock, name: string): Result {
+  if (s.type === 'dgram') return err('EOPNOTSUPP', 'accept() on a datagram socket');
+  if (!s.listening) return err('EINVAL', `${s.name} is not listening`);
+  const embryo = s.embryos.shift();
+  if (!embryo) return err('EAGAIN', `no connection is pending on ${s.name}`);
+  const n = newSock(w, name, s.type, task);
+  n.addr = s.addr;
+  n.connected = true;
+  n.peer = embryo.peer;
+  n.queue = embryo.queue;
+  n.shutdown = embryo.shutdown;
+  n.err = embryo.err;
+  if (n.peer && n.peer.peer === embryo) n.peer.peer = n;
+  task.proc.fds.add(n);
+  return ok;
 }

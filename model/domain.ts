@@ -68,6 +68,13 @@ export function isSameOrNested(inner: MaybeDomain, outer: MaybeDomain): boolean 
   return commonPrefix(inner, outer) === outer.layers.length;
 }
 
+/** landlock_get_applicable_subject(): the youngest layer whose scope mask has `bit`, or -1 (also with no domain). */
+export function youngestLayerWith(d: MaybeDomain, bit: number): number {
+  if (!d) return -1;
+  for (let i = d.layers.length - 1; i >= 0; i--) if (d.layers[i]!.scope & bit) return i;
+  return -1;
+}
+
 /**
  * domain_is_scoped(client, server, bit), closed form (security/landlock/task.c: domain_is_scoped): with k the layers the two share,
  * the client is denied iff one of its layers at or above k has the scope bit. Returns the layer

@@ -1,21 +1,27 @@
 /**
- * The semantics interface (version 1): what a semantics decides, and what it is told. The hooks are
+ * The semantics interface (version 2): what a semantics decides, and what it is told. The hooks are
  * declared once, here, keyed by their kernel names (as include/linux/lsm_hook_defs.h declares the
  * LSM hooks): HookContexts says what each is told, HOOK_METHODS which method of a semantics
  * implements it. Adding a hook is one line in each; consumers dispatch through `callHook`.
  *
- * A semantics is a thin layer over the model's core: the masks its uAPI accepts and four LSM
- * hooks, named after the kernel's. The model performs everything else (af_unix lookups, socket
+ * A semantics is a thin layer over the model's core: the masks its uAPI accepts and the LSM
+ * hooks Landlock's scoping implements, named after the kernel's (version 1 had the first four:
+ * unix_find, unix_stream_connect, unix_may_send, task_kill; version 2 adds file_set_fowner,
+ * file_send_sigiotask, ptrace_access_check and ptrace_traceme, and a version-1 module gets them
+ * from the built-in of its ABI, see `upgradeSemantics`). The model performs everything else (af_unix lookups, socket
  * states, errno precedence, domains and their inheritance) the same way for every semantics.
- * A hook returns null to allow, or a Denial. Hooks must be pure functions of their context.
+ * A hook returns null to allow, or a Denial (file_set_fowner returns what it records). Hooks
+ * must be pure functions of their context.
  */
 import type { MaybeDomain } from './domain.js';
 import type { Address, SocketType } from './uapi.js';
 
-export const SEMANTICS_INTERFACE_VERSION = 1;
+export const SEMANTICS_INTERFACE_VERSION = 2;
+/** The interface versions a semantics module may declare. */
+export const SEMANTICS_INTERFACE_VERSIONS = [1, 2] as const;
 
 /** Which restriction denied. */
-export type Mechanism = 'abstract_unix_socket' | 'pathname_unix_socket' | 'resolve_unix' | 'signal' | string;
+export type Mechanism = 'abstract_unix_socket' | 'pathname_unix_socket' | 'resolve_unix' | 'signal' | 'ptrace' | string;
 
 
 export interface Denial {
@@ -49,18 +55,80 @@ export interface UnixContext {
   serverCreator: string;
 }
 
+/** How a signal of the kill family was sent (kernel/signal.c, kernel/exit.c). */
+export type SignalSyscall = 'kill' | 'tgkill' | 'killpg' | 'kill_all' | 'pidfd_send_signal' | 'pdeathsig';
+
 export interface SignalContext {
-  /** The domain of the sending thread. */
+  /** The domain of the sending thread (for the parent-death signal: the exiting parent's). */
   sender: MaybeDomain;
-  /** The domain of the target task (the thread-group leader for kill, the thread for tgkill). */
+  /**
+   * The domain of the target task: the thread-group leader for kill, killpg, kill_all and a
+   * process pidfd; the thread for tgkill and a thread pidfd; for the parent-death signal, the
+   * thread that set it (kernel/exit.c: forget_original_parent → group_send_sig_info(…, t, …)).
+   */
   target: MaybeDomain;
   /** Sender and target are threads of one process. */
   sameThreadGroup: boolean;
-  syscall: 'kill' | 'tgkill';
+  syscall: SignalSyscall;
+  /** The signal ("0" for an existence probe). */
+  signal?: string;
   /** The errata mask in force (bit N-1 set: erratum N fixed). */
   errata: number;
   senderTask: string;
   targetTask: string;
+}
+
+/** What file_set_fowner records on the file (security/landlock/fs.c: landlock_file(file)->fown_subject, fown_tg). */
+export interface FownRecord {
+  /** The caller's domain, when it handles LANDLOCK_SCOPE_SIGNAL. */
+  domain: NonNullable<MaybeDomain>;
+  /** The youngest layer handling the signal scope (fown_layer), for audit. */
+  layer: number;
+  /** Whether the owner's own process is exempt at delivery (fown_tg, recorded by the later fix). */
+  exemptOwnProcess: boolean;
+}
+
+/** F_SETOWN_EX on a file (fs/fcntl.c: __f_setown), after which security_file_set_fowner() runs. */
+export interface FownContext {
+  /** The domain of the calling thread. */
+  caller: MaybeDomain;
+  /** F_OWNER_PID (a process), F_OWNER_TID (a thread) or F_OWNER_PGRP (a process group). */
+  ownerType: 'process' | 'thread' | 'pgrp';
+  /**
+   * pid_task(fown->pid, fown->pid_type) is a task of the caller's own process (for a group: the
+   * member pid_task finds first, the one that joined last); false when it finds none.
+   */
+  ownerInCallerThreadGroup: boolean;
+  errata: number;
+  callerTask: string;
+}
+
+/** One SIGIO or SIGURG to one recipient (fs/fcntl.c: send_sigio_to_task / send_sigurg_to_task → sigio_perm). */
+export interface SigioContext {
+  /** What file_set_fowner recorded at F_SETOWN (null: nothing). */
+  recorded: FownRecord | null;
+  /** The domain the F_SETOWN caller had then, recorded or not (for proposals that judge by it). */
+  setterDomain: MaybeDomain;
+  /** The recipient task's domain (a thread for a thread owner, else a thread-group leader). */
+  target: MaybeDomain;
+  /** The recipient is a task of the process that called F_SETOWN. */
+  targetInOwnerProcess: boolean;
+  signal: string;
+  /** Who called F_SETOWN, and the recipient, for explanations. */
+  setter: string;
+  targetTask: string;
+}
+
+/** A ptrace access check (kernel/ptrace.c: __ptrace_may_access, ptrace_traceme). */
+export interface PtraceContext {
+  /** The tracer's domain (current for attach and /proc reads; the parent for PTRACE_TRACEME). */
+  tracer: MaybeDomain;
+  /** The tracee's domain. */
+  tracee: MaybeDomain;
+  /** attach: PTRACE_SEIZE/ATTACH (EPERM); read: a /proc access through ptrace_may_access (EACCES); traceme. */
+  mode: 'attach' | 'read' | 'traceme';
+  tracerTask: string;
+  traceeTask: string;
 }
 
 /**
@@ -73,7 +141,14 @@ export interface HookContexts {
   unix_stream_connect: UnixContext;
   unix_may_send: UnixContext;
   task_kill: SignalContext;
+  file_set_fowner: FownContext;
+  file_send_sigiotask: SigioContext;
+  ptrace_access_check: PtraceContext;
+  ptrace_traceme: PtraceContext;
 }
+
+/** What each hook returns: a denial or null, except file_set_fowner, which returns what it records. */
+export type HookResults = { [H in HookName]: H extends 'file_set_fowner' ? FownRecord | null : Denial | null };
 
 /** The LSM hook a decision comes from. */
 export type HookName = keyof HookContexts;
@@ -81,24 +156,33 @@ export type HookName = keyof HookContexts;
 /** The hooks that decide about a UNIX socket (their context is a UnixContext). */
 export type UnixHookName = { [H in HookName]: HookContexts[H] extends UnixContext ? H : never }[HookName];
 
-/** The method of a semantics (interface version 1) that implements each hook. */
+/** The method of a semantics that implements each hook. */
 export const HOOK_METHODS = {
   unix_find: 'unixFind',
   unix_stream_connect: 'unixStreamConnect',
   unix_may_send: 'unixMaySend',
   task_kill: 'taskKill',
+  file_set_fowner: 'fileSetFowner',
+  file_send_sigiotask: 'fileSendSigiotask',
+  ptrace_access_check: 'ptraceAccessCheck',
+  ptrace_traceme: 'ptraceTraceme',
 } as const satisfies Record<HookName, keyof Hooks>;
+
+/** The hooks of interface version 1 (a version-1 module implements these only). */
+export const HOOKS_V1 = ['unix_find', 'unix_stream_connect', 'unix_may_send', 'task_kill'] as const satisfies readonly HookName[];
 
 export const HOOK_NAMES = Object.keys(HOOK_METHODS) as HookName[];
 
 /** Calls hook `h` of a semantics with its context. */
-export function callHook<H extends HookName>(hooks: Hooks, h: H, ctx: HookContexts[H]): Denial | null {
-  const f = hooks[HOOK_METHODS[h]] as (c: HookContexts[H]) => Denial | null;
+export function callHook<H extends HookName>(hooks: Hooks, h: H, ctx: HookContexts[H]): HookResults[H] {
+  const f = hooks[HOOK_METHODS[h]] as unknown as (c: HookContexts[H]) => HookResults[H];
   return f(ctx);
 }
 
-/** One call of a hook: what it was told and what it decided. */
-export type Decision = { [H in HookName]: { hook: H; ctx: HookContexts[H]; denial: Denial | null } }[HookName];
+/** One call of a hook: what it was told and what it decided (`denial` is null for file_set_fowner, which records instead). */
+export type Decision = {
+  [H in HookName]: { hook: H; ctx: HookContexts[H]; denial: Denial | null } & (H extends 'file_set_fowner' ? { recorded: FownRecord | null } : unknown);
+}[HookName];
 
 /** The hooks told about a UNIX socket. */
 export const UNIX_HOOKS = ['unix_find', 'unix_stream_connect', 'unix_may_send'] as const satisfies readonly UnixHookName[];
@@ -115,15 +199,23 @@ export interface Hooks {
   unixStreamConnect(ctx: UnixContext): Denial | null;
   /** security_unix_may_send: datagram connect and every datagram send. */
   unixMaySend(ctx: UnixContext): Denial | null;
-  /** security_task_kill: kill() and tgkill(). */
+  /** security_task_kill: kill(), tgkill(), kill(-pgrp), kill(-1), pidfd_send_signal(), the parent-death signal. */
   taskKill(ctx: SignalContext): Denial | null;
+  /** security_file_set_fowner: F_SETOWN(_EX) records the domain owner signals are judged by. (Version 2.) */
+  fileSetFowner(ctx: FownContext): FownRecord | null;
+  /** security_file_send_sigiotask: one SIGIO/SIGURG to one recipient; a denial drops it silently. (Version 2.) */
+  fileSendSigiotask(ctx: SigioContext): Denial | null;
+  /** security_ptrace_access_check: PTRACE_ATTACH/SEIZE and /proc accesses. (Version 2.) */
+  ptraceAccessCheck(ctx: PtraceContext): Denial | null;
+  /** security_ptrace_traceme: PTRACE_TRACEME, the parent as tracer. (Version 2.) */
+  ptraceTraceme(ctx: PtraceContext): Denial | null;
 }
 
 export type Verdict = 'holds' | 'violated';
 
 export interface Semantics {
-  /** Always SEMANTICS_INTERFACE_VERSION (1). */
-  readonly interfaceVersion: 1;
+  /** SEMANTICS_INTERFACE_VERSION (2); a module may still declare 1 (cli/semantics.ts fills in the version-2 hooks). */
+  readonly interfaceVersion: 1 | 2;
   readonly name: string;
   readonly description: string;
   /** What landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) reports. */
@@ -141,8 +233,27 @@ export interface Semantics {
   readonly hooks: Hooks;
   /** Expected verdicts that differ from the properties' defaults. */
   readonly expectations?: Readonly<Record<string, Verdict>>;
+  /**
+   * The semantics' file_set_fowner records nothing for a process-group owner whose first member
+   * (the one that joined last) is the caller's own process, once erratum 2 is fixed: the group is
+   * then signalled unscoped (kernels without the process-group fix, spec §4.6). For the
+   * properties' expected verdicts; optional (false).
+   */
+  readonly fownGroupOwnerBypass?: boolean;
   /** af_unix behaviour of the kernels this semantics describes, where kernels differ (optional; additive to version 1). */
   readonly afUnix?: AfUnixQuirks;
+  /** pidfd behaviour, where kernels differ (optional). */
+  readonly pidfd?: PidfdQuirks;
+}
+
+/** Kernel-version differences of pidfds that the model reproduces. */
+export interface PidfdQuirks {
+  /**
+   * pidfd_open() of a pid that still exists (as a group or session id) when its process has
+   * exited: ESRCH (6.18 on), or EINVAL (Debian's 6.12.117: pidfd_create() finds no thread-group
+   * leader; found by `scopecheck diff traces/6.12.117`).
+   */
+  readonly openWithoutProcess?: 'EINVAL' | 'ESRCH';
 }
 
 /** Kernel-version differences of af_unix that the model reproduces. */

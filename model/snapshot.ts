@@ -4,7 +4,7 @@
  * of their hierarchy, not by node numbers).
  */
 import type { Domain, HierarchyNode, MaybeDomain } from './domain.js';
-import type { Proc, Sock, Task, World } from './state.js';
+import type { Fown, Pidfd, Proc, Sock, Task, World } from './state.js';
 
 /** A deep copy: tasks, processes and sockets are new objects; immutable domains are shared. */
 export function cloneWorld(w: World): World {
@@ -23,15 +23,30 @@ export function cloneWorld(w: World): World {
   const procs: Proc[] = [];
   const taskCopy = new Map<Task, Task>();
   for (const p of w.procs) {
-    const np: Proc = { id: p.id, leader: undefined as unknown as Task, tasks: [], fds: new Set([...p.fds].map(sock)), alive: p.alive };
+    const np: Proc = {
+      ...p,
+      leader: undefined as unknown as Task,
+      tasks: [],
+      fds: new Set([...p.fds].map(sock)),
+      pidfds: new Set(),
+      pending: new Set(p.pending),
+    };
     for (const t of p.tasks) {
-      const nt: Task = { name: t.name, proc: np, domain: t.domain };
+      const nt: Task = { name: t.name, proc: np, domain: t.domain, pending: new Set(t.pending), pdeathsig: t.pdeathsig };
       np.tasks.push(nt);
       taskCopy.set(t, nt);
       if (t === p.leader) (np as { leader: Task }).leader = nt;
     }
     procs.push(np);
   }
+  const task = (t: Task): Task => taskCopy.get(t)!;
+  for (const np of procs) if (np.parent) np.parent = task(np.parent);
+  const pidfds = new Map<string, Pidfd>();
+  for (const [n, f] of w.pidfds) pidfds.set(n, { ...f, target: task(f.target) });
+  w.procs.forEach((p, i) => {
+    for (const f of p.pidfds) procs[i]!.pidfds.add(pidfds.get(f.name)!);
+  });
+
   // Same order as the original (creation order), which the canonical key and successors rely on.
   const tasks = new Map<string, Task>();
   for (const [n, t] of w.tasks) tasks.set(n, taskCopy.get(t)!);
@@ -41,17 +56,24 @@ export function cloneWorld(w: World): World {
   for (const [k, s] of w.boundPath) boundPath.set(k, sock(s));
   const boundAbstract = new Map<string, Sock>();
   for (const [k, s] of w.boundAbstract) boundAbstract.set(k, sock(s));
+  const fown = (f: Fown): Fown => ({ ...f, thread: f.thread && task(f.thread), setter: task(f.setter) });
+  for (const [o, c] of socks) if (o.fown) c.fown = fown(o.fown);
   return {
     semantics: w.semantics,
     errata: w.errata,
+    capabilities: w.capabilities,
     tasks,
     procs,
     sockets,
     tree: new Map(w.tree),
     boundPath,
     boundAbstract,
+    pidfds,
     nextNode: w.nextNode,
+    joins: w.joins,
+    stepIndex: w.stepIndex,
     decisions: [],
+    deliveries: [],
   };
 }
 
@@ -71,7 +93,9 @@ export function canonicalKey(w: World): string {
   let n = 0;
   for (const [, t] of w.tasks) creation.set(t, n++);
   for (const [, s] of w.sockets) creation.set(s, n++);
-  const tsig = (t: Task) => `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}|${shape(t.domain)}`;
+  const sigs = (p: Set<string>) => [...p].sort().join(',');
+  const tsig = (t: Task) =>
+    `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}.${t.proc.pidfds.size}${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(t.proc.pending)}|${shape(t.domain)}`;
   const ssig = (s: Sock) =>
     `${s.type}${s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : ''}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''}${s.peer ? 'p' : ''}${Math.min(s.queue, 12)}e${s.embryos.length}|${shape(s.domain)}`;
   const byKey = <T extends Task | Sock>(xs: T[], sig: (x: T) => string) =>
@@ -99,7 +123,21 @@ export function canonicalKey(w: World): string {
   const parts: string[] = [];
   const procIndex = new Map<Proc, number>();
   for (const t of tasks) if (!procIndex.has(t.proc)) procIndex.set(t.proc, procIndex.size);
-  for (const t of tasks) parts.push(`T${procIndex.get(t.proc)}${t.proc.alive ? '' : 'x'}[${dom(t.domain)}]`);
+  const pidOf = new Map<number, number>(w.procs.map((p) => [p.id, procIndex.get(p) ?? -1]));
+  const taskIndex = new Map<Task, number>(tasks.map((t, i) => [t, i]));
+  for (const t of tasks) {
+    const p = t.proc;
+    const procPart =
+      p.leader === t
+        ? // (The order in which processes joined a group, Proc.joined, only matters to a group owner's
+          // F_SETOWN, which the exhaustive alphabet does not have: add it here when it does.)
+          ` g${pidOf.get(p.pgid)}s${pidOf.get(p.sid)}^${p.parent ? taskIndex.get(p.parent) : '-'} f${[...p.pidfds]
+            .map((f) => `${taskIndex.get(f.target)}${f.thread ? 't' : ''}`)
+            .sort()
+            .join(',')}`
+        : '';
+    parts.push(`T${procIndex.get(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(p.pending)}${procPart}`);
+  }
   for (const s of socks) sid(s);
   for (const s of socks) {
     const holders = w.procs
@@ -108,8 +146,12 @@ export function canonicalKey(w: World): string {
       .sort((a, b) => a - b)
       .join(',');
     const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
+    const o = s.fown;
+    const own = o
+      ? `o${o.type[0]}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]`
+      : '';
     parts.push(
-      `S${s.type[0]}[${dom(s.domain)}]${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
+      `S${s.type[0]}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
     );
   }
   parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));

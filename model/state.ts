@@ -5,7 +5,7 @@
  */
 import type { MaybeDomain } from './domain.js';
 import type { Tree } from './fs.js';
-import { callHook, type Decision, type Denial, type HookContexts, type HookName, type Semantics } from './hooks.js';
+import { callHook, type Decision, type Denial, type FownRecord, type HookContexts, type HookName, type HookResults, type Semantics } from './hooks.js';
 import type { Address, SocketType } from './uapi.js';
 
 export interface Task {
@@ -13,15 +13,53 @@ export interface Task {
   readonly proc: Proc;
   /** The domain in this thread's credentials. */
   domain: MaybeDomain;
+  /** Signals pending for this thread only (tgkill, a thread pidfd, a thread owner). */
+  readonly pending: Set<string>;
+  /** PR_SET_PDEATHSIG (null: none). */
+  pdeathsig: string | null;
 }
 
 export interface Proc {
+  /** The process's pid, as the model numbers them (P0's is 0): process-group and session ids are pids. */
   readonly id: number;
   readonly leader: Task;
   readonly tasks: Task[];
   /** Sockets this process holds a descriptor for. */
   readonly fds: Set<Sock>;
+  /** Pidfds this process holds a descriptor for. */
+  readonly pidfds: Set<Pidfd>;
   alive: boolean;
+  /** Signals pending for the process (shared_pending): taken by the first of its tasks that waits. */
+  readonly pending: Set<string>;
+  /** Process group and session (pids). */
+  pgid: number;
+  sid: number;
+  /** When this process last joined its group: pid_task(pgrp, PIDTYPE_PGID) finds the latest one first. */
+  joined: number;
+  /** The task whose fork created this process (real_parent); null: the runner (P0, and orphans). */
+  parent: Task | null;
+}
+
+/** A pidfd (kernel/pid.c: pidfd_open): refers to a process (its leader) or, with PIDFD_THREAD, one thread. */
+export interface Pidfd {
+  readonly name: string;
+  readonly target: Task;
+  readonly thread: boolean;
+}
+
+/** F_SETOWN_EX on a socket's file (fs/fcntl.c: struct fown_struct) plus what Landlock recorded. */
+export interface Fown {
+  readonly type: 'process' | 'thread' | 'pgrp';
+  /** The owner pid: the process (process owner), the process group (pgrp owner). */
+  readonly pid: number;
+  /** The owner thread (thread owner). */
+  readonly thread: Task | null;
+  /** What file_set_fowner recorded (landlock_file(file)->fown_subject). */
+  readonly record: FownRecord | null;
+  /** Who called F_SETOWN, its process and its domain then (for the properties). */
+  readonly setter: Task;
+  readonly setterDomain: MaybeDomain;
+  readonly step: number;
 }
 
 export interface Sock {
@@ -50,11 +88,19 @@ export interface Sock {
   shutdown: boolean;
   /** A pending sk_err. */
   err: string | null;
+  /** The file's owner (F_SETOWN_EX), null: none. */
+  fown: Fown | null;
+  /** F_SETSIG: the signal sent for I/O readiness ("SIGIO": F_SETSIG 0). */
+  fsig: string;
+  /** O_ASYNC is set on the file (F_SETFL): readiness signals the owner. */
+  async: boolean;
 }
 
 export interface World {
   readonly semantics: Semantics;
   readonly errata: number;
+  /** The scenario's "capabilities": every task has none (default), or the runner's full set. */
+  readonly capabilities: 'none' | 'all';
   readonly tasks: Map<string, Task>;
   readonly procs: Proc[];
   readonly sockets: Map<string, Sock>;
@@ -63,25 +109,46 @@ export interface World {
   readonly boundPath: Map<string, Sock>;
   /** type + "\0" + abstract name → the socket bound there (one namespace per socket type). */
   readonly boundAbstract: Map<string, Sock>;
+  readonly pidfds: Map<string, Pidfd>;
   nextNode: number;
+  /** A counter for Proc.joined. */
+  joins: number;
+  /** The index of the step being evaluated. */
+  stepIndex: number;
   /** Hook calls of the step being evaluated. */
   decisions: Decision[];
+  /** Signals the step being evaluated sent, or tried to, besides its own reach (groups, owners, the parent-death signal). */
+  deliveries: Delivery[];
+}
+
+/** One signal to one recipient that Landlock decided (a killpg member, an owner's SIGIO, a parent-death signal…). */
+export interface Delivery {
+  readonly reach: Reach;
+  readonly signal: string;
+  /** Landlock let it through (it is pending now, unless the signal is 0). */
+  readonly allowed: boolean;
+  readonly denial?: Denial;
+  /** For a file owner's signal: what file_set_fowner had recorded (null: nothing). */
+  readonly recorded?: FownRecord | null;
 }
 
 export type { Decision };
 
 /** Calls a hook of the semantics and records the decision (security_*() calling the LSM). */
-export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts[H]): Denial | null {
-  const denial = callHook(w.semantics.hooks, hook, ctx);
-  w.decisions.push({ hook, ctx, denial } as Decision);
-  return denial;
+export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts[H]): HookResults[H] {
+  const r = callHook(w.semantics.hooks, hook, ctx);
+  if (hook === 'file_set_fowner') w.decisions.push({ hook, ctx, denial: null, recorded: r } as Decision);
+  else w.decisions.push({ hook, ctx, denial: r } as Decision);
+  return r;
 }
 
 /** What a step reached, or tried to: the raw material of the properties. */
 export interface Reach {
   /** abstract / pathname: a socket by address; connected: a datagram send with no address;
-   * signal: kill/tgkill. */
-  readonly kind: 'abstract' | 'pathname' | 'connected' | 'signal';
+   * signal: a signal of the kill family or to a file owner; ptrace: an attach, a /proc read, a traceme. */
+  readonly kind: 'abstract' | 'pathname' | 'connected' | 'signal' | 'ptrace';
+  /** How a signal travelled, when not by kill/tgkill: a group, kill(-1), a pidfd, the parent-death signal, a file owner. */
+  readonly via?: 'killpg' | 'kill_all' | 'pidfd' | 'pdeathsig' | 'sigio' | 'sigurg';
   readonly clientTask: string;
   readonly client: MaybeDomain;
   /** The socket's domain, or the target task's. */
@@ -110,34 +177,66 @@ export interface StepOutcome {
   readonly note?: string;
   /** Every hook call the step made, in order. */
   readonly decisions?: readonly Decision[];
+  /** Signals the step sent to other recipients (see World.deliveries). */
+  readonly deliveries?: readonly Delivery[];
 }
 
-export function newWorld(semantics: Semantics, errata = semantics.errata): World {
+export function newWorld(semantics: Semantics, errata = semantics.errata, capabilities: 'none' | 'all' = 'none'): World {
   const tasks = new Map<string, Task>();
   const procs: Proc[] = [];
   const w: World = {
     semantics,
     errata,
+    capabilities,
     tasks,
     procs,
     sockets: new Map(),
     tree: new Map(),
     boundPath: new Map(),
     boundAbstract: new Map(),
+    pidfds: new Map(),
     nextNode: 1,
+    joins: 0,
+    stepIndex: 0,
     decisions: [],
+    deliveries: [],
   };
-  newProcess(w, 'P0', null);
+  newProcess(w, 'P0', null, null);
   return w;
 }
 
-export function newProcess(w: World, name: string, domain: MaybeDomain, fds: Iterable<Sock> = []): Task {
+/**
+ * A new process whose only task is `name`: P0 (parent null: the runner made it leader of a new
+ * session and process group), or fork()ed by `parent`, whose domain, descriptors, process group
+ * and session it inherits (kernel/fork.c: copy_process).
+ */
+export function newProcess(w: World, name: string, domain: MaybeDomain, parent: Task | null): Task {
   const tasks: Task[] = [];
-  const proc: Proc = { id: w.procs.length, leader: undefined as unknown as Task, tasks, fds: new Set(fds), alive: true };
-  const t: Task = { name, proc, domain };
+  const id = w.procs.length;
+  const from = parent?.proc;
+  const proc: Proc = {
+    id,
+    leader: undefined as unknown as Task,
+    tasks,
+    fds: new Set(from?.fds),
+    pidfds: new Set(from?.pidfds),
+    alive: true,
+    pending: new Set(),
+    pgid: from ? from.pgid : id,
+    sid: from ? from.sid : id,
+    joined: w.joins++,
+    parent,
+  };
+  const t = newTask(w, name, proc, domain);
   (proc as { leader: Task }).leader = t;
-  tasks.push(t);
   w.procs.push(proc);
+  return t;
+}
+
+/** A task of `proc` (its first, or a new thread). */
+export function newTask(w: World, name: string, proc: Proc, domain: MaybeDomain): Task {
+  const t: Task = { name, proc, domain, pending: new Set(), pdeathsig: null };
+  proc.tasks.push(t);
   w.tasks.set(name, t);
   return t;
 }
@@ -171,6 +270,9 @@ function sockObject(name: string, type: SocketType, creator: string, domain: May
     dead: false,
     shutdown: false,
     err: null,
+    fown: null,
+    fsig: 'SIGIO',
+    async: false,
   };
 }
 

@@ -1,7 +1,7 @@
-/** close(): the acting process drops its descriptor; the socket is released with the last one (unix_release_sock). */
+/** close(): the acting process drops its descriptor (a socket or a pidfd); a socket is released with the last one (unix_release_sock). */
 import { z } from 'zod';
 import { base, sockName } from './fields.js';
-import { dropFd, onHeld } from './world.js';
+import { dropFd, onHeldFd } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('close'), ...base, sock: sockName });
@@ -14,10 +14,19 @@ export const close: OpDef<CloseStep> = {
   text: (st) => `${st.by} close ${st.sock}`,
   wire: (st, e) => [e.sock(st.sock)],
   apply: (w, t, st) =>
-    onHeld(w, t, st.sock, (s) => {
-      dropFd(w, t, s);
-      return { result: 'ok' };
-    }),
+    onHeldFd(
+      w,
+      t,
+      st.sock,
+      (s) => {
+        dropFd(w, t, s);
+        return { result: 'ok' };
+      },
+      (f) => {
+        t.proc.pidfds.delete(f);
+        return { result: 'ok' };
+      },
+    ),
   readOnly: false,
   reaches: null,
   gen: {

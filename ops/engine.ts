@@ -14,13 +14,16 @@ export interface EvalOptions {
 }
 
 /** Evaluates every step; throws only for a scenario that failed validation (dangling names). */
-export function evaluate(s: { readonly steps: readonly Step[] }, semantics: Semantics, opts: EvalOptions = {}): StepOutcome[] {
-  const w = newWorld(semantics, opts.errata ?? semantics.errata);
-  return s.steps.map((st) => step(w, st));
+export function evaluate(s: { readonly steps: readonly Step[]; readonly capabilities?: 'all' | undefined }, semantics: Semantics, opts: EvalOptions = {}): StepOutcome[] {
+  const w = newWorld(semantics, opts.errata ?? semantics.errata, s.capabilities === 'all' ? 'all' : 'none');
+  return s.steps.map((st, i) => {
+    w.stepIndex = i;
+    return step(w, st);
+  });
 }
 
 /** Just the results, as a trace stores them. */
-export function results(s: { readonly steps: readonly Step[] }, semantics: Semantics, opts: EvalOptions = {}): string[] {
+export function results(s: { readonly steps: readonly Step[]; readonly capabilities?: 'all' | undefined }, semantics: Semantics, opts: EvalOptions = {}): string[] {
   return evaluate(s, semantics, opts).map((o) => o.result);
 }
 
@@ -28,7 +31,10 @@ export function results(s: { readonly steps: readonly Step[] }, semantics: Seman
 export function step(w: World, st: Step): StepOutcome {
   const t = taskOf(w, st.by);
   w.decisions = [];
+  w.deliveries = [];
   const r = opOf(st).apply(w, t, st);
   const out: StepOutcome = { ...r, domain: t.domain };
-  return w.decisions.length ? { ...out, decisions: w.decisions } : out;
+  if (w.decisions.length) (out as { decisions?: StepOutcome['decisions'] }).decisions = w.decisions;
+  if (w.deliveries.length) (out as { deliveries?: StepOutcome['deliveries'] }).deliveries = w.deliveries;
+  return out;
 }

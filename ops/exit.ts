@@ -1,7 +1,7 @@
 /** exit_group(): the acting process ends; its descriptors are closed (a socket is released with its last one). */
 import { z } from 'zod';
 import { base } from './fields.js';
-import { dropFd } from './world.js';
+import { exitProcess } from '../model/process.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('exit'), ...base });
@@ -14,8 +14,7 @@ export const exit: OpDef<ExitStep> = {
   text: (st) => `${st.by} exit`,
   wire: () => [],
   apply: (w, t) => {
-    t.proc.alive = false;
-    for (const s of [...t.proc.fds]) dropFd(w, t, s);
+    exitProcess(w, t);
     return { result: 'ok' };
   },
   readOnly: false,

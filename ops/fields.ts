@@ -3,6 +3,7 @@
  * and the fields every step has. Pure.
  */
 import { z } from 'zod';
+import { SIGNAL_NAMES } from '../model/signals.js';
 import { FS_RIGHT_NAMES, SCOPE_NAMES, SOCKET_TYPES } from '../model/uapi.js';
 import { isResult } from './limits.js';
 
@@ -39,8 +40,17 @@ const abstractName = z
 export const address = z.union([z.strictObject({ abstract: abstractName }), z.strictObject({ pathname: relPath })], {
   error: 'must be {"abstract": name} or {"pathname": "rel/path"}',
 });
-export const signal = z.union([z.literal(0), z.literal('SIGUSR1')], { error: 'must be 0 or "SIGUSR1"' });
+/** A signal of the kill family: 0 (the existence probe) or one of the scenario's signals (docs/scenario-format.md, "Signals"). */
+export const signal = z.union([z.literal(0), z.enum(SIGNAL_NAMES)], { error: `must be 0 or one of ${SIGNAL_NAMES.map((n) => `"${n}"`).join(', ')}` });
 export type Signal = z.infer<typeof signal>;
+/** A signal that is delivered (await_signal, pdeathsig, setown): not 0. */
+export const realSignal = z.enum(SIGNAL_NAMES, { error: `must be one of ${SIGNAL_NAMES.map((n) => `"${n}"`).join(', ')}` });
+/** The signal as the model names it ("0" for the probe). */
+export const signalText = (s: Signal | undefined): string => (s === undefined || s === 0 ? '0' : s);
+/** The replayer's token for a signal (replayer/ops.h): 0, USR1, USR2, IO, URG. */
+export const signalWire = (s: Signal | undefined): string => (s === undefined || s === 0 ? '0' : s.slice(3));
+/** The C constant: 0 or SIGUSR1…. */
+export const signalC = (s: Signal | undefined): string => (s === undefined || s === 0 ? '0' : s);
 export const socketType = z.enum(SOCKET_TYPES);
 export const scopeNames = z.array(z.enum(SCOPE_NAMES));
 export const fsRightNames = z.array(z.enum(FS_RIGHT_NAMES));

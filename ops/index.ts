@@ -6,6 +6,8 @@
  *
  * The order is the generator's: action kinds are drawn by cumulative weight in this order.
  */
+import { accept } from './accept.js';
+import { await_signal } from './await_signal.js';
 import { bind } from './bind.js';
 import { close } from './close.js';
 import { connect } from './connect.js';
@@ -22,6 +24,16 @@ import { socket } from './socket.js';
 import { socketpair } from './socketpair.js';
 import { tgkill } from './tgkill.js';
 import { thread } from './thread.js';
+import { setpgid } from './setpgid.js';
+import { setsid } from './setsid.js';
+import { killpg } from './killpg.js';
+import { kill_all } from './kill_all.js';
+import { pidfd_open } from './pidfd_open.js';
+import { pidfd_send_signal } from './pidfd_send_signal.js';
+import { pdeathsig } from './pdeathsig.js';
+import { setown } from './setown.js';
+import { ptrace } from './ptrace.js';
+import { ptrace_traceme } from './ptrace_traceme.js';
 import type { NameSpec, OpDef } from './types.js';
 
 export const REGISTRY = {
@@ -41,6 +53,19 @@ export const REGISTRY = {
   tgkill,
   close,
   exit,
+  // Format 1.1 (docs/scenario-format.md, "Version 1.1 additions").
+  await_signal,
+  setown,
+  accept,
+  killpg,
+  setpgid,
+  pidfd_open,
+  pidfd_send_signal,
+  ptrace,
+  setsid,
+  kill_all,
+  pdeathsig,
+  ptrace_traceme,
 } as const;
 
 type Registry = typeof REGISTRY;
@@ -80,22 +105,27 @@ export interface NameUse {
 const NAME_FIELDS = Object.fromEntries(
   OPS.map((op) => {
     const n = REGISTRY[op].names as NameSpec<Record<string, unknown>>;
-    const f: { role: NameRole; key: string; alive?: boolean }[] = [];
+    const f: { role: NameRole; key: string; alive?: boolean; nested?: boolean }[] = [];
     if (n.newProcess) f.push({ role: 'newProcess', key: n.newProcess });
     if (n.newThread) f.push({ role: 'newThread', key: n.newThread });
     for (const k of n.newSockets ?? []) f.push({ role: 'newSocket', key: k });
     for (const k of n.sockets ?? []) f.push({ role: 'socket', key: k });
     for (const t of n.tasks ?? []) f.push({ role: 'task', key: t.field, alive: t.alive });
+    for (const t of n.taskIn ?? []) f.push({ role: 'task', key: t.field, alive: t.alive, nested: true });
     return [op, f];
   }),
-) as Record<Op, { role: NameRole; key: string; alive?: boolean }[]>;
+) as Record<Op, { role: NameRole; key: string; alive?: boolean; nested?: boolean }[]>;
 
 /** The names a step introduces and uses besides `by`, in the order validation and renaming visit them. */
 export function namesOf(st: Step): NameUse[] {
   const out: NameUse[] = [];
   for (const f of NAME_FIELDS[st.op]) {
     const v = (st as unknown as Record<string, unknown>)[f.key];
-    if (typeof v === 'string') out.push(f.alive === undefined ? { role: f.role, field: f.key, name: v } : { role: f.role, field: f.key, name: v, alive: f.alive });
+    if (f.nested) {
+      if (v && typeof v === 'object')
+        for (const [k, name] of Object.entries(v as Record<string, unknown>))
+          if (typeof name === 'string') out.push({ role: f.role, field: `${f.key}.${k}`, name, ...(f.alive === undefined ? {} : { alive: f.alive }) });
+    } else if (typeof v === 'string') out.push(f.alive === undefined ? { role: f.role, field: f.key, name: v } : { role: f.role, field: f.key, name: v, alive: f.alive });
     else if (Array.isArray(v))
       v.forEach((name, i) => out.push(f.alive === undefined ? { role: f.role, field: `${f.key}.${i}`, name: String(name) } : { role: f.role, field: `${f.key}.${i}`, name: String(name), alive: f.alive }));
   }
@@ -109,11 +139,11 @@ export function renameStep<S extends Step>(st: S, task: (name: string, role: 'by
     const to = u.role === 'newSocket' || u.role === 'socket' ? sock(u.name) : task(u.name, u.role);
     const [key, idx] = u.field.split('.');
     if (idx === undefined) x[key!] = to;
-    else {
+    else if (Array.isArray(x[key!])) {
       const arr = [...(x[key!] as string[])];
       arr[Number(idx)] = to;
       x[key!] = arr;
-    }
+    } else x[key!] = { ...(x[key!] as Record<string, string>), [idx]: to };
   }
   return x as S;
 }

@@ -1,7 +1,7 @@
-/** Passing a descriptor with SCM_RIGHTS (net/core/scm.c): the receiving process holds the same socket; its domain does not change. */
+/** Passing a descriptor with SCM_RIGHTS (net/core/scm.c): the receiving process holds the same socket (or pidfd); its domain does not change. */
 import { z } from 'zod';
 import { base, sockName, taskName } from './fields.js';
-import { onHeld, taskOf } from './world.js';
+import { onHeldFd, taskOf } from './world.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('pass'), ...base, sock: sockName, to: taskName });
@@ -14,10 +14,19 @@ export const pass: OpDef<PassStep> = {
   text: (st) => `${st.by} pass ${st.sock} -> ${st.to}`,
   wire: (st, e) => [e.sock(st.sock), e.task(st.to)],
   apply: (w, t, st) =>
-    onHeld(w, t, st.sock, (s) => {
-      taskOf(w, st.to).proc.fds.add(s);
-      return { result: 'ok' };
-    }),
+    onHeldFd(
+      w,
+      t,
+      st.sock,
+      (s) => {
+        taskOf(w, st.to).proc.fds.add(s);
+        return { result: 'ok' };
+      },
+      (f) => {
+        taskOf(w, st.to).proc.pidfds.add(f);
+        return { result: 'ok' };
+      },
+    ),
   readOnly: false,
   reaches: null,
   gen: {

@@ -1,23 +1,27 @@
-/** send() without an address: on a stream connection, or to a datagram socket's peer (unix_dgram_sendmsg: unix_may_send with the peer exemption). */
+/**
+ * send() without an address: on a stream connection, or to a datagram socket's peer
+ * (unix_dgram_sendmsg: unix_may_send with the peer exemption). With `oob`, MSG_OOB: urgent data,
+ * stream sockets only, which makes the kernel send SIGURG to the receiving socket's owner.
+ */
 import { z } from 'zod';
 import * as unix from '../model/af_unix.js';
 import { base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
 
-const schema = z.strictObject({ op: z.literal('send'), ...base, sock: sockName });
+const schema = z.strictObject({ op: z.literal('send'), ...base, sock: sockName, oob: z.boolean().optional() });
 export type SendStep = z.infer<typeof schema>;
 
 export const send: OpDef<SendStep> = {
   op: 'send',
   schema,
   names: { sockets: ['sock'] },
-  text: (st) => `${st.by} send ${st.sock}`,
-  wire: (st, e) => [e.sock(st.sock)],
-  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.send(w, t, s)),
+  text: (st) => `${st.by} send ${st.sock}${st.oob ? ' oob' : ''}`,
+  wire: (st, e) => [e.sock(st.sock), st.oob ? '1' : '0'],
+  apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.send(w, t, s, st.oob ?? false)),
   readOnly: false,
   reaches: 'connected',
-  gen: { weight: 4, needsSock: true, build: (g) => g.push({ op: 'send', by: g.by, sock: g.sock }) },
+  gen: { weight: 4, needsSock: true, build: (g) => g.push(g.x.d % 5 === 0 ? { op: 'send', by: g.by, sock: g.sock, oob: true } : { op: 'send', by: g.by, sock: g.sock }) },
   exhaustive: {
     label: 'send',
     successors: (x) => {
@@ -26,8 +30,10 @@ export const send: OpDef<SendStep> = {
       return out;
     },
   },
-  c: (st, x) => [`.a = ${x.sock(st.sock)}`],
-  kselftest: (st, x) => ({ lines: [`\tEXPECT_EQ(${x.want}, RES(send(sock[${x.sock(st.sock)}], "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL)));`] }),
+  c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.c = ${st.oob ? 1 : 0}`],
+  kselftest: (st, x) => ({
+    lines: [`\tEXPECT_EQ(${x.want}, RES(send(sock[${x.sock(st.sock)}], "x", 1, ${st.oob ? 'MSG_OOB | ' : ''}MSG_DONTWAIT | MSG_NOSIGNAL)));`],
+  }),
   shell: (_st, x) => {
     x.out.push(x.head, '#   (included in the socat client of the connect step above)', x.exp);
   },

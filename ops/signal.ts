@@ -1,17 +1,20 @@
 /**
  * What kill and tgkill share (kernel/signal.c: kill_pid_info, do_tkill; both call
  * security_task_kill, security/landlock/task.c: hook_task_kill): `kill` is judged against the
- * thread-group leader's credentials, `tgkill` against the named thread's.
+ * thread-group leader's credentials and makes the signal pending for the process, `tgkill`
+ * against the named thread's, pending for that thread.
  */
 import { z } from 'zod';
-import type { SignalContext } from '../model/hooks.js';
-import { consult } from '../model/state.js';
-import { base, signal, taskName } from './fields.js';
+import { killOne } from '../model/signals.js';
+import { base, signal, signalC, signalText, signalWire, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
 
 const schemaOf = <K extends 'kill' | 'tgkill'>(op: K) => z.strictObject({ op: z.literal(op), ...base, target: taskName, signal: signal.optional() });
 export type SignalStep<K extends 'kill' | 'tgkill'> = z.infer<ReturnType<typeof schemaOf<K>>>;
+
+/** The generator's signals: mostly the probe and SIGUSR1, sometimes the others. */
+export const GEN_SIGNALS = [0, 'SIGUSR1', 0, 'SIGUSR1', 'SIGUSR2', 'SIGIO', 'SIGURG', 0] as const;
 
 export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): OpDef<SignalStep<K>> {
   const schema = schemaOf(op);
@@ -20,45 +23,25 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
     schema: schema as unknown as z.ZodType<SignalStep<K>>,
     names: { tasks: [{ field: 'target', alive: false }] },
     text: (st) => `${st.by} ${st.op} ${st.target}${st.signal ? ` ${st.signal}` : ''}`,
-    wire: (st, e) => [e.task(st.target), st.signal === 'SIGUSR1' ? 'USR1' : '0'],
+    wire: (st, e) => [e.task(st.target), signalWire(st.signal)],
     apply: (w, t, st) => {
       const target = taskOf(w, st.target);
       if (!target.proc.alive) return { result: 'ESRCH', note: `${st.target}'s process has exited` };
       const victim = op === 'kill' ? target.proc.leader : target;
-      const ctx: SignalContext = {
-        sender: t.domain,
-        target: victim.domain,
-        sameThreadGroup: victim.proc === t.proc,
-        syscall: op,
-        errata: w.errata,
-        senderTask: t.name,
-        targetTask: victim.name,
-      };
-      const reach = {
-        kind: 'signal' as const,
-        clientTask: t.name,
-        client: t.domain,
-        target: victim.domain,
-        targetName: victim.name,
-        listener: null,
-        targetOwner: victim.name,
-        isPeer: false,
-        sameThreadGroup: ctx.sameThreadGroup,
-        path: null,
-      };
-      const denial = consult(w, 'task_kill', ctx);
+      const { denial, reach } = killOne(w, t, victim, { syscall: op, signal: signalText(st.signal), queue: op === 'kill' ? 'process' : 'thread' });
       if (denial) return { result: denial.errno, denial, reach };
       return { result: 'ok', reach };
     },
-    // A signal changes nothing the model keeps (no pending signals in v1).
-    readOnly: true,
+    // A delivered signal is pending until an await_signal takes it.
+    readOnly: false,
     reaches: 'signal',
     gen: {
       weight,
       needsSock: false,
       build: (g) => {
         const target = g.tasks[g.x.d % g.tasks.length]!;
-        g.push(g.x.c % 4 === 0 ? { op, by: g.by, target, signal: 'SIGUSR1' } : { op, by: g.by, target });
+        const sig = GEN_SIGNALS[g.x.c % GEN_SIGNALS.length]!;
+        g.push(sig === 0 ? { op, by: g.by, target } : { op, by: g.by, target, signal: sig });
       },
     },
     exhaustive: {
@@ -69,10 +52,10 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
         return out;
       },
     },
-    c: (st, x) => [`.a = ${x.task(st.target)}`, `.b = ${st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0'}`],
+    c: (st, x) => [`.a = ${x.task(st.target)}`, `.sig = ${signalC(st.signal)}`],
     kselftest: (st, x) => {
       const t = x.task(st.target);
-      const sig = st.signal === 'SIGUSR1' ? 'SIGUSR1' : '0';
+      const sig = signalC(st.signal);
       const ex = x.exitedAt(st.target);
       if (ex !== undefined && ex < x.i)
         return { lines: [`\t/* ${st.target} exited at #${ex} and was reaped: ESRCH, its pid is never signalled */`, `\tEXPECT_EQ(${x.want}, ESRCH);`] };
@@ -80,7 +63,7 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
       return { lines: [`\tEXPECT_EQ(${x.want}, RES(syscall(__NR_tgkill, ctx->pid[${t}], ctx->tid[${t}], ${sig})));`] };
     },
     shell: (st, x) => {
-      const sig = st.signal === 'SIGUSR1' ? 'USR1' : '0';
+      const sig = signalWire(st.signal);
       x.out.push(x.head);
       if (op === 'tgkill') x.out.push('#   no shell equivalent for tgkill; kill on the process instead');
       x.out.push(x.exp);

@@ -1,6 +1,6 @@
 /** clone(CLONE_THREAD): a new thread of the acting process, with the acting thread's credentials (its domain). */
 import { z } from 'zod';
-import type { Task } from '../model/state.js';
+import { newTask } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import type { OpDef } from './types.js';
 
@@ -14,9 +14,7 @@ export const thread: OpDef<ThreadStep> = {
   text: (st) => `${st.by} thread ${st.child}`,
   wire: (st, e) => [e.newTask(st.child)],
   apply: (w, t, st) => {
-    const th: Task = { name: st.child, proc: t.proc, domain: t.domain };
-    t.proc.tasks.push(th);
-    w.tasks.set(st.child, th);
+    newTask(w, st.child, t.proc, t.domain);
     return { result: 'ok' };
   },
   readOnly: false,

@@ -40,6 +40,8 @@ export interface NameSpec<S> {
   readonly sockets?: readonly NameKey<S>[];
   /** Fields naming tasks introduced by earlier steps; `alive`: their process must not have exited. */
   readonly tasks?: readonly { readonly field: NameKey<S>; readonly alive: boolean }[];
+  /** Object fields with one key whose value names such a task (setown's `owner`: {"process": task}…). */
+  readonly taskIn?: readonly { readonly field: keyof S & string; readonly alive: boolean }[];
   /** The step ends the acting task's process (exit_group). */
   readonly exitsProcess?: boolean;
 }
@@ -60,7 +62,7 @@ export interface WireEncoder {
 export type ApplyResult = Omit<StepOutcome, 'domain'>;
 
 /** What the kind of IPC a step reaches: by address, on a connection, a signal, or none. */
-export type ReachKind = 'address' | 'connected' | 'signal' | null;
+export type ReachKind = 'address' | 'connected' | 'signal' | 'ptrace' | null;
 
 /** The restrict_self fields the generator and the exhaustive search use ("restrict profiles"). */
 export interface RestrictFields {
@@ -79,8 +81,10 @@ export interface GenContext {
   readonly alive: readonly string[];
   /** Every task introduced so far (live or not). */
   readonly tasks: readonly string[];
-  /** Sockets the acting process holds (mutable: the op updates it). */
+  /** Descriptors (sockets and pidfds) the acting process holds (mutable: the op updates it). */
   readonly held: string[];
+  /** Which descriptor names are pidfds (the op adds the ones it opens). */
+  readonly pidfds: Set<string>;
   /** The held socket the action picks (undefined when none is held). */
   readonly sock: string;
   /** The address the action picks (a bound one most of the time). */
@@ -185,6 +189,8 @@ export interface KselftestContext {
 
 export interface KselftestPiece {
   readonly lines: string[];
+  /** The op has no kselftest translation (yet): why; the export refuses the scenario, naming the step. */
+  readonly unsupported?: string;
   /** The lines already hand over the turn (and end the process): no `give` after them. */
   readonly gives?: boolean;
   /** What removes what the step made in the test's directory, run by P0 at the end if it succeeded. */

@@ -1,6 +1,6 @@
 /**
  * The replayer's wire format (replayer/replayer.c, top comment): one scenario per line,
- * "<nsteps> <op> <by> <args>…", task and socket names as indices in order of introduction
+ * "<nsteps> <caps> <op> <by> <args>…" (caps: drop | all, the scenario's `capabilities`), task and socket names as indices in order of introduction
  * (P0 = 0), addresses "a NAME" / "p PATH", masks in decimal. Each op writes its own arguments
  * (OpDef.wire). Pure.
  */
@@ -9,7 +9,7 @@ import { opOf, type Step } from './index.js';
 import type { WireEncoder } from './types.js';
 
 /** Encodes the steps of a validated scenario as one replayer input line (without '\n'). */
-export function encodeSteps(steps: readonly Step[]): string {
+export function encodeSteps(steps: readonly Step[], capabilities: 'drop' | 'all' = 'drop'): string {
   const tasks = new Map<string, number>([['P0', 0]]);
   const socks = new Map<string, number>();
   const get = (m: Map<string, number>, n: string, what: string) => {
@@ -39,7 +39,7 @@ export function encodeSteps(steps: readonly Step[]): string {
       return String(m);
     },
   };
-  const out: string[] = [String(steps.length)];
+  const out: string[] = [String(steps.length), capabilities];
   for (const st of steps) {
     const by = enc.task(st.by);
     out.push(st.op, by, ...opOf(st).wire(st, enc));

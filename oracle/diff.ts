@@ -6,7 +6,7 @@
 import { InputError } from '../common/errors.js';
 import type { Trace } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
-import { NEWEST_ABI, quirksOfRelease, semanticsForAbi, withErrata, withQuirks } from '../model/semantics/index.js';
+import { NEWEST_ABI, releaseSemantics, semanticsForAbi, withErrata } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
 import { evaluate } from '../ops/engine.js';
 
@@ -39,11 +39,14 @@ export interface SourceSummary {
 /** The semantics a kernel is judged under: the given one, or the released one for its ABI with its errata and its release's facts. */
 export function semanticsForKernel(k: Trace['kernel'], given: Semantics | undefined, errata: number | undefined): Semantics {
   if (given) return errata === undefined ? given : withErrata(given, errata);
-  const s = semanticsForAbi(k.abi);
+  // A release whose facts are recorded is its own semantics (when its ABI is the one it reports);
+  // any other kernel is judged by the semantics of its ABI.
+  const rel = releaseSemantics(k.release);
+  const s = rel && rel.abi === k.abi ? rel : semanticsForAbi(k.abi);
   if (!s)
     throw new InputError(`kernel ${k.release} reports Landlock ABI ${k.abi}: no built-in semantics is of that ABI (they are ABI 6 to ${NEWEST_ABI}); pass --semantics to say which to judge it by`);
   const e = errata ?? k.errata;
-  return withQuirks(e === s.errata ? s : withErrata(s, e), quirksOfRelease(k.release));
+  return e === s.errata ? s : withErrata(s, e);
 }
 
 export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: number[]; outcomes: StepOutcome[] } {

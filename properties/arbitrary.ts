@@ -155,6 +155,7 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
     by: 'P0',
     alive: [],
     held: [],
+    pidfds: new Set(),
     sock: '',
     addr: ADDRESSES[0]!,
     types: TYPES,
@@ -196,7 +197,8 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
     proc = procOf.get(by)!;
     const kind = kindOf(x.k);
     const held = proc.fds;
-    if (REGISTRY[kind].gen.needsSock && held.length === 0) {
+    const socks = held.filter((n) => !ctx.pidfds.has(n));
+    if (REGISTRY[kind].gen.needsSock && socks.length === 0) {
       const sock = `s${nextSock++}`;
       steps.push({ op: 'socket', by, sock, type: TYPES[x.b % 3]! });
       typeOf.set(sock, TYPES[x.b % 3]!);
@@ -207,7 +209,7 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
     ctx.by = by;
     ctx.alive = alive;
     ctx.held = held;
-    ctx.sock = held[x.b % Math.max(1, held.length)]!;
+    ctx.sock = socks[x.b % Math.max(1, socks.length)]!;
     ctx.addr = x.c < 22 && bound.length ? bound[x.c % bound.length]! : ADDRESSES[x.c % ADDRESSES.length]!;
     REGISTRY[kind].gen.build(ctx);
   }

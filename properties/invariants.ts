@@ -6,7 +6,7 @@
 import { structuralErrors, type Scenario, type Step, type StepOf } from '../format/scenario.js';
 import { callHook, isUnixDecision, type UnixDecision } from '../model/hooks.js';
 import { namesOf, opOf, processes } from '../ops/index.js';
-import { commonPrefix, describeDomain, isSameOrNested, sameDomain, type Layer, type MaybeDomain } from '../model/domain.js';
+import { commonPrefix, describeDomain, isSameOrNested, sameDomain, youngestLayerWith, type Layer, type MaybeDomain } from '../model/domain.js';
 import { ruleGrants } from '../model/fs.js';
 import {
   ACCESS_FS_RESOLVE_UNIX,
@@ -54,6 +54,9 @@ export interface PropertyDef {
 
 type Mech = 'abstract' | 'pathname' | 'signal';
 
+/** Does the semantics let a group owner's signals escape scoping (no process-group fix, erratum 2 fixed)? */
+const groupOwnerBypass = (sem: Semantics, errata: number): boolean => !!sem.fownGroupOwnerBypass && (errata & ERRATUM_2_SIGNAL_THREAD_GROUP) !== 0;
+
 const mechName: Record<Mech, string> = {
   abstract: 'abstract UNIX sockets',
   pathname: 'pathname UNIX sockets',
@@ -79,11 +82,24 @@ function restricts(l: Layer, r: Reach): boolean {
 
 /** A new connection, an addressed datagram, or a signal to another process: what scoping governs. */
 function governed(r: Reach | undefined): r is Reach & { kind: Mech } {
-  return !!r && r.kind !== 'connected' && !r.isPeer && !(r.kind === 'signal' && r.sameThreadGroup);
+  return !!r && (r.kind === 'abstract' || r.kind === 'pathname' || r.kind === 'signal') && !r.isPeer && !(r.kind === 'signal' && r.sameThreadGroup);
 }
 
+/** Every reach of a step that Landlock decided: its own (kill, connect…) and each further recipient (a group member, a file owner, the parent-death signal's target). */
+export function reachesOf(o: StepOutcome): { reach: Reach; ok: boolean; denial: StepOutcome['denial'] }[] {
+  const out: { reach: Reach; ok: boolean; denial: StepOutcome['denial'] }[] = [];
+  if (o.reach) out.push({ reach: o.reach, ok: o.result === 'ok', denial: o.denial });
+  for (const d of o.deliveries ?? []) out.push({ reach: d.reach, ok: d.allowed, denial: d.denial });
+  return out;
+}
+
+const viaText = (r: Reach): string =>
+  r.via === 'sigio' || r.via === 'sigurg' ? ` (${r.via.toUpperCase()} to the owner ${r.clientTask} set)` : r.via ? ` (${r.via})` : '';
+
 const what = (r: Reach) =>
-  r.kind === 'signal' ? `signalled ${r.targetName} (${describeDomain(r.target)})` : `reached ${r.targetName}, created by ${r.targetOwner} in ${describeDomain(r.target)},`;
+  r.kind === 'signal'
+    ? `signalled ${r.targetName} (${describeDomain(r.target)})${viaText(r)}`
+    : `reached ${r.targetName}, created by ${r.targetOwner} in ${describeDomain(r.target)},`;
 
 /** The first step where a client reached a target outside one of its layers that `bad` picks. */
 function firstOutsideReach(
@@ -92,19 +108,18 @@ function firstOutsideReach(
   bad: (l: Layer, r: Reach) => boolean,
   why: string,
 ): Violation | null {
-  for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i]!;
-    if (o.result !== 'ok' || !governed(o.reach) || !o.reach.client || !extraCond(o.reach)) continue;
-    const r = o.reach;
-    const c = r.client!;
-    const k = commonPrefix(c, r.target);
-    for (let j = c.layers.length - 1; j >= k; j--)
-      if (bad(c.layers[j]!, r))
-        return {
-          step: i,
-          message: `${r.clientTask} (${describeDomain(c)}) ${what(r)} outside layer ${j}, which ${why} ${mechName[r.kind as Mech]}`,
-        };
-  }
+  for (let i = 0; i < outcomes.length; i++)
+    for (const { reach: r, ok } of reachesOf(outcomes[i]!)) {
+      if (!ok || !governed(r) || !r.client || !extraCond(r)) continue;
+      const c = r.client;
+      const k = commonPrefix(c, r.target);
+      for (let j = c.layers.length - 1; j >= k; j--)
+        if (bad(c.layers[j]!, r))
+          return {
+            step: i,
+            message: `${r.clientTask} (${describeDomain(c)}) ${what(r)} outside layer ${j}, which ${why} ${mechName[r.kind as Mech]}`,
+          };
+    }
   return null;
 }
 
@@ -113,8 +128,8 @@ const outsideUnreachable: PropertyDef = {
   kind: 'state-local',
   cost: 1,
   statement:
-    'For each mechanism (abstract socket, pathname socket, signal), when a layer of the client\'s domain restricts it (its scope bit, or resolve_unix handled with no rule covering the path), no new connection or addressed datagram reaches a socket created outside that layer\'s domain, and no signal reaches a task outside it. A datagram peer connected before the restriction is not a new connection; threads of one process are the erratum-2 exception.',
-  expect: () => 'holds',
+    'For each mechanism (abstract socket, pathname socket, signal), when a layer of the client\'s domain restricts it (its scope bit, or resolve_unix handled with no rule covering the path), no new connection or addressed datagram reaches a socket created outside that layer\'s domain, and no signal reaches a task outside it — whether by kill, tgkill, a process group, kill(-1), a pidfd, the parent-death signal or a file owner (the domain of whoever called F_SETOWN). A datagram peer connected before the restriction is not a new connection; threads of one process are the erratum-2 exception. Expected violated where a group owner\'s signals escape (no process-group fix).',
+  expect: (sem, errata) => (groupOwnerBypass(sem, errata) ? 'violated' : 'holds'),
   check: ({ outcomes }) => firstOutsideReach(outcomes, () => true, restricts, 'restricts'),
 };
 
@@ -131,8 +146,8 @@ const sandboxClosed: PropertyDef = {
   kind: 'state-local',
   cost: 1,
   statement:
-    'A domain that turns on every IPC restriction its semantics offers (all its scope bits, and resolve_unix with no rule where it exists) reaches no socket created outside it by address and signals no task outside it. Expected violated under abi6-abi8: pathname sockets are the gap the seed patch was written for.',
-  expect: (sem) => (sem.pathnameRestriction === 'none' ? 'violated' : 'holds'),
+    'A domain that turns on every IPC restriction its semantics offers (all its scope bits, and resolve_unix with no rule where it exists) reaches no socket created outside it by address and signals no task outside it, by any path. Expected violated under abi6-abi8: pathname sockets are the gap the seed patch was written for; and where a group owner\'s signals escape (no process-group fix).',
+  expect: (sem, errata) => (sem.pathnameRestriction === 'none' || groupOwnerBypass(sem, errata) ? 'violated' : 'holds'),
   check: ({ outcomes, sem }) =>
     firstOutsideReach(outcomes, () => true, (l) => isFullSandbox(l, sem), 'turns on every IPC restriction of the semantics, yet does not stop'),
 };
@@ -161,14 +176,13 @@ const insideReachable: PropertyDef = {
     'A socket created in the client\'s own domain or a nested one, and a task there, is never denied by Landlock (no false denials; other errors such as ECONNREFUSED are not denials).',
   expect: () => 'holds',
   check: ({ outcomes }) => {
-    for (let i = 0; i < outcomes.length; i++) {
-      const o = outcomes[i]!;
-      if (o.denial && o.reach && isSameOrNested(o.reach.target, o.reach.client))
-        return {
-          step: i,
-          message: `${o.reach.clientTask} (${describeDomain(o.reach.client)}) was denied (${o.result}, ${o.denial.mechanism}) ${o.reach.targetName} in ${describeDomain(o.reach.target)}, which is inside its domain`,
-        };
-    }
+    for (let i = 0; i < outcomes.length; i++)
+      for (const { reach: r, denial } of reachesOf(outcomes[i]!))
+        if (denial && isSameOrNested(r.target, r.client))
+          return {
+            step: i,
+            message: `${r.clientTask} (${describeDomain(r.client)}) was denied (${denial.errno}, ${denial.mechanism}) ${r.targetName} in ${describeDomain(r.target)}${viaText(r)}, which is inside its domain`,
+          };
     return null;
   },
 };
@@ -203,11 +217,10 @@ const threadGroupSignals: PropertyDef = {
   statement: 'Signals between threads of one process are always allowed (where erratum 2 is fixed).',
   expect: (_sem, errata) => (errata & ERRATUM_2_SIGNAL_THREAD_GROUP ? 'holds' : 'violated'),
   check: ({ outcomes }) => {
-    for (let i = 0; i < outcomes.length; i++) {
-      const r = outcomes[i]!.reach;
-      if (r?.kind === 'signal' && r.sameThreadGroup && outcomes[i]!.result !== 'ok')
-        return { step: i, message: `${r.clientTask} could not signal ${r.targetName}, a thread of its own process (${outcomes[i]!.result})` };
-    }
+    for (let i = 0; i < outcomes.length; i++)
+      for (const { reach: r, ok, denial } of reachesOf(outcomes[i]!))
+        if (r.kind === 'signal' && r.sameThreadGroup && !ok && denial)
+          return { step: i, message: `${r.clientTask} could not signal ${r.targetName}, a thread of its own process${viaText(r)} (${denial.errno})` };
     return null;
   },
 };
@@ -220,11 +233,10 @@ const inboundClosed: PropertyDef = {
     'Nothing outside a domain can connect into it or signal into it: a socket or task whose domain restricts a mechanism is unreachable through it from outside that domain. Expected violated under every released semantics (scoping is outbound only; upstream "bidirectional scoping" discussion): a documented limitation.',
   expect: () => 'violated',
   check: ({ outcomes }) => {
-    for (let i = 0; i < outcomes.length; i++) {
-      const o = outcomes[i]!;
-      if (o.result !== 'ok' || !governed(o.reach) || !o.reach.target) continue;
-      const r = o.reach;
-      const t = r.target!;
+    for (let i = 0; i < outcomes.length; i++)
+    for (const { reach: r, ok } of reachesOf(outcomes[i]!)) {
+      if (!ok || !governed(r) || !r.target) continue;
+      const t = r.target;
       const k = commonPrefix(r.client, t);
       for (let j = t.layers.length - 1; j >= k; j--)
         if (restricts(t.layers[j]!, r))
@@ -350,8 +362,14 @@ const forkInherits: PropertyDef = {
       if (opOf(st).names.exitsProcess && groups.has(procOf.get(st.by))) return null;
       const reaches = opOf(st).reaches;
       if (st.by !== fst.by || reaches === null) continue;
-      // Signals within the parent's own process are exempt by thread group (erratum 2), not by domain.
-      if (reaches === 'signal' && 'target' in st && procOf.get(st.target) === procOf.get(fst.by)) continue;
+      // Signals and ptrace within one process are decided by thread group (erratum 2, ptrace_attach),
+      // not by domain: a target in the parent's or the child's process is not comparable; nor is
+      // PTRACE_TRACEME, whose tracer is the actor's parent.
+      if (reaches === 'signal' || reaches === 'ptrace') {
+        const target = outcomes[s]!.reach?.targetName ?? ('target' in st ? st.target : undefined);
+        if (target === undefined && reaches === 'ptrace') continue;
+        if (target !== undefined && groups.has(procOf.get(target))) continue;
+      }
       const variant: Scenario = { ...scenario, steps: scenario.steps.map((x, i) => (i === s ? { ...x, by: fst.child } : x)) };
       if (structuralErrors(variant).length) return null;
       const vo = evaluate(variant);
@@ -394,6 +412,48 @@ const creatorDomainStable: PropertyDef = {
   },
 };
 
+const ownerDomainRecordedAtSetown: PropertyDef = {
+  name: 'owner-domain-recorded-at-setown',
+  kind: 'state-local',
+  cost: 1,
+  statement:
+    'The domain a file owner\'s SIGIO or SIGURG is judged by is the one the F_SETOWN caller had then, when that domain handles signals: sandboxing after F_SETOWN, the domain of the step that makes the socket ready, and the order in which a group\'s members joined never change it (the analogue of creator-domain-stable). Delivery to the caller\'s own process is exempt (erratum 2). Expected violated where the process-group fix (fown_tg) is missing: a group owner whose newest member is the caller\'s own process recorded nothing.',
+  expect: (sem, errata) => (groupOwnerBypass(sem, errata) ? 'violated' : 'holds'),
+  check: ({ outcomes }) => {
+    for (let i = 0; i < outcomes.length; i++)
+      for (const d of outcomes[i]!.deliveries ?? []) {
+        if (d.recorded === undefined || d.reach.sameThreadGroup) continue;
+        const setter = d.reach.client;
+        if (youngestLayerWith(setter, SCOPE_SIGNAL) < 0) continue;
+        if (!d.recorded || !sameDomain(d.recorded.domain, setter))
+          return {
+            step: i,
+            message: `${d.signal} to ${d.reach.targetName} was judged by ${d.recorded ? describeDomain(d.recorded.domain) : 'no recorded domain'}, but ${d.reach.clientTask} was in ${describeDomain(setter)} at F_SETOWN`,
+          };
+      }
+    return null;
+  },
+};
+
+const ptraceHierarchy: PropertyDef = {
+  name: 'ptrace-hierarchy',
+  kind: 'state-local',
+  cost: 1,
+  statement:
+    'A tracer reaches (PTRACE_ATTACH/SEIZE, a /proc read, PTRACE_TRACEME by its child) only tasks of its own domain or of domains nested in it, whatever the domain handles: any domain, even a filesystem-only one, restricts ptrace. Tasks of one process are decided before Landlock.',
+  expect: () => 'holds',
+  check: ({ outcomes }) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      const r = o.reach;
+      if (o.result !== 'ok' || r?.kind !== 'ptrace' || r.sameThreadGroup) continue;
+      if (!isSameOrNested(r.target, r.client))
+        return { step: i, message: `${r.clientTask} (${describeDomain(r.client)}) traced ${r.targetName} (${describeDomain(r.target)}), which is outside its domain` };
+    }
+    return null;
+  },
+};
+
 export const PROPERTIES: readonly PropertyDef[] = [
   outsideUnreachable,
   sandboxClosed,
@@ -406,6 +466,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
   errnoByMechanism,
   threadGroupSignals,
   inboundClosed,
+  ownerDomainRecordedAtSetown,
+  ptraceHierarchy,
 ];
 
 export function propertyByName(name: string): PropertyDef | undefined {

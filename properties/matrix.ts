@@ -8,7 +8,7 @@ import { COUNTEREXAMPLE_FORMAT, type CounterexampleFile } from '../format/counte
 import { renderOutcomes } from '../format/render.js';
 import type { Scenario } from '../format/scenario.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
-import { builtinSemantics } from '../model/semantics/index.js';
+import { namedSemantics } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
 import type { Extra } from './arbitrary.js';
 import { SCENARIO_FORMAT } from '../format/scenario.js';
@@ -202,7 +202,7 @@ export function commandOf(a: RunArgs, extra = ''): string {
 
 
 const builtin = (name: string) => PROPERTIES.some((p) => p.name === name);
-const builtinSemanticsName = (name: string) => builtinSemantics(name) !== undefined;
+const builtinSemanticsName = (name: string) => namedSemantics(name) !== undefined;
 
 /** The counterexample file of a row (scopecheck-counterexample/1). */
 export function counterexampleFile(a: RunArgs, r: Row, file: string): CounterexampleFile {

@@ -7,32 +7,52 @@
  *    └─ dispatcher = pid 1 of a fresh PID+network namespace (PR_SET_PDEATHSIG=SIGKILL)
  *        reads scenario lines on stdin, validates them, hands them to workers,
  *        writes one result line per scenario on stdout, in input order
- *        ├─ worker 0 (PR_SET_CHILD_SUBREAPER) runs one scenario at a time:
- *        │    └─ P0 ─ tasks (real processes / threads) of the current scenario
+ *        ├─ worker 0 (PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG) runs one scenario at a time:
+ *        │    └─ I = pid 1 of a fresh PID namespace per scenario (PR_SET_PDEATHSIG; and a
+ *        │        │  mount namespace with its own /proc when a step reads /proc), the
+ *        │        │  "scenario init": reaper of orphans, tracer of last resort (ops.h)
+ *        │        └─ P0 (setsid) ─ tasks (real processes / threads) of the scenario
  *        └─ worker 1 ...
  *
  * Every task (process or thread) owns one end of a SOCK_SEQPACKET socketpair created by
- * the worker (the "coordinator"). The coordinator sends "execute step i" and waits for
- * the answer, so every step runs in the task that names it, one at a time. The parsed
- * scenario lives in the worker's memory and is inherited by P0 (and by every task forked
- * from it), so commands only carry the step index and the runtime pids.
+ * the worker (the "coordinator"), and so does I. The coordinator sends "execute step i" and
+ * waits for the answer, so every step runs in the task that names it, one at a time. The
+ * parsed scenario lives in the worker's memory and is inherited by I, P0 and every task
+ * forked from it, so commands only carry the step index and the runtime pids, which are the
+ * pids of the scenario's namespace (the tasks' own getpid()/gettid()). With --no-namespaces
+ * (or where the kernel refuses a PID namespace) there is no I: P0 is the worker's child, and
+ * a kill_all step fails with "F internal" (kill(-1) is never sent outside a namespace that
+ * holds only the scenario).
  *
- * Wire format (stdin, one scenario per line, tokens separated by single spaces):
- *   <nsteps> <step>...
+ * Wire format 1.1 (stdin, one scenario per line, tokens separated by single spaces):
+ *   <nsteps> <caps> <step>...
+ *   caps := drop | all     drop: every task has no capability (P0 empties its bounding,
+ *                          ambient, effective, permitted and inheritable sets before its first
+ *                          step; uid/gid unchanged); all: the runner's capabilities
  *   step := fork BY CHILD | thread BY CHILD | exit BY
  *         | restrict_self BY SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*
  *         | mkdir BY PATH | socket BY SOCK TYPE | socketpair BY SOCK SOCK TYPE
  *         | bind BY SOCK ADDR | connect BY SOCK ADDR | sendto BY SOCK ADDR
- *         | listen BY SOCK | send BY SOCK | close BY SOCK | pass BY SOCK TO
+ *         | listen BY SOCK | send BY SOCK OOB | close BY SOCK | pass BY SOCK TO
  *         | kill BY TARGET SIG | tgkill BY TARGET SIG
- *   BY/CHILD/TARGET/TO are task indices in order of introduction (P0 = 0), SOCK are socket
- *   indices in order of introduction, TYPE is stream|dgram|seqpacket, ADDR is "a NAME"
- *   (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks, TSYNC is
- *   0|1, SIG is 0|USR1.
+ *         | await_signal BY RSIG | setpgid BY PGRP | setsid BY | killpg BY TARGET SIG
+ *         | kill_all BY SIG | pidfd_open BY TARGET SOCK THREAD | pidfd_send_signal BY SOCK SIG
+ *         | pdeathsig BY RSIG | setown BY SOCK KIND OWNER RSIG | accept BY SOCK SOCK
+ *         | ptrace BY TARGET MODE | ptrace_traceme BY
+ *   BY/CHILD/TARGET/TO/OWNER are task indices in order of introduction (P0 = 0; BY, TO: a
+ *   live task; TARGET, OWNER: live or exited), PGRP is a task index or "-", SOCK are
+ *   descriptor indices in order of introduction (sockets and pidfds share them: socket,
+ *   socketpair, accept and pidfd_open introduce one; a socket op on a pidfd, or
+ *   pidfd_send_signal on a socket, is EBADF), TYPE is stream|dgram|seqpacket, ADDR is
+ *   "a NAME" (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks,
+ *   TSYNC, OOB and THREAD are 0|1, SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is
+ *   process|thread|pgrp, MODE is attach|read. What each op does: docs/scenario-format.md
+ *   ("Version 1.1 additions") and the task side of ops.h (task_loop()).
  *   The op names and their arguments are the list SCOPECHECK_OPS in ops.h (the parser's table,
- *   op_specs below, is generated from it).
- *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY" and "crash BY" are
- *   accepted too (test hooks).
+ *   op_specs below, is generated from it; the signature characters are documented there).
+ *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY", "crash BY" and
+ *   "caps BY" (ok when the task has no capability, else ENOTEMPTY) are accepted too (test
+ *   hooks).
  * Output (stdout, one line per scenario, same order):
  *   R <result>...               all steps ran; result = ok | errno name
  *   F <reason> <result>...      the scenario failed (reason = timeout|crash|internal) after
@@ -44,7 +64,8 @@
  * relative to the cwd of every task, a fresh mkdtemp directory under the batch directory
  * that is removed after the scenario. A scenario that never resolves a path runs in the
  * (empty) batch directory instead. After each scenario every process of it is SIGKILLed
- * (process group + known pids, never a reaped pid) and reaped.
+ * (SIGKILL of I, whose exit kills the whole namespace; without I: the known pids and the
+ * groups they lead, never a reaped pid) and reaped.
  *
  * The batch directory (setup_batchdir(), mount_private_tmp()): normally a tmpfs mounted, in
  * a mount namespace of the replayer's own (created with its PID and network namespaces),
@@ -129,6 +150,7 @@
 
 struct scenario {
 	int nsteps, ntasks, nsocks, nrules;
+	int caps_all; /* the header's "all": keep the runner's capabilities; "drop": none */
 	int uses_fs; /* some step resolves a path: mkdir, a pathname address, a rule */
 	struct step steps[MAX_STEPS];
 	struct rule rules[MAX_RULES];
@@ -303,11 +325,10 @@ struct vstate {
 		return -1;                                                                         \
 	} while (0)
 
-static int get_task(struct toks *t, const struct vstate *v, int must_live, int *out, const char *field,
-		    int si, char *err, size_t errlen)
+static int get_task_tok(const char *tok, const struct vstate *v, int must_live, int *out, const char *field,
+			int si, char *err, size_t errlen)
 {
 	long x;
-	char *tok = next_tok(t);
 
 	if (!tok)
 		PERR("step %d: missing %s", si, field);
@@ -319,6 +340,12 @@ static int get_task(struct toks *t, const struct vstate *v, int must_live, int *
 		PERR("step %d: %s: task %ld has exited", si, field, x);
 	*out = (int)x;
 	return 0;
+}
+
+static int get_task(struct toks *t, const struct vstate *v, int must_live, int *out, const char *field,
+		    int si, char *err, size_t errlen)
+{
+	return get_task_tok(next_tok(t), v, must_live, out, field, si, err, errlen);
 }
 
 static int get_new_task(struct toks *t, const struct vstate *v, int *out, int si, char *err, size_t errlen)
@@ -347,14 +374,14 @@ static int get_sock(struct toks *t, const struct vstate *v, int fresh, int *out,
 	if (!tok)
 		PERR("step %d: missing sock", si);
 	if (parse_long(tok, 0, 1000000, &x))
-		PERR("step %d: sock: bad socket index \"%.20s\"", si, tok);
+		PERR("step %d: sock: bad descriptor index \"%.20s\"", si, tok);
 	if (fresh) {
 		if (x != v->nsocks)
-			PERR("step %d: sock: new socket must have the next index %d, got %ld", si, v->nsocks, x);
+			PERR("step %d: sock: new descriptor must have the next index %d, got %ld", si, v->nsocks, x);
 		if (x >= MAX_SOCKS)
-			PERR("step %d: sock: too many sockets (at most %d)", si, MAX_SOCKS);
+			PERR("step %d: sock: too many sockets and pidfds (at most %d)", si, MAX_SOCKS);
 	} else if (x >= v->nsocks) {
-		PERR("step %d: sock: socket %ld is not introduced by an earlier step", si, x);
+		PERR("step %d: sock: descriptor %ld is not introduced by an earlier step", si, x);
 	}
 	*out = (int)x;
 	return 0;
@@ -412,6 +439,12 @@ static const struct op_spec op_specs[OP_COUNT] = { SCOPECHECK_OPS(OP_SPEC) SCOPE
 #undef OP_SPEC
 #undef TEST_OP_SPEC
 
+/* The SIG tokens other than 0. */
+static const struct {
+	const char *name;
+	int sig;
+} sig_names[] = { { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "IO", SIGIO }, { "URG", SIGURG } };
+
 /*
  * Reads the arguments of step si (st->op is set) by its signature args (see SCOPECHECK_OPS),
  * validating them against, and updating, the tasks and sockets introduced so far (*v) and the
@@ -428,7 +461,7 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 		char *tok;
 		const char *why;
 
-		if (strchr("ftognsS", *c)) {
+		if (strchr("ftogGnds", *c)) {
 			if (nslots >= 2)
 				PERR("step %d: internal error: op signature \"%s\" has more than two slots", si, args);
 			slot = slots[nslots++];
@@ -461,21 +494,62 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			if (get_task(t, v, 0, slot, "target", si, err, errlen))
 				return -1;
 			break;
-		case 'n':
-		case 's':
-			if (get_sock(t, v, *c == 'n', slot, si, err, errlen))
+		case 'G':
+			tok = next_tok(t);
+			if (tok && !strcmp(tok, "-"))
+				*slot = -1;
+			else if (get_task_tok(tok, v, 0, slot, "pgrp", si, err, errlen))
 				return -1;
-			if (*c == 'n')
+			break;
+		case 'w':
+			if (get_task(t, v, 0, &st->c, "owner", si, err, errlen))
+				return -1;
+			break;
+		case 'n':
+		case 'd':
+		case 's':
+			if (get_sock(t, v, *c != 's', slot, si, err, errlen))
+				return -1;
+			if (*c != 's')
 				v->nsocks++;
 			break;
 		case 'S':
+		case 'R':
 			tok = next_tok(t);
-			if (tok && !strcmp(tok, "0"))
-				*slot = 0;
-			else if (tok && !strcmp(tok, "USR1"))
-				*slot = SIGUSR1;
+			st->sig = -1;
+			if (tok && !strcmp(tok, "0") && *c == 'S')
+				st->sig = 0;
+			for (int k = 0; tok && k < (int)(sizeof(sig_names) / sizeof(sig_names[0])); k++)
+				if (!strcmp(tok, sig_names[k].name))
+					st->sig = sig_names[k].sig;
+			if (st->sig < 0)
+				PERR("step %d: signal: must be %sUSR1, USR2, IO or URG", si, *c == 'S' ? "0, " : "");
+			break;
+		case 'T':
+		case 'O':
+			if (parse_long(next_tok(t), 0, 1, &x))
+				PERR("step %d: %s: must be 0 or 1", si, *c == 'T' ? "thread" : "oob");
+			st->c = (int)x;
+			break;
+		case 'M':
+			tok = next_tok(t);
+			if (tok && !strcmp(tok, "attach"))
+				st->c = PTRACE_MODE_ATTACH_;
+			else if (tok && !strcmp(tok, "read"))
+				st->c = PTRACE_MODE_READ_;
 			else
-				PERR("step %d: signal: must be 0 or USR1", si);
+				PERR("step %d: mode: must be attach or read", si);
+			break;
+		case 'K':
+			tok = next_tok(t);
+			if (tok && !strcmp(tok, "process"))
+				st->d = OWNER_PROCESS;
+			else if (tok && !strcmp(tok, "thread"))
+				st->d = OWNER_THREAD;
+			else if (tok && !strcmp(tok, "pgrp"))
+				st->d = OWNER_PGRP;
+			else
+				PERR("step %d: owner kind: must be process, thread or pgrp", si);
 			break;
 		case 'y':
 			if (get_type(t, &st->type, si, err, errlen))
@@ -569,6 +643,13 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 		PERR("step count: not a number: \"%.20s\"", tok);
 	if (nsteps > MAX_STEPS)
 		PERR("scenario has %ld steps; at most %d are allowed", nsteps, MAX_STEPS);
+	tok = next_tok(&t);
+	if (tok && !strcmp(tok, "drop"))
+		sc->caps_all = 0;
+	else if (tok && !strcmp(tok, "all"))
+		sc->caps_all = 1;
+	else
+		PERR("capabilities: expected drop or all after the step count, got \"%.20s\"", tok ? tok : "");
 
 	for (int si = 0; si < nsteps; si++) {
 		struct step *st = &sc->steps[si];
@@ -631,6 +712,7 @@ static void run_scenario(long idx, char *out, size_t outcap)
 	co_reset();
 	g_steps = g_sc.steps;
 	g_nsteps = g_sc.nsteps;
+	g_caps_all = g_sc.caps_all;
 	g_deadline = now_ms() + g_timeout_ms;
 	g_prefix_len = (size_t)snprintf(g_prefix, sizeof(g_prefix), "sc%d.%ld.", (int)g_toppid, idx);
 
@@ -1196,6 +1278,7 @@ static int serve_main(int nworkers, int no_ns, int no_private_tmp, const char *t
 
 	g_toppid = getpid();
 	signal(SIGPIPE, SIG_IGN);
+	g_want_pidns = !no_ns; /* a PID namespace per scenario (ops.h), inherited by the workers */
 
 	ns = no_ns ? NULL : enter_namespaces(&mnt);
 	if (!ns && !no_ns)

@@ -402,6 +402,108 @@ put('released/ruleset_with_unknown_scope.json', {
   ],
 });
 
+// ---- Format 1.1: the rest of the scoping surface ----
+
+// scoped_signal_test.c: fown {no_sandbox, sandbox_before_fork, sandbox_before_setown,
+// sandbox_after_setown}, test sigurg_socket: the parent accepts the child's connection, sets the
+// child as owner of the accepted socket (F_SETOWN), the child sends an out-of-band byte: SIGURG
+// reaches it except when the parent sandboxed itself before F_SETOWN.
+for (const sandbox of ['no_sandbox', 'sandbox_before_fork', 'sandbox_before_setown', 'sandbox_after_setown'] as const) {
+  const r = (when: typeof sandbox): Step[] => (sandbox === when ? [{ op: 'restrict_self', by: 'P0', scoped: ['signal'], expect: 'ok' }] : []);
+  put(`scoped_signal/fown/${sandbox}.json`, {
+    format: F,
+    name: `fown-${sandbox.replaceAll('_', '-')}`,
+    description: `fown.${sandbox} (sigurg_socket): the parent P0 sets its forked child P1 as the owner of the socket it accepted from P1; P1 sends an out-of-band byte and gets SIGURG unless P0 sandboxed itself (scoped signal) before F_SETOWN: the domain is the one recorded at F_SETOWN.`,
+    steps: [
+      ...r('sandbox_before_fork'),
+      { op: 'fork', by: 'P0', child: 'P1' },
+      { op: 'socket', by: 'P0', sock: 'srv', type: 'stream' },
+      { op: 'bind', by: 'P0', sock: 'srv', addr: { abstract: 'fown' } },
+      { op: 'listen', by: 'P0', sock: 'srv' },
+      { op: 'socket', by: 'P1', sock: 'cli', type: 'stream' },
+      { op: 'connect', by: 'P1', sock: 'cli', addr: { abstract: 'fown' }, expect: 'ok' },
+      { op: 'accept', by: 'P0', sock: 'srv', new: 'rcv', expect: 'ok' },
+      ...r('sandbox_before_setown'),
+      { op: 'setown', by: 'P0', sock: 'rcv', owner: { process: 'P1' }, expect: 'ok' },
+      ...r('sandbox_after_setown'),
+      { op: 'send', by: 'P1', sock: 'cli', oob: true, expect: 'ok' },
+      { op: 'await_signal', by: 'P1', signal: 'SIGURG', expect: sandbox === 'sandbox_before_setown' ? 'EAGAIN' : 'ok' },
+    ],
+  });
+}
+
+// scoped_signal_test.c: sigio_to_pgid_members. The test process (here P1, not a session leader)
+// leads a new group; its forked child P2 (the group's newest member) sandboxes itself and makes
+// the group the owner of a socket (F_SETSIG SIGURG), then makes it readable: P2 is signalled,
+// its unsandboxed parent is not. (Kernels without the process-group fix recorded nothing here
+// and signalled the parent: a LANDLOCK_SCOPE_SIGNAL bypass.)
+put('scoped_signal/pgid/sigio_to_pgid_members.json', {
+  format: F,
+  name: 'sigio-to-pgid-members',
+  description: 'sigio_to_pgid_members: P2, sandboxed, owns a socket for its whole process group (with its unsandboxed parent P1); a readiness signal reaches P2 and never P1, which is outside P2\'s domain.',
+  steps: [
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'setpgid', by: 'P1', expect: 'ok' },
+    { op: 'fork', by: 'P1', child: 'P2' },
+    { op: 'restrict_self', by: 'P2', scoped: ['signal'], expect: 'ok' },
+    { op: 'socketpair', by: 'P2', socks: ['trig0', 'trig1'], type: 'stream' },
+    { op: 'setown', by: 'P2', sock: 'trig0', owner: { pgrp: 'P2' }, signal: 'SIGURG', expect: 'ok' },
+    { op: 'send', by: 'P2', sock: 'trig1', expect: 'ok' },
+    { op: 'await_signal', by: 'P2', signal: 'SIGURG', expect: 'ok' },
+    { op: 'await_signal', by: 'P1', signal: 'SIGURG', expect: 'EAGAIN' },
+  ],
+});
+
+// scoped_signal_test.c: sigio_to_pgid_self. A non-leader thread sandboxes only itself and makes
+// its process group the owner; the unsandboxed leader of its own process is signalled.
+put('scoped_signal/misc/sigio_to_pgid_self.json', {
+  format: F,
+  name: 'sigio-to-pgid-self',
+  description: 'sigio_to_pgid_self: thread T1 of P1 sandboxes itself and owns a socket for its process group; the readiness signal reaches P1\'s unsandboxed leader: delivery to the owner\'s own process is always allowed.',
+  steps: [
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'setpgid', by: 'P1', expect: 'ok' },
+    { op: 'thread', by: 'P1', child: 'T1' },
+    { op: 'restrict_self', by: 'T1', scoped: ['signal'], expect: 'ok' },
+    { op: 'socketpair', by: 'T1', socks: ['trig0', 'trig1'], type: 'stream' },
+    { op: 'setown', by: 'T1', sock: 'trig0', owner: { pgrp: 'P1' }, signal: 'SIGURG', expect: 'ok' },
+    { op: 'send', by: 'T1', sock: 'trig1', expect: 'ok' },
+    { op: 'await_signal', by: 'P1', signal: 'SIGURG', expect: 'ok' },
+  ],
+});
+
+// ptrace_test.c: scoped_domains (scoped_base_variants.h, the hierarchy fixture of older trees),
+// test trace: fs-only domains (handled make_block). The child reads /proc/<parent>/environ,
+// attaches to the parent, asks its parent to trace it (PTRACE_TRACEME); the parent reads the
+// child's environ and attaches to it. Parent → child allowed iff !domain_parent; child → parent
+// iff !domain_child; TRACEME (the parent traces) iff !domain_parent. Reads fail with EACCES,
+// attach and TRACEME with EPERM. (Yama, where present, is off: ptrace_scope 0.)
+for (const v of BASE) {
+  const steps: Step[] = [];
+  const at = (by: string, on: boolean) => {
+    if (on) steps.push({ op: 'restrict_self', by, handled_fs: ['make_block'], expect: 'ok' });
+  };
+  at('P0', v.both);
+  steps.push({ op: 'fork', by: 'P0', child: 'P1' });
+  at('P0', v.parent);
+  at('P1', v.child);
+  const c = v.child;
+  const p = v.parent;
+  steps.push(
+    { op: 'ptrace', by: 'P1', target: 'P0', mode: 'read', expect: c ? 'EACCES' : 'ok' },
+    { op: 'ptrace', by: 'P1', target: 'P0', mode: 'attach', expect: c ? 'EPERM' : 'ok' },
+    { op: 'ptrace_traceme', by: 'P1', expect: p ? 'EPERM' : 'ok' },
+    { op: 'ptrace', by: 'P0', target: 'P1', mode: 'read', expect: p ? 'EACCES' : 'ok' },
+    { op: 'ptrace', by: 'P0', target: 'P1', mode: 'attach', expect: p ? 'EPERM' : 'ok' },
+  );
+  put(`ptrace/scoped_domains/${v.name}.json`, {
+    format: F,
+    name: `ptrace-${v.name.replaceAll('_', '-')}`,
+    description: `ptrace_test.c scoped_domains.${v.name} (domain_both=${+v.both}, domain_parent=${+v.parent}, domain_child=${+v.child}), test trace, with fs-only domains (ptrace needs no scope flag): /proc reads EACCES, attach and PTRACE_TRACEME EPERM when denied. P0 is the selftest's parent, P1 its child.`,
+    steps,
+  });
+}
+
 rmSync(ROOT, { recursive: true, force: true });
 for (const [rel, s] of Object.entries(files)) {
   const p = join(ROOT, rel);

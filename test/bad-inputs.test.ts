@@ -70,7 +70,7 @@ scen('steps not an array', JSON.stringify({ format: F, steps: {} }));
 scen('steps null', JSON.stringify({ format: F, steps: null }));
 scen('step a string', sc('fork'));
 scen('step an array', sc([]));
-scen('unknown op', sc({ op: 'accept', by: 'P0', sock: 's' }));
+scen('unknown op', sc({ op: 'shutdown', by: 'P0', sock: 's' }));
 scen('op a number', sc({ op: 7, by: 'P0' }));
 scen('by a number', sc({ op: 'exit', by: 0 }));
 scen('by too long', sc({ op: 'exit', by: `P${'x'.repeat(40)}` }));

@@ -24,7 +24,7 @@ describe('examples/bidirectional.ts', () => {
   }, 60_000);
   test('compare abi11 bidirectional finds the inbound denials', async () => {
     const sem = await loadSemantics(FILE);
-    const r = compareSemantics(abi11, sem, { seed: 1, runs: 5000 });
+    const r = compareSemantics(abi11, sem, { seed: 1, runs: 8000 });
     expect(r.classes.some((c) => /^kill: ok \(allowed\) → EPERM \(signal\/task_kill\)$/.test(c.class))).toBe(true);
     expect(r.classes.some((c) => /abstract.*ok \(allowed\) → EPERM \(abstract_unix_socket/.test(c.class))).toBe(true);
   }, 60_000);

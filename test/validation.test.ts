@@ -25,7 +25,7 @@ const CASES: [string, string, number | null, string][] = [
   ['missing steps', JSON.stringify({ format: F }), null, 'steps'],
   ['unknown top-level field', JSON.stringify({ format: F, steps: [], extra: 1 }), null, 'extra'],
   ['bad scenario name', JSON.stringify({ format: F, name: 'has space', steps: [] }), null, 'name'],
-  ['unknown op', sc({ op: 'accept', by: 'P0', sock: 's' }), 0, 'op'],
+  ['unknown op', sc({ op: 'shutdown', by: 'P0', sock: 's' }), 0, 'op'],
   ['missing op', sc({ by: 'P0' }), 0, 'op'],
   ['missing by', sc({ op: 'exit' }), 0, 'by'],
   ['unknown field in step', sc({ ...fork, colour: 'red' }), 0, 'colour'],

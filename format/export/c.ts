@@ -80,6 +80,7 @@ export function exportC(input: ExportInput): string {
 ${header}
  */
 #define NSTEPS ${s.steps.length}
+#define CAPS_ALL ${s.capabilities === 'all' ? 1 : 0}
 #define NTASKS ${tasks.length}
 #define NSOCKS ${socks.length}
 #define MAX_TASKS (NTASKS + 1)
@@ -157,6 +158,7 @@ int main(void)
 
 	g_steps = steps;
 	g_nsteps = NSTEPS;
+	g_caps_all = CAPS_ALL; /* the scenario's "capabilities": 1 keeps the runner's, 0 drops them all */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	g_prefix_len = (size_t)snprintf(g_prefix, sizeof(g_prefix), "scx%d.%ld.", (int)getpid(),
 					(long)(ts.tv_nsec / 1000 % 1000000));

@@ -13,6 +13,7 @@
  * at once, grouped as FIXTURE_VARIANTs: format/export/kselftest-file.ts, which uses the code
  * generator below (planCode).
  */
+import { InputError } from '../../common/errors.js';
 import type { SocketType } from '../../model/uapi.js';
 import { namesOf, opOf, processes, stepsSockets, stepsTasks } from '../../ops/index.js';
 import type { KselftestContext } from '../../ops/types.js';
@@ -38,6 +39,32 @@ export function stepText(st: Step): string {
   if (!a || !('pathname' in a)) return t;
   const at = t.lastIndexOf(a.pathname);
   return at < 0 ? t : `${t.slice(0, at)}"${a.pathname}"${t.slice(at + a.pathname.length)}`;
+}
+
+/**
+ * The first step of `steps` whose op has no kselftest translation, with why (the export refuses
+ * such a scenario), or null.
+ */
+export function kselftestUnsupported(steps: readonly Step[]): { step: number; op: string; why: string } | null {
+  const ctx: KselftestContext = {
+    i: 0,
+    want: '0',
+    me: 0,
+    give: '',
+    task: () => 0,
+    sock: () => 0,
+    proc: () => 0,
+    exitedAt: () => undefined,
+    addr: () => '',
+    scopes: () => '0',
+    fs: () => '0',
+    type: () => 'SOCK_STREAM',
+  };
+  for (const [i, st] of steps.entries()) {
+    const why = opOf(st).kselftest(st, { ...ctx, i }).unsupported;
+    if (why) return { step: i, op: st.op, why };
+  }
+  return null;
 }
 
 /** checkpatch.pl's limit (max_line_length), tabs at 8 columns. */
@@ -127,6 +154,7 @@ export function planCode(plan: CodePlan): PlannedCode {
       `\tinstall_passed(${ti(procOf.get(st.by)!)});`,
     ];
     const piece = opOf(st).kselftest(st, ctx);
+    if (piece.unsupported) throw new InputError(`step ${i} (${st.op}): no kselftest translation: ${piece.unsupported}`);
     const cond = plan.when?.(i);
     let lines = piece.lines.map(rename);
     if (cond !== undefined) {
@@ -322,8 +350,8 @@ export function kernelStyle(text: string): string {
 // The shared part of a test file
 
 /** Scope bits the uAPI headers of a kernel tree do not define (the seed patch's). */
-const NOT_UPSTREAM: Record<string, string> = {
-  LANDLOCK_SCOPE_PATHNAME_UNIX_SOCKET: '(1ULL << 2)',
+const NOT_UPSTREAM: Record<string, { value: string; why: string }> = {
+  LANDLOCK_SCOPE_PATHNAME_UNIX_SOCKET: { value: '(1ULL << 2)', why: "Not in the uAPI headers: the seed patch's scope bit (EINVAL on kernels without it)." },
 };
 
 const HELPERS: { name: string; uses?: RegExp; code: string }[] = [
@@ -471,6 +499,7 @@ static void setup(struct __test_metadata *const _metadata)
 		.sa_handler = sigusr1_handler,
 		.sa_flags = SA_RESTART,
 	};
+	sigset_t blocked;
 
 	ctx = mmap(NULL, sizeof(*ctx), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -492,6 +521,13 @@ static void setup(struct __test_metadata *const _metadata)
 	ASSERT_NE(NULL, mkdtemp(ctx->dir));
 	ASSERT_EQ(0, chdir(ctx->dir));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	/* The scenario's signals stay pending until a task takes them (sigtimedwait). */
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGUSR1);
+	sigaddset(&blocked, SIGUSR2);
+	sigaddset(&blocked, SIGIO);
+	sigaddset(&blocked, SIGURG);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &blocked, NULL));
 	drop_caps(_metadata);
 	ASSERT_EQ(0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 }`,
@@ -530,7 +566,7 @@ export function testFile(p: FileParts): string {
   const helpers = HELPERS.filter((h) => (h.uses ?? new RegExp(`\\b${h.name}\\(`)).test(p.body)).map((h) => h.code);
   const fallbacks = Object.entries(NOT_UPSTREAM)
     .filter(([name]) => new RegExp(`\\b${name}\\b`).test(p.body))
-    .map(([name, v]) => `/* Not in the uAPI headers: the seed patch's scope bit (EINVAL on kernels without it). */\n#ifndef ${name}\n#define ${name} ${v}\n#endif\n`);
+    .map(([name, v]) => `/* ${v.why} */\n#ifndef ${name}\n#define ${name} ${v.value}\n#endif\n`);
   const text = `// SPDX-License-Identifier: GPL-2.0
 /*
 ${p.head.map((l) => ` * ${cCommentText(l)}`.trimEnd()).join('\n')}

@@ -10,7 +10,15 @@ import {
   SCOPE_SIGNAL,
   fsRightsOfAbi,
 } from '../limits.js';
-import { hookTaskKill, hookUnixMaySend, hookUnixStreamConnect } from '../task.js';
+import {
+  hookFileSendSigiotask,
+  hookFileSetFowner,
+  hookPtraceAccessCheck,
+  hookPtraceTraceme,
+  hookTaskKill,
+  hookUnixMaySend,
+  hookUnixStreamConnect,
+} from '../task.js';
 import type { Semantics } from '../hooks.js';
 
 export interface KernelOptions {
@@ -24,13 +32,26 @@ export interface KernelOptions {
   /** The ABI number reported, when it differs from `abi`. */
   reportedAbi?: number;
   afUnix?: Semantics['afUnix'];
+  pidfd?: Semantics['pidfd'];
+  /**
+   * The process-group owner fix of hook_file_set_fowner (fown_tg; no erratum, spec §4.6): group
+   * owners always record the domain, the owner's own process is exempt at delivery. Without it
+   * (but with erratum 2 fixed) a group owner whose first member is the caller's process records
+   * nothing, and the whole group is signalled unscoped.
+   */
+  fownPgidFix: boolean;
+  /**
+   * A kernel release's semantics: its expected verdicts are its ABI's (what upstream intends), so a
+   * release's own bug shows as an unexpected violation.
+   */
+  judgedAsAbi?: boolean;
 }
 
 export function kernelSemantics(o: KernelOptions): Semantics {
   const unixScopes = SCOPE_ABSTRACT_UNIX_SOCKET | (o.pathnameScopeBit ? SCOPE_PATHNAME_UNIX_SOCKET : 0);
   const resolveUnix = o.abi >= 9;
   return {
-    interfaceVersion: 1,
+    interfaceVersion: 2,
     name: o.name,
     description: o.description,
     abi: o.reportedAbi ?? o.abi,
@@ -39,12 +60,18 @@ export function kernelSemantics(o: KernelOptions): Semantics {
     fsRights: fsRightsOfAbi(o.abi),
     restrictSelfFlags: o.abi >= 8 ? RESTRICT_SELF_TSYNC : 0,
     pathnameRestriction: o.pathnameScopeBit ? 'scope' : resolveUnix ? 'resolve_unix' : 'none',
+    fownGroupOwnerBypass: !o.fownPgidFix && !o.judgedAsAbi,
     ...(o.afUnix ? { afUnix: o.afUnix } : {}),
+    ...(o.pidfd ? { pidfd: o.pidfd } : {}),
     hooks: {
       unixFind: (ctx) => (resolveUnix ? hookUnixFind(ctx, ACCESS_FS_RESOLVE_UNIX) : null),
       unixStreamConnect: (ctx) => hookUnixStreamConnect(ctx, unixScopes),
       unixMaySend: (ctx) => hookUnixMaySend(ctx, unixScopes),
       taskKill: (ctx) => hookTaskKill(ctx),
+      fileSetFowner: (ctx) => hookFileSetFowner(ctx, o.fownPgidFix),
+      fileSendSigiotask: (ctx) => hookFileSendSigiotask(ctx),
+      ptraceAccessCheck: (ctx) => hookPtraceAccessCheck(ctx),
+      ptraceTraceme: (ctx) => hookPtraceTraceme(ctx),
     },
   };
 }

@@ -1,0 +1,57 @@
+/**
+ * Processes, groups and sessions (kernel/sys.c: setpgid, setsid; kernel/exit.c: do_exit,
+ * forget_original_parent), as far as scoping can observe them.
+ */
+import { closeFd } from './af_unix.js';
+import { killMember } from './signals.js';
+import type { Task, World } from './state.js';
+
+/**
+ * exit_group() of `t`'s process, and its reaping: its descriptors are closed (exit_files, which
+ * can hang up stream peers and signal their owners), then each child process whose
+ * real_parent is one of its threads gets its threads' parent-death signals
+ * (forget_original_parent → group_send_sig_info(t->pdeath_signal, SEND_SIG_NOINFO, t,
+ * PIDTYPE_TGID), checked as sent by the exiting parent thread to that thread t) and is
+ * reparented to the runner.
+ */
+export function exitProcess(w: World, t: Task): void {
+  const proc = t.proc;
+  proc.alive = false;
+  proc.pending.clear();
+  for (const x of proc.tasks) x.pending.clear();
+  for (const s of [...proc.fds]) closeFd(w, proc, s);
+  proc.pidfds.clear();
+  for (const child of w.procs) {
+    if (!child.alive || !child.parent || child.parent.proc !== proc) continue;
+    const parent = child.parent;
+    for (const ct of child.tasks)
+      if (ct.pdeathsig) killMember(w, parent, ct, { syscall: 'pdeathsig', signal: ct.pdeathsig, queue: 'process', via: 'pdeathsig' });
+    child.parent = null;
+  }
+}
+
+/** setpgid(0, G) by `t` (G: the group id, or the acting process's own pid for a new group). */
+export function setpgid(w: World, t: Task, pgid: number): { result: string; note?: string } {
+  const p = t.proc;
+  if (p.sid === p.id) return { result: 'EPERM', note: `${t.name}'s process leads a session` };
+  if (pgid !== p.id) {
+    const g = w.procs.find((q) => q.alive && q.pgid === pgid);
+    if (!g) return { result: 'EPERM', note: `no process group ${pgid} exists` };
+    if (g.sid !== p.sid) return { result: 'EPERM', note: `process group ${pgid} is in another session` };
+  }
+  if (p.pgid !== pgid) {
+    p.pgid = pgid;
+    p.joined = w.joins++;
+  }
+  return { result: 'ok' };
+}
+
+/** setsid() by `t`: EPERM when its process already leads a group (some process has its pid as group id). */
+export function setsid(w: World, t: Task): { result: string; note?: string } {
+  const p = t.proc;
+  if (w.procs.some((q) => q.alive && q.pgid === p.id)) return { result: 'EPERM', note: `a process group ${p.id} exists (${t.name}'s process leads it)` };
+  p.sid = p.id;
+  p.pgid = p.id;
+  p.joined = w.joins++;
+  return { result: 'ok' };
+}

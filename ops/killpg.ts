@@ -1,0 +1,52 @@
+/**
+ * kill(-G, sig) (kernel/signal.c: __kill_pgrp_info): every member of process group G (that of
+ * `pgrp`'s process as of this step) is checked on its own, each as kill() would (its
+ * thread-group leader's domain). ok when at least one member got it; EPERM when every member was
+ * refused; ESRCH when the group is empty.
+ */
+import { z } from 'zod';
+import { groupMembers } from '../model/fown.js';
+import { killMember } from '../model/signals.js';
+import { base, signal, signalC, signalText, signalWire, taskName } from './fields.js';
+import { GEN_SIGNALS } from './signal.js';
+import { taskOf } from './world.js';
+import type { OpDef } from './types.js';
+
+const schema = z.strictObject({ op: z.literal('killpg'), ...base, pgrp: taskName, signal: signal.optional() });
+export type KillpgStep = z.infer<typeof schema>;
+
+export const killpg: OpDef<KillpgStep> = {
+  op: 'killpg',
+  schema,
+  names: { tasks: [{ field: 'pgrp', alive: false }] },
+  text: (st) => `${st.by} killpg ${st.pgrp}${st.signal ? ` ${st.signal}` : ''}`,
+  wire: (st, e) => [e.task(st.pgrp), signalWire(st.signal)],
+  apply: (w, t, st) => {
+    const pgid = taskOf(w, st.pgrp).proc.pgid;
+    const members = groupMembers(w, pgid);
+    if (!members.length) return { result: 'ESRCH', note: `process group ${pgid} is empty` };
+    let any = false;
+    for (const p of members) any = killMember(w, t, p.leader, { syscall: 'killpg', signal: signalText(st.signal), queue: 'process', via: 'killpg' }) || any;
+    return any ? { result: 'ok' } : { result: 'EPERM', note: `every member of process group ${pgid} was refused` };
+  },
+  readOnly: false,
+  reaches: 'signal',
+  gen: {
+    weight: 1,
+    needsSock: false,
+    build: (g) => {
+      const pgrp = g.tasks[g.x.d % g.tasks.length]!;
+      const sig = GEN_SIGNALS[g.x.c % GEN_SIGNALS.length]!;
+      g.push(sig === 0 ? { op: 'killpg', by: g.by, pgrp } : { op: 'killpg', by: g.by, pgrp, signal: sig });
+    },
+  },
+  exhaustive: null,
+  c: (st, x) => [`.a = ${x.task(st.pgrp)}`, `.sig = ${signalC(st.signal)}`],
+  kselftest: () => ({ lines: [], unsupported: 'process groups are not tracked by the kselftest export yet' }),
+  shell: (st, x) => {
+    x.out.push(x.head, `#   no shell equivalent (kill -- -PGID of ${st.pgrp}'s group)`, x.exp);
+  },
+  picture: (_st, x) => {
+    for (const d of x.outcome.deliveries ?? []) x.edge(x.taskNode(d.reach.targetName));
+  },
+};

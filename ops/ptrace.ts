@@ -1,0 +1,65 @@
+/**
+ * ptrace access (kernel/ptrace.c): `attach` is PTRACE_SEIZE of the target thread (ended at once),
+ * `read` opens /proc/<target>/environ (ptrace_may_access(PTRACE_MODE_READ_FSCREDS) through
+ * mm_access). Landlock restricts both with no flag at all (security/landlock/task.c:
+ * hook_ptrace_access_check): the tracer must have no domain or one the target's domain is
+ * nested in. The same process is decided before the LSM: an attach EPERM, a read allowed.
+ */
+import { z } from 'zod';
+import { consult } from '../model/state.js';
+import { base, taskName } from './fields.js';
+import { taskOf } from './world.js';
+import type { OpDef } from './types.js';
+
+const schema = z.strictObject({ op: z.literal('ptrace'), ...base, target: taskName, mode: z.enum(['attach', 'read']) });
+export type PtraceStep = z.infer<typeof schema>;
+
+export const ptrace: OpDef<PtraceStep> = {
+  op: 'ptrace',
+  schema,
+  names: { tasks: [{ field: 'target', alive: false }] },
+  text: (st) => `${st.by} ptrace ${st.mode} ${st.target}`,
+  wire: (st, e) => [e.task(st.target), st.mode],
+  apply: (w, t, st) => {
+    const target = taskOf(w, st.target);
+    // A gone task: ptrace() finds no such pid (ESRCH); its /proc directory is gone (ENOENT, found
+    // by the kernel traces: the model said ESRCH).
+    if (!target.proc.alive) return { result: st.mode === 'read' ? 'ENOENT' : 'ESRCH', note: `${st.target}'s process has exited` };
+    const reach = {
+      kind: 'ptrace' as const,
+      clientTask: t.name,
+      client: t.domain,
+      target: target.domain,
+      targetName: target.name,
+      listener: null,
+      targetOwner: target.name,
+      isPeer: false,
+      sameThreadGroup: target.proc === t.proc,
+      path: null,
+    };
+    if (target.proc === t.proc)
+      return st.mode === 'attach' ? { result: 'EPERM', note: 'a thread cannot attach to its own process (ptrace_attach)', reach } : { result: 'ok', note: 'its own process: no access check', reach };
+    const denial = consult(w, 'ptrace_access_check', { tracer: t.domain, tracee: target.domain, mode: st.mode, tracerTask: t.name, traceeTask: target.name });
+    // A /proc read of another process's memory view passes when ptrace_may_access() refuses but the
+    // reader is perfmon_capable() (CAP_PERFMON or CAP_SYS_ADMIN: kernel/fork.c may_access_mm), so
+    // with the runner's capabilities Landlock does not restrict it (found by the replayer, 6.18.44).
+    if (denial && st.mode === 'read' && w.capabilities === 'all')
+      return { result: 'ok', note: `Landlock refused, but ${t.name} is perfmon_capable() (kernel/fork.c: may_access_mm)`, reach };
+    if (denial) return { result: denial.errno, denial, reach };
+    return { result: 'ok', reach };
+  },
+  readOnly: true,
+  reaches: 'ptrace',
+  gen: {
+    weight: 1,
+    needsSock: false,
+    build: (g) => g.push({ op: 'ptrace', by: g.by, target: g.tasks[g.x.d % g.tasks.length]!, mode: g.x.c % 2 ? 'read' : 'attach' }),
+  },
+  exhaustive: null,
+  c: (st, x) => [`.a = ${x.task(st.target)}`, `.c = ${st.mode === 'attach' ? 0 : 1}`],
+  kselftest: () => ({ lines: [], unsupported: 'ptrace is not in the kselftest export yet (ptrace_test.c hierarchy is a matrix under scenarios/selftests/)' }),
+  shell: (_st, x) => {
+    x.out.push(x.head, '#   no shell equivalent (ptrace)', x.exp);
+  },
+  picture: (st, x) => x.edge(x.taskNode(st.target)),
+};
