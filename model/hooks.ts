@@ -244,6 +244,8 @@ export interface Semantics {
   readonly afUnix?: AfUnixQuirks;
   /** pidfd behaviour, where kernels differ (optional). */
   readonly pidfd?: PidfdQuirks;
+  /** ptrace behaviour outside Landlock, where kernels differ (optional). */
+  readonly ptrace?: PtraceQuirks;
 }
 
 /** Kernel-version differences of pidfds that the model reproduces. */
@@ -254,6 +256,17 @@ export interface PidfdQuirks {
    * leader; found by `scopecheck diff traces/6.12.117`).
    */
   readonly openWithoutProcess?: 'EINVAL' | 'ESRCH';
+}
+
+/** Kernel-version differences of ptrace access that the model reproduces. */
+export interface PtraceQuirks {
+  /**
+   * A /proc/<pid> memory-view read (environ) by a perfmon_capable() task (CAP_PERFMON or
+   * CAP_SYS_ADMIN) passes after ptrace_may_access(), and so Landlock, refused (kernel/fork.c:
+   * may_access_mm): true on 6.18 and later, false on Debian's 6.12.117 (EACCES). Matters only for
+   * scenarios with "capabilities": "all".
+   */
+  readonly perfmonReadsMm?: boolean;
 }
 
 /** Kernel-version differences of af_unix that the model reproduces. */

@@ -23,7 +23,8 @@ export const pidfd_open: OpDef<PidfdOpenStep> = {
     const target = taskOf(w, st.target);
     if (!target.proc.alive) {
       // Its pid may live on as a group or session id: find_get_pid() finds it, with no process.
-      const stale = !st.thread && pidExists(w, target.proc.id);
+      // (The pid is the process's for a process pidfd; a thread's own id only for a leader.)
+      const stale = (!st.thread || target.proc.leader === target) && pidExists(w, target.proc.id);
       const errno = stale ? (w.semantics.pidfd?.openWithoutProcess ?? 'ESRCH') : 'ESRCH';
       return { result: errno, note: `${st.target}'s process has exited${stale ? ' (its pid is still a process group or session id)' : ''}` };
     }

@@ -42,8 +42,9 @@ export const ptrace: OpDef<PtraceStep> = {
     const denial = consult(w, 'ptrace_access_check', { tracer: t.domain, tracee: target.domain, mode: st.mode, tracerTask: t.name, traceeTask: target.name });
     // A /proc read of another process's memory view passes when ptrace_may_access() refuses but the
     // reader is perfmon_capable() (CAP_PERFMON or CAP_SYS_ADMIN: kernel/fork.c may_access_mm), so
-    // with the runner's capabilities Landlock does not restrict it (found by the replayer, 6.18.44).
-    if (denial && st.mode === 'read' && w.capabilities === 'all')
+    // with the runner's capabilities Landlock does not restrict it (found by the replayer on
+    // 6.18.44; not so on 6.12.117).
+    if (denial && st.mode === 'read' && w.capabilities === 'all' && (w.semantics.ptrace?.perfmonReadsMm ?? true))
       return { result: 'ok', note: `Landlock refused, but ${t.name} is perfmon_capable() (kernel/fork.c: may_access_mm)`, reach };
     if (denial) return { result: denial.errno, denial, reach };
     return { result: 'ok', reach };

@@ -95,13 +95,23 @@ export interface KernelRelease {
   readonly errata: number;
   readonly afUnix?: NonNullable<Semantics['afUnix']>;
   readonly pidfd?: NonNullable<Semantics['pidfd']>;
+  readonly ptrace?: NonNullable<Semantics['ptrace']>;
   /** Whether hook_file_set_fowner has the process-group fix (fown_tg; spec §4.6, open question 2). */
   readonly fownPgidFix: boolean;
 }
 
 export const KERNEL_RELEASES: readonly KernelRelease[] = [
-  // pidfd_open() of an exited process whose pid lives on as a group or session id: EINVAL here, ESRCH on the others.
-  { release: '6.12.117', where: 'Debian linux-image-6.12.117+deb13-cloud-amd64', abi: 6, errata: 15, pidfd: { openWithoutProcess: 'EINVAL' }, fownPgidFix: true },
+  // pidfd_open() of an exited process whose pid lives on as a group or session id: EINVAL here,
+  // ESRCH on the others; a capable task's /proc read is refused here, let through on the others.
+  {
+    release: '6.12.117',
+    where: 'Debian linux-image-6.12.117+deb13-cloud-amd64',
+    abi: 6,
+    errata: 15,
+    pidfd: { openWithoutProcess: 'EINVAL' },
+    ptrace: { perfmonReadsMm: false },
+    fownPgidFix: true,
+  },
   // listen() on a connected stream/seqpacket socket returns 0 and changes nothing on 6.18.15 and
   // 7.0.13; 6.12.117, 6.18.44, 7.1.13, 7.2.13 and 7.3.4 return EINVAL.
   { release: '6.18.15', where: 'Debian linux-image-6.18.15+deb13-cloud-amd64', abi: 7, errata: 7, afUnix: { listenOnConnected: 'ok-no-effect' }, fownPgidFix: false },
@@ -130,6 +140,7 @@ export function releaseSemantics(release: string): Semantics | undefined {
     const facts = [
       ...(r.afUnix ? Object.entries(r.afUnix).map(([k, v]) => `${k}=${v}`) : []),
       ...(r.pidfd ? Object.entries(r.pidfd).map(([k, v]) => `pidfd ${k}=${v}`) : []),
+      ...(r.ptrace ? Object.entries(r.ptrace).map(([k, v]) => `ptrace ${k}=${v}`) : []),
       r.fownPgidFix ? 'with the process-group owner fix' : 'WITHOUT the process-group owner fix (fown_tg)',
     ];
     s = kernelSemantics({
@@ -139,6 +150,7 @@ export function releaseSemantics(release: string): Semantics | undefined {
       fownPgidFix: r.fownPgidFix,
       ...(r.afUnix ? { afUnix: r.afUnix } : {}),
       ...(r.pidfd ? { pidfd: r.pidfd } : {}),
+      ...(r.ptrace ? { ptrace: r.ptrace } : {}),
       judgedAsAbi: true,
       description: `Linux ${r.release} as recorded (${r.where}): ${base.name}'s semantics; ${facts.join('; ')}`,
     });

@@ -33,6 +33,7 @@ export interface KernelOptions {
   reportedAbi?: number;
   afUnix?: Semantics['afUnix'];
   pidfd?: Semantics['pidfd'];
+  ptrace?: Semantics['ptrace'];
   /**
    * The process-group owner fix of hook_file_set_fowner (fown_tg; no erratum, spec §4.6): group
    * owners always record the domain, the owner's own process is exempt at delivery. Without it
@@ -63,6 +64,7 @@ export function kernelSemantics(o: KernelOptions): Semantics {
     fownGroupOwnerBypass: !o.fownPgidFix && !o.judgedAsAbi,
     ...(o.afUnix ? { afUnix: o.afUnix } : {}),
     ...(o.pidfd ? { pidfd: o.pidfd } : {}),
+    ...(o.ptrace ? { ptrace: o.ptrace } : {}),
     hooks: {
       unixFind: (ctx) => (resolveUnix ? hookUnixFind(ctx, ACCESS_FS_RESOLVE_UNIX) : null),
       unixStreamConnect: (ctx) => hookUnixStreamConnect(ctx, unixScopes),
