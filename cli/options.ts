@@ -23,7 +23,7 @@ export const processIo: Io = {
 export const semanticsOption = (multiple: boolean) =>
   new Option(
     multiple ? '-s, --semantics <name...>' : '-s, --semantics <name>',
-    'semantics: abi6 … abi11, pathname-scope-patch, or a path to a .ts/.js semantics module',
+    'semantics: abi6 … abi11, pathname-scope-patch, a kernel release whose traces are recorded (6.12.117, 6.18.15, 6.18.44, 7.0.13, 7.1.13, 7.2.13, 7.3.4), or a path to a .ts/.js semantics module',
   );
 
 /** The errata mask: LANDLOCK_CREATE_RULESET_ERRATA is an int, a decimal mask of at most 31 bits here. */

@@ -19,7 +19,10 @@ import {
   type Corpus,
   type TracesetHeader,
 } from '../format/traceset.js';
-import { expandFiles, InputError, readGzText, readScenarios, readTraceFile, writeFileAtomic } from './io.js';
+import { COUNTEREXAMPLE_FORMAT, parseCounterexample } from '../format/counterexample.js';
+import { parseJson } from '../format/json.js';
+import { parseScenarioText } from '../format/scenario.js';
+import { expandFiles, InputError, readGzText, readText, readTraceFile, writeFileAtomic } from './io.js';
 
 export const CORPUS_EXT = '.corpus.jsonl.gz';
 export const TRACESET_EXT = '.results.jsonl.gz';
@@ -92,8 +95,13 @@ export function readTraceSources(args: readonly string[]): TraceSource[] {
 }
 
 /** Scenario inputs: scenario files (.json) and corpora (.corpus.jsonl.gz), directories expanded. */
+/** Scenario files, corpora, and counterexample files (their scenario: to record one on a kernel). */
 export function readScenarioInputs(args: readonly string[]): { file: string; scenario: Scenario }[] {
-  return expandFiles(args, ['.json', CORPUS_EXT]).flatMap((file) =>
-    file.endsWith(CORPUS_EXT) ? readCorpus(file).corpus.scenarios.map((scenario, i) => ({ file: `${file}#${i}`, scenario })) : readScenarios([file]),
-  );
+  return expandFiles(args, ['.json', CORPUS_EXT]).flatMap((file) => {
+    if (file.endsWith(CORPUS_EXT)) return readCorpus(file).corpus.scenarios.map((scenario, i) => ({ file: `${file}#${i}`, scenario }));
+    const text = readText(file);
+    const j = parseJson(text);
+    const isCounterexample = j.ok && typeof j.value === 'object' && j.value !== null && (j.value as { format?: unknown }).format === COUNTEREXAMPLE_FORMAT;
+    return [{ file, scenario: isCounterexample ? parseCounterexample(j.value, file).scenario : parseScenarioText(text, file) }];
+  });
 }

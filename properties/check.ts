@@ -3,7 +3,7 @@
  * derived from the run seed, so that any cell replays alone. Pure: no I/O, no clock.
  */
 import fc from 'fast-check';
-import type { Scenario } from '../format/scenario.js';
+import { structuralErrors, type Scenario } from '../format/scenario.js';
 import { evaluate } from '../ops/engine.js';
 import type { Semantics, Verdict } from '../model/semantics/types.js';
 import type { StepOutcome } from '../model/state.js';
@@ -81,7 +81,8 @@ export function checkCell(p: PropertyDef, sem: Semantics, o: CellOptions): CellR
   const extra = g.extra;
   const shrunk = buildScenario(g.actions, profiles);
   const fails = (x: Scenario) => violationOf(p, sem, x, extra, errataOpt).violation !== null;
-  const minimal = shrinkScenario(shrunk, fails);
+  const small = shrinkScenario(shrunk, fails);
+  const minimal = withWitness(small, violationOf(p, sem, small, extra, errataOpt).violation);
   const { outcomes, violation } = violationOf(p, sem, minimal, extra, errataOpt);
   return {
     ...base,
@@ -93,6 +94,17 @@ export function checkCell(p: PropertyDef, sem: Semantics, o: CellOptions): CellR
     extra,
     foundSize: (found ?? shrunk).steps.length,
   };
+}
+
+/**
+ * The counterexample with its violation's witness step (an await_signal of the signal's
+ * recipient) inserted after the violating step, when it has one and the result is valid: the
+ * results then show what the property saw, on the model and on a kernel.
+ */
+export function withWitness(s: Scenario, v: Violation | null): Scenario {
+  if (!v?.witness) return s;
+  const x: Scenario = { ...s, steps: [...s.steps.slice(0, v.step + 1), v.witness, ...s.steps.slice(v.step + 1)] };
+  return structuralErrors(x).length ? s : x;
 }
 
 /** Re-checks a recorded counterexample: the violation, or null if the property now holds on it. */

@@ -23,6 +23,12 @@ export interface Violation {
   /** The step (of `scenario`) where the invariant breaks. */
   step: number;
   message: string;
+  /**
+   * A step that makes the violation show in the results, where they do not (a signal that got
+   * through, or was refused, is visible only when its recipient takes it): inserted after `step`
+   * in saved counterexamples (withWitness, properties/check.ts), so that a kernel shows it too.
+   */
+  witness?: Step;
   /** For metamorphic properties: the variant compared with, and where its step stands. */
   variant?: { label: string; scenario: Scenario; step: number };
 }
@@ -86,11 +92,18 @@ function governed(r: Reach | undefined): r is Reach & { kind: Mech } {
 }
 
 /** Every reach of a step that Landlock decided: its own (kill, connect…) and each further recipient (a group member, a file owner, the parent-death signal's target). */
-export function reachesOf(o: StepOutcome): { reach: Reach; ok: boolean; denial: StepOutcome['denial'] }[] {
-  const out: { reach: Reach; ok: boolean; denial: StepOutcome['denial'] }[] = [];
-  if (o.reach) out.push({ reach: o.reach, ok: o.result === 'ok', denial: o.denial });
-  for (const d of o.deliveries ?? []) out.push({ reach: d.reach, ok: d.allowed, denial: d.denial });
+export function reachesOf(o: StepOutcome, st?: Step): { reach: Reach; ok: boolean; denial: StepOutcome['denial']; signal?: string }[] {
+  const out: { reach: Reach; ok: boolean; denial: StepOutcome['denial']; signal?: string }[] = [];
+  const sig = st && 'signal' in st && st.signal ? { signal: String(st.signal) } : {};
+  if (o.reach) out.push({ reach: o.reach, ok: o.result === 'ok', denial: o.denial, ...sig });
+  for (const d of o.deliveries ?? []) out.push({ reach: d.reach, ok: d.allowed, denial: d.denial, signal: d.signal });
   return out;
+}
+
+/** The recipient of a real signal taking it: shows whether it arrived. */
+function awaitWitness(r: Reach, signal: string | undefined): { witness?: Step } {
+  if (r.kind !== 'signal' || !signal || signal === '0') return {};
+  return { witness: { op: 'await_signal', by: r.targetName, signal: signal as StepOf<'await_signal'>['signal'] } };
 }
 
 const viaText = (r: Reach): string =>
@@ -103,13 +116,14 @@ const what = (r: Reach) =>
 
 /** The first step where a client reached a target outside one of its layers that `bad` picks. */
 function firstOutsideReach(
+  scenario: Scenario,
   outcomes: readonly StepOutcome[],
   extraCond: (r: Reach) => boolean,
   bad: (l: Layer, r: Reach) => boolean,
   why: string,
 ): Violation | null {
   for (let i = 0; i < outcomes.length; i++)
-    for (const { reach: r, ok } of reachesOf(outcomes[i]!)) {
+    for (const { reach: r, ok, signal } of reachesOf(outcomes[i]!, scenario.steps[i])) {
       if (!ok || !governed(r) || !r.client || !extraCond(r)) continue;
       const c = r.client;
       const k = commonPrefix(c, r.target);
@@ -118,6 +132,7 @@ function firstOutsideReach(
           return {
             step: i,
             message: `${r.clientTask} (${describeDomain(c)}) ${what(r)} outside layer ${j}, which ${why} ${mechName[r.kind as Mech]}`,
+            ...awaitWitness(r, signal),
           };
     }
   return null;
@@ -130,7 +145,7 @@ const outsideUnreachable: PropertyDef = {
   statement:
     'For each mechanism (abstract socket, pathname socket, signal), when a layer of the client\'s domain restricts it (its scope bit, or resolve_unix handled with no rule covering the path), no new connection or addressed datagram reaches a socket created outside that layer\'s domain, and no signal reaches a task outside it — whether by kill, tgkill, a process group, kill(-1), a pidfd, the parent-death signal or a file owner (the domain of whoever called F_SETOWN). A datagram peer connected before the restriction is not a new connection; threads of one process are the erratum-2 exception. Expected violated where a group owner\'s signals escape (no process-group fix).',
   expect: (sem, errata) => (groupOwnerBypass(sem, errata) ? 'violated' : 'holds'),
-  check: ({ outcomes }) => firstOutsideReach(outcomes, () => true, restricts, 'restricts'),
+  check: ({ scenario, outcomes }) => firstOutsideReach(scenario, outcomes, () => true, restricts, 'restricts'),
 };
 
 /** A layer that turns on every IPC restriction the semantics offers. */
@@ -148,8 +163,8 @@ const sandboxClosed: PropertyDef = {
   statement:
     'A domain that turns on every IPC restriction its semantics offers (all its scope bits, and resolve_unix with no rule where it exists) reaches no socket created outside it by address and signals no task outside it, by any path. Expected violated under abi6-abi8: pathname sockets are the gap the seed patch was written for; and where a group owner\'s signals escape (no process-group fix).',
   expect: (sem, errata) => (sem.pathnameRestriction === 'none' || groupOwnerBypass(sem, errata) ? 'violated' : 'holds'),
-  check: ({ outcomes, sem }) =>
-    firstOutsideReach(outcomes, () => true, (l) => isFullSandbox(l, sem), 'turns on every IPC restriction of the semantics, yet does not stop'),
+  check: ({ scenario, outcomes, sem }) =>
+    firstOutsideReach(scenario, outcomes, () => true, (l) => isFullSandbox(l, sem), 'turns on every IPC restriction of the semantics, yet does not stop'),
 };
 
 const siblingsIsolated: PropertyDef = {
@@ -159,8 +174,9 @@ const siblingsIsolated: PropertyDef = {
   statement:
     'Tasks in sibling domains (neither nested in the other) that restrict a mechanism cannot reach each other through it.',
   expect: () => 'holds',
-  check: ({ outcomes }) =>
+  check: ({ scenario, outcomes }) =>
     firstOutsideReach(
+      scenario,
       outcomes,
       (r) => !!r.client && !!r.target && !isSameOrNested(r.target, r.client) && !isSameOrNested(r.client, r.target),
       restricts,
@@ -216,11 +232,11 @@ const threadGroupSignals: PropertyDef = {
   cost: 1,
   statement: 'Signals between threads of one process are always allowed (where erratum 2 is fixed).',
   expect: (_sem, errata) => (errata & ERRATUM_2_SIGNAL_THREAD_GROUP ? 'holds' : 'violated'),
-  check: ({ outcomes }) => {
+  check: ({ scenario, outcomes }) => {
     for (let i = 0; i < outcomes.length; i++)
-      for (const { reach: r, ok, denial } of reachesOf(outcomes[i]!))
+      for (const { reach: r, ok, denial, signal } of reachesOf(outcomes[i]!, scenario.steps[i]))
         if (r.kind === 'signal' && r.sameThreadGroup && !ok && denial)
-          return { step: i, message: `${r.clientTask} could not signal ${r.targetName}, a thread of its own process${viaText(r)} (${denial.errno})` };
+          return { step: i, message: `${r.clientTask} could not signal ${r.targetName}, a thread of its own process${viaText(r)} (${denial.errno})`, ...awaitWitness(r, signal) };
     return null;
   },
 };
@@ -429,6 +445,7 @@ const ownerDomainRecordedAtSetown: PropertyDef = {
           return {
             step: i,
             message: `${d.signal} to ${d.reach.targetName} was judged by ${d.recorded ? describeDomain(d.recorded.domain) : 'no recorded domain'}, but ${d.reach.clientTask} was in ${describeDomain(setter)} at F_SETOWN`,
+            ...awaitWitness(d.reach, d.signal),
           };
       }
     return null;

@@ -12,7 +12,7 @@ import { namedSemantics } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
 import type { Extra } from './arbitrary.js';
 import { SCENARIO_FORMAT } from '../format/scenario.js';
-import { checkCell, recheck, type CellResult } from './check.js';
+import { checkCell, recheck, withWitness, type CellResult } from './check.js';
 import { shrinkScenario } from './shrink.js';
 import { ALL_RULES, mergeWalks, runWalks, WALK_OPS, type WalksResult } from './simulate.js';
 import { ALPHABET, boundText, exploreUnit, mergeUnits, unitCount, type Bound, type UnitResult } from './exhaustive.js';
@@ -161,7 +161,8 @@ export function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
         // Walks are scenarios: shrunk with the project's shrinker, judged by the same property.
         const zero = { pos: 0, who: 0, profile: 0, pick: 0 };
         const start: Scenario = { format: SCENARIO_FORMAT, steps: f.steps };
-        const shrunk = shrinkScenario(start, (x) => recheck(pr, sem, x, zero, args.errata).violation !== null);
+        const small = shrinkScenario(start, (x) => recheck(pr, sem, x, zero, args.errata).violation !== null);
+        const shrunk = withWitness(small, recheck(pr, sem, small, zero, args.errata).violation);
         const { outcomes, violation } = recheck(pr, sem, shrunk, zero, args.errata);
         rows.push({ ...base, verdict: 'violated', counterexample: shrunk, violation, outcomes, foundSize: f.steps.length, sim });
       }
