@@ -124,14 +124,16 @@ export function canonicalKey(w: World): string {
   const procIndex = new Map<Proc, number>();
   for (const t of tasks) if (!procIndex.has(t.proc)) procIndex.set(t.proc, procIndex.size);
   const pidOf = new Map<number, number>(w.procs.map((p) => [p.id, procIndex.get(p) ?? -1]));
+  const newest = new Set<Proc>();
+  for (const p of w.procs) if (p.alive && !w.procs.some((q) => q.alive && q.pgid === p.pgid && q.joined > p.joined)) newest.add(p);
   const taskIndex = new Map<Task, number>(tasks.map((t, i) => [t, i]));
   for (const t of tasks) {
     const p = t.proc;
     const procPart =
       p.leader === t
-        ? // (The order in which processes joined a group, Proc.joined, only matters to a group owner's
-          // F_SETOWN, which the exhaustive alphabet does not have: add it here when it does.)
-          ` g${pidOf.get(p.pgid)}s${pidOf.get(p.sid)}^${p.parent ? taskIndex.get(p.parent) : '-'} f${[...p.pidfds]
+        ? // Of the order in which processes joined a group (Proc.joined) only which one joined last
+          // matters: pid_task(pgrp, PIDTYPE_PGID), hence a group owner's F_SETOWN, finds it first.
+          ` g${pidOf.get(p.pgid)}s${pidOf.get(p.sid)}${newest.has(p) ? 'n' : ''}^${p.parent ? taskIndex.get(p.parent) : '-'} f${[...p.pidfds]
             .map((f) => `${taskIndex.get(f.target)}${f.thread ? 't' : ''}`)
             .sort()
             .join(',')}`

@@ -85,9 +85,13 @@ test('the canonical key merges worlds that differ only by which of two like task
     for (const st of sc(...steps).steps) step(w, st);
     return canonicalKey(w);
   };
+  // Each child leads a group of its own, so that neither is the other's newer group member
+  // (which a group owner's F_SETOWN can tell apart: see the last check).
   const forks = [
     { op: 'fork', by: 'P0', child: 'P1' },
     { op: 'fork', by: 'P0', child: 'P2' },
+    { op: 'setpgid', by: 'P1' },
+    { op: 'setpgid', by: 'P2' },
   ];
   const a = key(...forks, { op: 'restrict_self', by: 'P1', scoped: ['abstract_unix_socket'] });
   const b = key(...forks, { op: 'restrict_self', by: 'P2', scoped: ['abstract_unix_socket'] });
@@ -98,4 +102,7 @@ test('the canonical key merges worlds that differ only by which of two like task
   const d = key(...forks, { op: 'restrict_self', by: 'P1', scoped: ['signal'] }, { op: 'socket', by: 'P1', sock: 's0', type: 'stream' });
   const e = key(...forks, { op: 'restrict_self', by: 'P1', scoped: ['signal'] }, { op: 'socket', by: 'P2', sock: 's0', type: 'stream' });
   expect(d).not.toBe(e);
+  // In one group, the child that joined last is the one pid_task(pgrp) finds: not interchangeable.
+  const same = forks.slice(0, 2);
+  expect(key(...same, { op: 'restrict_self', by: 'P1', scoped: ['signal'] })).not.toBe(key(...same, { op: 'restrict_self', by: 'P2', scoped: ['signal'] }));
 });

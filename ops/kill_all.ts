@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { killMember } from '../model/signals.js';
 import { base, signal, signalC, signalText, signalWire } from './fields.js';
-import { GEN_SIGNALS } from './signal.js';
+import { withGenSignal } from './signal.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('kill_all'), ...base, signal: signal.optional() });
@@ -31,11 +31,10 @@ export const kill_all: OpDef<KillAllStep> = {
     weight: 1,
     needsSock: false,
     build: (g) => {
-      const sig = GEN_SIGNALS[g.x.c % GEN_SIGNALS.length]!;
-      g.push(sig === 0 ? { op: 'kill_all', by: g.by } : { op: 'kill_all', by: g.by, signal: sig });
+      g.push(withGenSignal({ op: 'kill_all', by: g.by }, g.x.c));
     },
   },
-  exhaustive: null,
+  exhaustive: { label: 'kill_all (signal 0)', successors: (x) => [{ op: 'kill_all', by: x.t.name }] },
   c: (st) => [`.sig = ${signalC(st.signal)}`],
   kselftest: () => ({
     lines: [],

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { groupMembers } from '../model/fown.js';
 import { killMember } from '../model/signals.js';
 import { base, signal, signalC, signalText, signalWire, taskName } from './fields.js';
-import { GEN_SIGNALS } from './signal.js';
+import { withGenSignal } from './signal.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
 
@@ -35,12 +35,23 @@ export const killpg: OpDef<KillpgStep> = {
     weight: 1,
     needsSock: false,
     build: (g) => {
-      const pgrp = g.tasks[g.x.d % g.tasks.length]!;
-      const sig = GEN_SIGNALS[g.x.c % GEN_SIGNALS.length]!;
-      g.push(sig === 0 ? { op: 'killpg', by: g.by, pgrp } : { op: 'killpg', by: g.by, pgrp, signal: sig });
+      g.push(withGenSignal({ op: 'killpg', by: g.by, pgrp: g.tasks[g.x.d % g.tasks.length]! }, g.x.c));
     },
   },
-  exhaustive: null,
+  exhaustive: {
+    label: 'killpg (each group, signal 0)',
+    successors: (x) => {
+      // One step per process group that has a live member (named by its first such task).
+      const seen = new Set<number>();
+      const out: KillpgStep[] = [];
+      for (const t of x.tasks)
+        if (t.proc.alive && !seen.has(t.proc.pgid)) {
+          seen.add(t.proc.pgid);
+          out.push({ op: 'killpg', by: x.t.name, pgrp: t.name });
+        }
+      return out;
+    },
+  },
   c: (st, x) => [`.a = ${x.task(st.pgrp)}`, `.sig = ${signalC(st.signal)}`],
   kselftest: () => ({ lines: [], unsupported: 'process groups are not tracked by the kselftest export yet' }),
   shell: (st, x) => {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { killOne } from '../model/signals.js';
 import { base, signal, signalC, signalText, signalWire, sockName } from './fields.js';
 import { held, heldPidfd } from './world.js';
-import { GEN_SIGNALS } from './signal.js';
+import { withGenSignal } from './signal.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('pidfd_send_signal'), ...base, pidfd: sockName, signal: signal.optional() });
@@ -34,7 +34,6 @@ export const pidfd_send_signal: OpDef<PidfdSendSignalStep> = {
     needsSock: false,
     build: (g) => {
       const mine = g.held.filter((n) => g.pidfds.has(n));
-      const sig = GEN_SIGNALS[g.x.c % GEN_SIGNALS.length]!;
       const pidfd = mine.length ? mine[g.x.b % mine.length]! : null;
       if (!pidfd) {
         const target = g.tasks[g.x.d % g.tasks.length]!;
@@ -44,7 +43,7 @@ export const pidfd_send_signal: OpDef<PidfdSendSignalStep> = {
         g.pidfds.add(n);
         return;
       }
-      g.push(sig === 0 ? { op: 'pidfd_send_signal', by: g.by, pidfd } : { op: 'pidfd_send_signal', by: g.by, pidfd, signal: sig });
+      g.push(withGenSignal({ op: 'pidfd_send_signal', by: g.by, pidfd }, g.x.c));
     },
   },
   exhaustive: null,

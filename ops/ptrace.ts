@@ -56,7 +56,15 @@ export const ptrace: OpDef<PtraceStep> = {
     needsSock: false,
     build: (g) => g.push({ op: 'ptrace', by: g.by, target: g.tasks[g.x.d % g.tasks.length]!, mode: g.x.c % 2 ? 'read' : 'attach' }),
   },
-  exhaustive: null,
+  exhaustive: {
+    label: 'ptrace (attach, read; other processes)',
+    successors: (x) => {
+      const out: PtraceStep[] = [];
+      for (const t of x.tasks)
+        if (t.proc.alive && t.proc !== x.t.proc) for (const mode of ['attach', 'read'] as const) out.push({ op: 'ptrace', by: x.t.name, target: t.name, mode });
+      return out;
+    },
+  },
   c: (st, x) => [`.a = ${x.task(st.target)}`, `.c = ${st.mode === 'attach' ? 0 : 1}`],
   kselftest: () => ({ lines: [], unsupported: 'ptrace is not in the kselftest export yet (ptrace_test.c hierarchy is a matrix under scenarios/selftests/)' }),
   shell: (_st, x) => {

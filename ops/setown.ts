@@ -69,7 +69,23 @@ export const setown: OpDef<SetownStep> = {
       if (g.x.a % 3 !== 0) g.push({ op: 'send', by: g.by, sock: b });
     },
   },
-  exhaustive: null,
+  exhaustive: {
+    label: 'setown (held sockets; each process, each group)',
+    successors: (x) => {
+      const out: SetownStep[] = [];
+      const groups = new Set<number>();
+      for (const s of x.t.proc.fds)
+        for (const t of x.tasks) {
+          if (!t.proc.alive) continue;
+          if (t.proc.leader === t) out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { process: t.name } });
+          if (!groups.has(t.proc.pgid)) {
+            groups.add(t.proc.pgid);
+            out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { pgrp: t.name } });
+          }
+        }
+      return out;
+    },
+  },
   c: (st, x) => {
     const o = ownerOf(st.owner);
     return [`.a = ${x.sock(st.sock)}`, `.c = ${x.task(o.task)}`, `.d = ${KIND_NUMBER[o.kind]}`, `.sig = ${st.signal ?? 'SIGIO'}`];

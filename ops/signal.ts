@@ -16,6 +16,12 @@ export type SignalStep<K extends 'kill' | 'tgkill'> = z.infer<ReturnType<typeof 
 /** The generator's signals: mostly the probe and SIGUSR1, sometimes the others. */
 export const GEN_SIGNALS = [0, 'SIGUSR1', 0, 'SIGUSR1', 'SIGUSR2', 'SIGIO', 'SIGURG', 0] as const;
 
+/** A generated step of the kill family with signal number `c` of GEN_SIGNALS (the probe left implicit). */
+export function withGenSignal<S extends object>(st: S, c: number): S & { signal?: Exclude<(typeof GEN_SIGNALS)[number], 0> } {
+  const sig = GEN_SIGNALS[c % GEN_SIGNALS.length]!;
+  return sig === 0 ? st : { ...st, signal: sig };
+}
+
 export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): OpDef<SignalStep<K>> {
   const schema = schemaOf(op);
   return {
@@ -39,9 +45,7 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
       weight,
       needsSock: false,
       build: (g) => {
-        const target = g.tasks[g.x.d % g.tasks.length]!;
-        const sig = GEN_SIGNALS[g.x.c % GEN_SIGNALS.length]!;
-        g.push(sig === 0 ? { op, by: g.by, target } : { op, by: g.by, target, signal: sig });
+        g.push(withGenSignal({ op, by: g.by, target: g.tasks[g.x.d % g.tasks.length]! }, g.x.c));
       },
     },
     exhaustive: {

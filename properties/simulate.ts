@@ -78,7 +78,10 @@ export function walk(sem: Semantics, k: number, o: WalkOptions): Walk {
 export function rulesOf(o: StepOutcome): string[] {
   const out: string[] = [];
   for (const d of o.decisions ?? []) {
-    if (d.denial) out.push(`${d.hook}: denied (${d.denial.mechanism})`);
+    if (d.hook === 'file_set_fowner') out.push(d.recorded ? 'file_set_fowner: domain recorded' : 'file_set_fowner: nothing recorded');
+    else if (d.denial) out.push(`${d.hook}: denied (${d.denial.mechanism})`);
+    else if (d.hook === 'file_send_sigiotask' && !d.ctx.recorded) out.push('file_send_sigiotask: allowed (nothing recorded)');
+    else if (d.hook === 'file_send_sigiotask' && d.ctx.recorded?.exemptOwnProcess && d.ctx.targetInOwnerProcess) out.push("file_send_sigiotask: allowed (owner's own process)");
     else if (isUnixDecision(d) && d.hook === 'unix_may_send' && d.ctx.isPeer) out.push('unix_may_send: allowed (connected peer exemption)');
     else if (d.hook === 'task_kill' && d.ctx.sameThreadGroup) out.push('task_kill: allowed (same thread group)');
     else out.push(`${d.hook}: allowed`);
@@ -101,6 +104,16 @@ export const ALL_RULES = [
   'task_kill: allowed',
   'task_kill: allowed (same thread group)',
   'task_kill: denied (signal)',
+  'file_set_fowner: domain recorded',
+  'file_set_fowner: nothing recorded',
+  'file_send_sigiotask: allowed',
+  'file_send_sigiotask: allowed (nothing recorded)',
+  "file_send_sigiotask: allowed (owner's own process)",
+  'file_send_sigiotask: denied (signal)',
+  'ptrace_access_check: allowed',
+  'ptrace_access_check: denied (ptrace)',
+  'ptrace_traceme: allowed',
+  'ptrace_traceme: denied (ptrace)',
 ];
 
 export interface SimFinding {
