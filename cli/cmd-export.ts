@@ -98,7 +98,8 @@ export function registerExport(program: Command, io: Io): void {
         ...(o.as === 'c' ? { opsHeader: readOpsHeader() } : {}),
         ...(o.as === 'svg' ? { layout: await loadLayout() } : {}),
       };
-      const text = exportScenario(o.as, input);
+      const as = o.as;
+      const text = withFile(file, () => exportScenario(as, input));
       const body = text.endsWith('\n') ? text : `${text}\n`;
       if (o.out) writeFileAtomic(o.out, body, '--out');
       else io.out(body);
@@ -107,6 +108,16 @@ export function registerExport(program: Command, io: Io): void {
 
 // ------------------------------------------------------------------------------------------
 // export --as kselftest -o DIR/
+
+/** An exporter's refusal (an op it cannot translate) names the file. */
+function withFile<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputError && !e.message.startsWith(file)) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
 
 /** KSELFTEST_FILE: the name of the test file `export --as kselftest -o DIR/` writes. */
 export const KSELFTEST_FILE = 'scoped_scopecheck_test.c';
@@ -134,6 +145,7 @@ async function exportKselftestDir(args: string[], dir: string, o: { semantics?: 
     const src = await loadExportSource(file, o.semantics, o.errata);
     inputs.push({ scenario: src.scenario, outcomes: evaluate(src.scenario, src.semantics), semantics: src.semantics.name, errata: src.semantics.errata, source: file });
   }
+  for (const i of inputs) withFile(i.source!, () => exportKselftestFile([i]));
   const f = exportKselftestFile(inputs);
   const out = join(dir, KSELFTEST_FILE);
   writeFileAtomic(out, f.text, '--out');

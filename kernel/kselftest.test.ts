@@ -64,7 +64,7 @@ function load(file: string): Scenario {
 function exportable(all: { file: string; scenario: Scenario }[]): { file: string; scenario: Scenario }[] {
   const out: typeof all = [];
   for (const x of all) {
-    const u = kselftestUnsupported(x.scenario.steps);
+    const u = kselftestUnsupported(x.scenario.steps, x.scenario.capabilities);
     if (u) console.info(`${TAG} not exported as a kselftest: ${x.file} (step ${u.step}, ${u.op}: ${u.why})`);
     else out.push(x);
   }

@@ -72,6 +72,17 @@ scen('step a string', sc('fork'));
 scen('step an array', sc([]));
 scen('unknown op', sc({ op: 'shutdown', by: 'P0', sock: 's' }));
 scen('op a number', sc({ op: 7, by: 'P0' }));
+// Format 1.1 fields.
+scen('setown: dangling owner task', sc({ op: 'socket', by: 'P0', sock: 's', type: 'dgram' }, { op: 'setown', by: 'P0', sock: 's', owner: { process: 'P9' } }));
+scen('setown: unknown owner kind', sc({ op: 'socket', by: 'P0', sock: 's', type: 'dgram' }, { op: 'setown', by: 'P0', sock: 's', owner: { group: 'P0' } }));
+scen('setown: two owner kinds', sc({ op: 'socket', by: 'P0', sock: 's', type: 'dgram' }, { op: 'setown', by: 'P0', sock: 's', owner: { process: 'P0', pgrp: 'P0' } }));
+scen('setown: signal 0', sc({ op: 'socket', by: 'P0', sock: 's', type: 'dgram' }, { op: 'setown', by: 'P0', sock: 's', owner: { process: 'P0' }, signal: 0 }));
+scen('await_signal: signal 0', sc({ op: 'await_signal', by: 'P0', signal: 0 }));
+scen('kill: SIGKILL', sc({ op: 'kill', by: 'P0', target: 'P0', signal: 'SIGKILL' }));
+scen('pidfd_open: name already used', sc({ op: 'socket', by: 'P0', sock: 's', type: 'dgram' }, { op: 'pidfd_open', by: 'P0', target: 'P0', pidfd: 's' }));
+scen('ptrace: unknown mode', sc({ op: 'ptrace', by: 'P0', target: 'P0', mode: 'peek' }));
+scen('killpg: dangling group task', sc({ op: 'killpg', by: 'P0', pgrp: 'Q' }));
+scen('capabilities: not "all"', JSON.stringify({ format: F, capabilities: 'some', steps: [] }));
 scen('by a number', sc({ op: 'exit', by: 0 }));
 scen('by too long', sc({ op: 'exit', by: `P${'x'.repeat(40)}` }));
 scen('dangling by', sc({ op: 'exit', by: 'Q' }));

@@ -12,6 +12,7 @@ import type { Step } from '../scenario.js';
 import { identifier, scenarioTitle, wrap, type ExportInput } from './common.js';
 import {
   MAX_COLUMNS,
+  assertKselftestable,
   commentLines,
   expectedValue,
   fsConst,
@@ -141,6 +142,7 @@ function unique(name: string, used: Set<string>): string {
 /** One *_test.c for many scenarios (each with its model outcomes under its semantics). */
 export function exportKselftestFile(inputs: readonly ExportInput[], opts: KselftestFileOptions = {}): KselftestFile {
   if (!inputs.length) throw new Error('exportKselftestFile: no scenario');
+  for (const i of inputs) assertKselftestable(i.scenario);
   // Group by shape, in input order.
   const groups: Group[] = [];
   const shapes = inputs.map((i) => shapeOf(i.scenario.steps));

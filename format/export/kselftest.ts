@@ -41,11 +41,19 @@ export function stepText(st: Step): string {
   return at < 0 ? t : `${t.slice(0, at)}"${a.pathname}"${t.slice(at + a.pathname.length)}`;
 }
 
+const CAPS_UNSUPPORTED = '"capabilities": "all" cannot be kept: the kselftest harness drops every capability (drop_caps)';
+
+/** Refuses what the kselftest export cannot translate (InputError naming the step). */
+export function assertKselftestable(s: { steps: readonly Step[]; capabilities?: 'all' | undefined }): void {
+  if (s.capabilities === 'all') throw new InputError(`no kselftest translation: ${CAPS_UNSUPPORTED}`);
+}
+
 /**
  * The first step of `steps` whose op has no kselftest translation, with why (the export refuses
  * such a scenario), or null.
  */
-export function kselftestUnsupported(steps: readonly Step[]): { step: number; op: string; why: string } | null {
+export function kselftestUnsupported(steps: readonly Step[], capabilities?: 'all'): { step: number; op: string; why: string } | null {
+  if (capabilities === 'all') return { step: 0, op: '(scenario)', why: CAPS_UNSUPPORTED };
   const ctx: KselftestContext = {
     i: 0,
     want: '0',
@@ -654,6 +662,7 @@ export function legend(c: PlannedCode): string[] {
 
 export function exportKselftest(input: ExportInput): string {
   const s = input.scenario;
+  assertKselftestable(s);
   const title = scenarioTitle(input);
   const testName = `scoped_${identifier(title).replace(/^scoped_/, '')}`;
   const code = planCode({
