@@ -129,7 +129,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
   if (s.type === 'dgram') {
     const r = dgramChecks(w, task, s, other, 'connect', reach);
     if (r) return r;
-    if (s.peer && s.peer !== other) dgramDisconnected(s, s.peer);
+    if (s.peer && s.peer !== other) dgramDisconnected(w, s, s.peer);
     s.peer = other;
     s.connected = true;
     return { result: 'ok', reach };
@@ -164,10 +164,14 @@ function dgramChecks(w: World, task: Task, s: Sock, other: Sock, syscall: UnixCo
  * Its unread datagrams are dropped and, if the old peer was connected back to it, the old peer
  * gets a pending ECONNRESET.
  */
-function dgramDisconnected(s: Sock, old: Sock): void {
+function dgramDisconnected(w: World, s: Sock, old: Sock): void {
   if (s.queue === 0) return;
   s.queue = 0;
-  if (!old.dead && old.peer === s) old.err = 'ECONNRESET';
+  if (!old.dead && old.peer === s) {
+    old.err = 'ECONNRESET';
+    // sk_error_report → sock_def_error_report: the old peer's owner is signalled (POLL_ERR).
+    socketEvent(w, old, 'readable');
+  }
 }
 
 /** sock_error(): a pending error is returned once (sock_alloc_send_pskb, before the lookup). */
@@ -186,7 +190,7 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
     if (s.peer === other) {
       s.peer = null;
       s.connected = false;
-      dgramDisconnected(s, other);
+      dgramDisconnected(w, s, other);
     }
     return { ...err('ECONNREFUSED', `the peer of ${s.name} is closed`), reach };
   }

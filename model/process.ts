@@ -21,11 +21,19 @@ export function exitProcess(w: World, t: Task): void {
   for (const x of proc.tasks) x.pending.clear();
   for (const s of [...proc.fds]) closeFd(w, proc, s);
   proc.pidfds.clear();
+  // exit_group(): the calling thread exits first, the others as their SIGKILL reaches them, in
+  // thread order. A thread's children go to the first thread of its group still alive
+  // (find_alive_thread), and every hand-over sends their parent-death signals again, from the
+  // thread exiting then: so a child of thread T gets them from T and from every thread that
+  // exits after T (found by review, confirmed on 6.18.44: a forker that exits first while a
+  // sibling thread of another domain lives on lets that sibling's check decide too).
+  const order = [t, ...proc.tasks.filter((x) => x !== t)];
   for (const child of w.procs) {
     if (!child.alive || !child.parent || child.parent.proc !== proc) continue;
-    const parent = child.parent;
+    const senders = order.slice(order.indexOf(child.parent));
     for (const ct of child.tasks)
-      if (ct.pdeathsig) killMember(w, parent, ct, { syscall: 'pdeathsig', signal: ct.pdeathsig, queue: 'process', via: 'pdeathsig' });
+      if (ct.pdeathsig)
+        for (const sender of senders) killMember(w, sender, ct, { syscall: 'pdeathsig', signal: ct.pdeathsig, queue: 'process', via: 'pdeathsig' });
     child.parent = null;
   }
 }

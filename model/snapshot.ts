@@ -150,10 +150,10 @@ export function canonicalKey(w: World): string {
     const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
     const o = s.fown;
     const own = o
-      ? `o${o.type[0]}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]`
+      ? `o${o.type}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]`
       : '';
     parts.push(
-      `S${s.type[0]}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
+      `S${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
     );
   }
   parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));

@@ -73,8 +73,8 @@ export const setown: OpDef<SetownStep> = {
     label: 'setown (held sockets; each process, each group)',
     successors: (x) => {
       const out: SetownStep[] = [];
-      const groups = new Set<number>();
-      for (const s of x.t.proc.fds)
+      for (const s of x.t.proc.fds) {
+        const groups = new Set<number>();
         for (const t of x.tasks) {
           if (!t.proc.alive) continue;
           if (t.proc.leader === t) out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { process: t.name } });
@@ -83,6 +83,7 @@ export const setown: OpDef<SetownStep> = {
             out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { pgrp: t.name } });
           }
         }
+      }
       return out;
     },
   },

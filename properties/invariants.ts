@@ -382,9 +382,11 @@ const forkInherits: PropertyDef = {
       // not by domain: a target in the parent's or the child's process is not comparable; nor is
       // PTRACE_TRACEME, whose tracer is the actor's parent.
       if (reaches === 'signal' || reaches === 'ptrace') {
-        const target = outcomes[s]!.reach?.targetName ?? ('target' in st ? st.target : undefined);
-        if (target === undefined && reaches === 'ptrace') continue;
-        if (target !== undefined && groups.has(procOf.get(target))) continue;
+        const targets = reachesOf(outcomes[s]!).map((x) => x.reach.targetName);
+        if ('target' in st) targets.push(st.target);
+        if (!targets.length && reaches === 'ptrace') continue;
+        // (a group signal or kill(-1) reaches the parent's or the child's own process as well)
+        if (targets.some((x) => groups.has(procOf.get(x)))) continue;
       }
       const variant: Scenario = { ...scenario, steps: scenario.steps.map((x, i) => (i === s ? { ...x, by: fst.child } : x)) };
       if (structuralErrors(variant).length) return null;
@@ -464,6 +466,8 @@ const ptraceHierarchy: PropertyDef = {
       const o = outcomes[i]!;
       const r = o.reach;
       if (o.result !== 'ok' || r?.kind !== 'ptrace' || r.sameThreadGroup) continue;
+      // Landlock refused and a capability let it through (may_access_mm): not Landlock's decision.
+      if (o.decisions?.some((d) => d.denial)) continue;
       if (!isSameOrNested(r.target, r.client))
         return { step: i, message: `${r.clientTask} (${describeDomain(r.client)}) traced ${r.targetName} (${describeDomain(r.target)}), which is outside its domain` };
     }
