@@ -54,6 +54,7 @@ export function assertKselftestable(s: { steps: readonly Step[]; capabilities?: 
  */
 export function kselftestUnsupported(steps: readonly Step[], capabilities?: 'all'): { step: number; op: string; why: string } | null {
   if (capabilities === 'all') return { step: 0, op: '(scenario)', why: CAPS_UNSUPPORTED };
+  const { procOf, exitedAt } = processes(steps);
   const ctx: KselftestContext = {
     i: 0,
     want: '0',
@@ -62,7 +63,7 @@ export function kselftestUnsupported(steps: readonly Step[], capabilities?: 'all
     task: () => 0,
     sock: () => 0,
     proc: () => 0,
-    exitedAt: () => undefined,
+    exitedAt: (t) => exitedAt.get(procOf.get(t)!),
     addr: () => '',
     scopes: () => '0',
     fs: () => '0',
