@@ -93,7 +93,7 @@ export function canonicalKey(w: World): string {
   let n = 0;
   for (const [, t] of w.tasks) creation.set(t, n++);
   for (const [, s] of w.sockets) creation.set(s, n++);
-  const sigs = (p: Set<string>) => [...p].sort().join(',');
+  const sigs = (p: Set<string>) => (p.size === 0 ? '' : p.size === 1 ? p.values().next().value! : [...p].sort().join(','));
   const tsig = (t: Task) =>
     `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}.${t.proc.pidfds.size}${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(t.proc.pending)}|${shape(t.domain)}`;
   const ssig = (s: Sock) =>
@@ -124,8 +124,9 @@ export function canonicalKey(w: World): string {
   const procIndex = new Map<Proc, number>();
   for (const t of tasks) if (!procIndex.has(t.proc)) procIndex.set(t.proc, procIndex.size);
   const pidOf = new Map<number, number>(w.procs.map((p) => [p.id, procIndex.get(p) ?? -1]));
-  const newest = new Set<Proc>();
-  for (const p of w.procs) if (p.alive && !w.procs.some((q) => q.alive && q.pgid === p.pgid && q.joined > p.joined)) newest.add(p);
+  const lastJoined = new Map<number, Proc>();
+  for (const p of w.procs) if (p.alive && (lastJoined.get(p.pgid)?.joined ?? -1) < p.joined) lastJoined.set(p.pgid, p);
+  const newest = new Set<Proc>(lastJoined.values());
   const taskIndex = new Map<Task, number>(tasks.map((t, i) => [t, i]));
   for (const t of tasks) {
     const p = t.proc;
