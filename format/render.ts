@@ -2,7 +2,7 @@
  * Human-readable rendering of scenarios and their outcomes (pure string functions).
  */
 import { describeDomain } from '../model/domain.js';
-import type { StepOutcome } from '../model/state.js';
+import type { Delivery, StepOutcome } from '../model/state.js';
 import { opOf } from '../ops/index.js';
 import type { Scenario, Step } from './scenario.js';
 
@@ -20,6 +20,15 @@ export interface RenderOptions {
   checkExpect?: boolean;
 }
 
+/** One signal a step sent besides its own reach: "SIGIO to P1 (owner set by P0): denied by layer 0 (file_send_sigiotask), dropped". */
+export function deliveryText(d: Delivery): string {
+  const sig = d.signal === '0' ? 'signal 0' : d.signal;
+  const owner = d.reach.via === 'sigio' || d.reach.via === 'sigurg';
+  const how = owner ? `owner set by ${d.reach.clientTask}` : `${d.reach.via} from ${d.reach.clientTask}`;
+  const what = d.allowed ? (d.signal === '0' ? 'allowed' : 'pending') : `denied by layer ${d.denial!.layer} (${d.denial!.hook})${owner ? ', dropped' : ''}`;
+  return `${sig} to ${d.reach.targetName} (${how}): ${what}`;
+}
+
 /** The scenario step by step with results, domains and denial reasons. */
 export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o: RenderOptions = {}): string {
   const width = Math.min(56, Math.max(...s.steps.map((st) => stepText(st).length), 10));
@@ -34,13 +43,7 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
     if (out.denial)
       lines.push(`        denied by layer ${out.denial.layer} (${out.denial.mechanism}, ${out.denial.hook}): ${out.denial.reason}`);
     else if (out.note && out.result !== 'ok') lines.push(`        ${out.note}`);
-    for (const d of out.deliveries ?? []) {
-      const sig = d.signal === '0' ? 'signal 0' : d.signal;
-      const how = d.reach.via === 'sigio' || d.reach.via === 'sigurg' ? `owner set by ${d.reach.clientTask}` : `${d.reach.via} from ${d.reach.clientTask}`;
-      lines.push(
-        `        → ${sig} to ${d.reach.targetName} (${how}): ${d.allowed ? (d.signal === '0' ? 'allowed' : 'pending') : `denied by layer ${d.denial!.layer} (${d.denial!.hook})${d.reach.via === 'sigio' || d.reach.via === 'sigurg' ? ', dropped' : ''}`}`,
-      );
-    }
+    for (const d of out.deliveries ?? []) lines.push(`        → ${deliveryText(d)}`);
     if (o.checkExpect && st.expect !== undefined && st.expect !== out.result)
       lines.push(`        ✗ expected ${st.expect}, got ${out.result}`);
     if (o.other && o.other.results[i] !== undefined && o.other.results[i] !== out.result)

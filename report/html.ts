@@ -5,7 +5,7 @@
  * and loads the diagrams' layout engine (Graphviz, HtmlReportOptions.layout).
  */
 import { exportSvg, type Layout } from '../format/export/svg.js';
-import { renderOutcomes, stepText } from '../format/render.js';
+import { deliveryText, renderOutcomes, stepText } from '../format/render.js';
 import type { CellResult } from '../properties/check.js';
 import { describeDomain } from '../model/domain.js';
 
@@ -148,10 +148,11 @@ function stepsTable(c: CellResult): string {
   const rows = s.steps.map((st, i) => {
     const o = outs[i]!;
     const cls = o.result === 'ok' ? 'ok' : o.denial ? 'denied' : 'err';
-    const why = o.denial ? `layer ${o.denial.layer} (${o.denial.mechanism}, ${o.denial.hook}): ${o.denial.reason}` : (o.note ?? '');
-    return `<tr${c.violation?.step === i ? ' class="violation"' : ''}><td>#${i}</td><td>${html(stepText(st))}</td><td class="${cls}">${html(o.result)}</td><td>${html(describeDomain(o.domain))}</td><td>${html(why)}</td></tr>`;
+    const reason = o.denial ? `layer ${o.denial.layer} (${o.denial.mechanism}, ${o.denial.hook}): ${o.denial.reason}` : (o.note ?? '');
+    const why = [reason, ...(o.deliveries ?? []).map((d) => `→ ${deliveryText(d)}`)].filter(Boolean).map(html).join('<br>');
+    return `<tr${c.violation?.step === i ? ' class="violation"' : ''}><td>#${i}</td><td>${html(stepText(st))}</td><td class="${cls}">${html(o.result)}</td><td>${html(describeDomain(o.domain))}</td><td>${why}</td></tr>`;
   });
-  return `<table class="steps"><thead><tr><th>#</th><th>step</th><th>result</th><th>domain of the acting task</th><th>denial / note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="steps"><thead><tr><th>#</th><th>step</th><th>result</th><th>domain of the acting task</th><th>denial / note / signals sent</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** The self-contained HTML report (inline CSS and JS, no external URL). */
