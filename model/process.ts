@@ -21,16 +21,17 @@ export function exitProcess(w: World, t: Task): void {
   for (const x of proc.tasks) x.pending.clear();
   for (const s of [...proc.fds]) closeFd(w, proc, s);
   proc.pidfds.clear();
-  // exit_group(): the calling thread exits first, the others as their SIGKILL reaches them, in
-  // thread order. A thread's children go to the first thread of its group still alive
-  // (find_alive_thread), and every hand-over sends their parent-death signals again, from the
-  // thread exiting then: so a child of thread T gets them from T and from every thread that
-  // exits after T (found by review, confirmed on 6.18.44: a forker that exits first while a
-  // sibling thread of another domain lives on lets that sibling's check decide too).
-  const order = [t, ...proc.tasks.filter((x) => x !== t)];
+  // exit_group(): the threads exit in an order the scheduler decides. A thread's children go to
+  // the first thread of its group still alive (find_alive_thread), and every hand-over sends
+  // their parent-death signals again, from the thread exiting then: a child of thread T gets
+  // them from T and from every thread that outlives T — any of them, depending on timing (found
+  // by review: on the 2-CPU 6.18.44 the siblings usually outlive the caller of exit; in the
+  // single-CPU VMs they exit first). The model takes every possible sender: the forker first,
+  // then the other threads in creation order; the signal is pending when one of them may send it.
+  const order = [...proc.tasks];
   for (const child of w.procs) {
     if (!child.alive || !child.parent || child.parent.proc !== proc) continue;
-    const senders = order.slice(order.indexOf(child.parent));
+    const senders = [child.parent, ...order.filter((x) => x !== child.parent)];
     for (const ct of child.tasks)
       if (ct.pdeathsig)
         for (const sender of senders) killMember(w, sender, ct, { syscall: 'pdeathsig', signal: ct.pdeathsig, queue: 'process', via: 'pdeathsig' });

@@ -70,7 +70,7 @@ export const setown: OpDef<SetownStep> = {
     },
   },
   exhaustive: {
-    label: 'setown (held sockets; each process, each group)',
+    label: 'setown (held sockets; each process, each thread, each group)',
     successors: (x) => {
       const out: SetownStep[] = [];
       for (const s of x.t.proc.fds) {
@@ -78,6 +78,7 @@ export const setown: OpDef<SetownStep> = {
         for (const t of x.tasks) {
           if (!t.proc.alive) continue;
           if (t.proc.leader === t) out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { process: t.name } });
+          out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { thread: t.name } });
           if (!groups.has(t.proc.pgid)) {
             groups.add(t.proc.pgid);
             out.push({ op: 'setown', by: x.t.name, sock: s.name, owner: { pgrp: t.name } });

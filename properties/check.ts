@@ -9,7 +9,8 @@ import type { Semantics, Verdict } from '../model/semantics/types.js';
 import type { StepOutcome } from '../model/state.js';
 import { buildScenario, genInputArb, profilesOf, type Extra, type GenInput } from './arbitrary.js';
 import { shrinkScenario } from './shrink.js';
-import { expectedVerdict, type PropertyDef, type Violation } from './invariants.js';
+import { expectedVerdict, reachesOf, type PropertyDef, type Violation } from './invariants.js';
+import { processes } from '../ops/index.js';
 
 export const DEFAULT_SEED = 20261128;
 export const DEFAULT_RUNS = 10000;
@@ -82,7 +83,7 @@ export function checkCell(p: PropertyDef, sem: Semantics, o: CellOptions): CellR
   const shrunk = buildScenario(g.actions, profiles);
   const fails = (x: Scenario) => violationOf(p, sem, x, extra, errataOpt).violation !== null;
   const small = shrinkScenario(shrunk, fails);
-  const minimal = withWitness(small, violationOf(p, sem, small, extra, errataOpt).violation);
+  const minimal = withWitness(small, violationOf(p, sem, small, extra, errataOpt).violation, sem, errataOpt);
   const { outcomes, violation } = violationOf(p, sem, minimal, extra, errataOpt);
   return {
     ...base,
@@ -101,10 +102,24 @@ export function checkCell(p: PropertyDef, sem: Semantics, o: CellOptions): CellR
  * recipient) inserted after the violating step, when it has one and the result is valid: the
  * results then show what the property saw, on the model and on a kernel.
  */
-export function withWitness(s: Scenario, v: Violation | null): Scenario {
-  if (!v?.witness) return s;
-  const x: Scenario = { ...s, steps: [...s.steps.slice(0, v.step + 1), v.witness, ...s.steps.slice(v.step + 1)] };
-  return structuralErrors(x).length ? s : x;
+export function withWitness(s: Scenario, v: Violation | null, sem: Semantics, errata?: number): Scenario {
+  const ev = (x: Scenario) => evaluate(x, sem, errata === undefined ? {} : { errata });
+  const w = v?.witness;
+  if (!v || !w || w.op !== 'await_signal') return s;
+  const insert = (at: number): Scenario => ({ ...s, steps: [...s.steps.slice(0, at), w, ...s.steps.slice(at)] });
+  const x = insert(v.step + 1);
+  if (structuralErrors(x).length) return s;
+  // The witness shows the violation only if nothing else decides its result: the signal was not
+  // pending before the step, and every copy of it the step sent to that process (several group
+  // members' threads, several parent-death senders) was decided alike.
+  const before = insert(v.step);
+  if (!structuralErrors(before).length && ev(before)[v.step]!.result === 'ok') return s;
+  const { procOf } = processes(s.steps);
+  const proc = procOf.get(w.by);
+  const o = ev(s)[v.step]!;
+  const copies = reachesOf(o, s.steps[v.step]).filter((r) => r.reach.kind === 'signal' && r.signal === w.signal && procOf.get(r.reach.targetName) === proc);
+  if (new Set(copies.map((r) => r.ok)).size > 1) return s;
+  return x;
 }
 
 /** Re-checks a recorded counterexample: the violation, or null if the property now holds on it. */

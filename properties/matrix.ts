@@ -162,7 +162,7 @@ export function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
         const zero = { pos: 0, who: 0, profile: 0, pick: 0 };
         const start: Scenario = { format: SCENARIO_FORMAT, steps: f.steps };
         const small = shrinkScenario(start, (x) => recheck(pr, sem, x, zero, args.errata).violation !== null);
-        const shrunk = withWitness(small, recheck(pr, sem, small, zero, args.errata).violation);
+        const shrunk = withWitness(small, recheck(pr, sem, small, zero, args.errata).violation, sem, args.errata);
         const { outcomes, violation } = recheck(pr, sem, shrunk, zero, args.errata);
         rows.push({ ...base, verdict: 'violated', counterexample: shrunk, violation, outcomes, foundSize: f.steps.length, sim });
       }
