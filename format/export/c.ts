@@ -185,6 +185,9 @@ int main(void)
 		fail = co_step(i, &res);
 		if (fail) {
 			printf("step %d: %s: %s\n", i, checks[i].text, fail_names[fail]);
+			if (steps[i].op == OP_KILL_ALL && !g_want_pidns)
+				printf("  kill(-1) is refused here: it would reach every process of this user; "
+				       "scopecheck record runs it in a PID namespace of the scenario alone\n");
 			break;
 		}
 		nres++;
