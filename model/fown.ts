@@ -5,7 +5,7 @@
  * each recipient is checked with it, and a refused signal is dropped silently.
  */
 import type { FownContext } from './hooks.js';
-import { queueSignal, type SignalQueue } from './signals.js';
+import { queueSignal, signalReach, type SignalQueue } from './signals.js';
 import { consult, type Fown, type Proc, type Sock, type Task, type World } from './state.js';
 
 /** Is there a struct pid for `id` (find_vpid)? A pid lives while its process does, or while it is some live process's group or session id. */
@@ -84,19 +84,8 @@ function signalOwner(w: World, s: Sock, signal: string, via: 'sigio' | 'sigurg')
     });
     if (!denial) queueSignal(r.task, signal, r.queue);
     w.deliveries.push({
-      reach: {
-        kind: 'signal',
-        via,
-        clientTask: f.setter.name,
-        client: f.setterDomain,
-        target: r.task.domain,
-        targetName: r.task.name,
-        listener: null,
-        targetOwner: r.task.name,
-        isPeer: false,
-        sameThreadGroup: r.task.proc === f.setter.proc,
-        path: null,
-      },
+      // The F_SETOWN caller is the sender, with its domain at that time.
+      reach: signalReach(f.setter, r.task, via, f.setterDomain),
       signal,
       allowed: !denial,
       ...(denial ? { denial } : {}),
