@@ -29,16 +29,37 @@ export function registerDiff(program: Command, io: Io, setExit: (c: number) => v
         io.out(
           JSON.stringify({
             sources: summary,
-            disagreements: all.map((d) => ({ file: d.file, index: d.index, kernel: d.trace.kernel, semantics: d.semantics, scenario: d.trace.scenario, kernelResults: d.trace.results, modelResults: d.model, steps: d.steps })),
+            disagreements: all.map((d) => ({ file: d.file, index: d.index, kernel: d.trace.kernel, semantics: d.semantics, scenario: d.trace.scenario, kernelResults: d.trace.results, modelResults: d.model, steps: d.steps, auditSteps: d.auditSteps, freed: d.freed })),
           }),
         );
       } else {
         for (const s of summary)
-          io.out(`${s.file}: kernel ${s.kernel} (ABI ${s.abi}, errata ${s.errata}) vs model ${s.semantics}: ${s.traces} traces, ${s.disagreements} disagree`);
+          io.out(
+            `${s.file}: kernel ${s.kernel} (ABI ${s.abi}, errata ${s.errata}) vs model ${s.semantics}: ${s.traces} traces, ${s.disagreements} disagree` +
+              (s.withAudit ? ` (audit records compared in ${s.withAudit}; ${s.auditDisagreements} disagree on records only)` : ' (no audit records: results only)'),
+          );
         const show = o.show ?? 10;
         for (const d of all.slice(0, show)) {
-          io.out(`\n── ${d.file} #${d.index}${d.trace.scenario.name ? ` (${d.trace.scenario.name})` : ''}: steps ${d.steps.map((i) => `#${i}`).join(', ')} differ (model ${d.semantics}, kernel ${d.trace.kernel.release})`);
+          const what = [
+            ...(d.steps.length ? [`steps ${d.steps.map((i) => `#${i}`).join(', ')} differ`] : []),
+            ...(d.auditSteps.length ? [`the records of ${d.auditSteps.map((a) => `#${a.step}`).join(', ')} differ`] : []),
+            ...(d.freed ? ['the deallocation records differ'] : []),
+          ].join('; ');
+          io.out(`\n── ${d.file} #${d.index}${d.trace.scenario.name ? ` (${d.trace.scenario.name})` : ''}: ${what} (model ${d.semantics}, kernel ${d.trace.kernel.release})`);
           io.out(renderOutcomes(d.trace.scenario, d.outcomes, { other: { label: 'kernel', results: d.trace.results } }));
+          for (const a of d.auditSteps) {
+            io.out(`   records of #${a.step}:`);
+            for (const r of a.model) io.out(`     model : ${r}`);
+            for (const r of a.maybe) io.out(`     model?: ${r}  (timing-dependent)`);
+            if (!a.model.length && !a.maybe.length) io.out('     model : (none)');
+            for (const r of a.kernel) io.out(`     kernel: ${r}`);
+            if (!a.kernel.length) io.out('     kernel: (none)');
+          }
+          if (d.freed) {
+            io.out('   after the scenario:');
+            for (const r of d.freed.model) io.out(`     model : ${r}`);
+            for (const r of d.freed.kernel) io.out(`     kernel: ${r}`);
+          }
         }
         if (all.length > show) io.out(`\n… and ${all.length - show} more disagreeing traces (--show ${all.length} to print them all)`);
         const total = summary.reduce((a, s) => a + s.traces, 0);

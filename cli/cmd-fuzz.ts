@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
 import type { Scenario } from '../format/scenario.js';
-import { TRACE_FORMAT, type Trace } from '../format/trace.js';
+import { TRACE_FORMAT, auditOf, type Trace } from '../format/trace.js';
 import { RECORDER } from '../kernel/replayer.js';
-import { checkKernelImage, checkKernelVersion, runOnKernel, type KernelTarget } from '../kernel/target.js';
+import { checkKernelImage, checkKernelVersion, runOnKernel, traceRowOf, type KernelTarget } from '../kernel/target.js';
 import { abi7 } from '../model/semantics/index.js';
 import { semanticsForKernel } from '../oracle/diff.js';
 import { fuzz } from '../oracle/fuzz.js';
@@ -55,7 +55,11 @@ export function registerFuzz(program: Command, io: Io, setExit: (c: number) => v
       const kernelTarget: KernelTarget = { kernel: o.kernel, kernelImage: o.kernelImage };
       const runner = async (batch: Scenario[]) => {
         const r = await runOnKernel(batch, kernelTarget);
-        return { kernel: r.kernel, results: r.outcomes.map((x) => (x.error ? null : x.results)) };
+        return {
+          kernel: r.kernel,
+          results: r.outcomes.map((x) => (x.error ? null : x.results)),
+          rows: r.outcomes.map((x, i) => (x.error ? null : traceRowOf(batch[i]!, x as Parameters<typeof traceRowOf>[1]))),
+        };
       };
       const bar = progressFor(io);
       bar.start(runs, 'scenarios');
@@ -76,7 +80,7 @@ export function registerFuzz(program: Command, io: Io, setExit: (c: number) => v
       rep.findings.forEach((f, i) => {
         const name = `fuzz-${seed}-${i}`;
         const file = join(o.out, rep.kernel.release, `${name}.jsonl`);
-        const trace: Trace = { format: TRACE_FORMAT, kernel: f.kernel, recorder: RECORDER, scenario: { ...f.scenario, name, description: `Found by ${replayCmd}; shrunk from ${f.original.steps.length} steps.` }, results: f.kernelResults };
+        const trace: Trace = { format: TRACE_FORMAT, kernel: f.kernel, recorder: RECORDER, scenario: { ...f.scenario, name, description: `Found by ${replayCmd}; shrunk from ${f.original.steps.length} steps.` }, results: f.kernelResults, ...auditOf(f) };
         writeFileAtomic(file, `${JSON.stringify(trace)}\n`);
         io.out(`\n── disagreement ${i}: steps ${f.steps.map((x) => `#${x}`).join(', ')} (shrunk from ${f.original.steps.length} to ${f.scenario.steps.length} steps)`);
         io.out(renderOutcomes(f.scenario, evaluate(f.scenario, semanticsForKernel(trace.kernel, given, o.errata)), { other: { label: 'kernel', results: f.kernelResults } }));

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Scenario } from '../format/scenario.js';
 import { tracesOf } from '../format/trace.js';
 import { RECORDER } from '../kernel/replayer.js';
-import { checkKernelImage, checkKernelVersion, failedOutcomes, runOnKernel } from '../kernel/target.js';
+import { checkKernelImage, checkKernelVersion, failedOutcomes, runOnKernel, traceRowOf } from '../kernel/target.js';
 import { MAX_TIMEOUT_MS } from '../ops/limits.js';
 import { intOption } from './options.js';
 import { checkOutput, InputError, writeFileAtomic } from './io.js';
@@ -58,9 +58,10 @@ export function registerRecord(program: Command, io: Io, setExit: (c: number) =>
         setExit(1);
         return;
       }
-      if (asSet) writeTraceset(o.out, corpusFile, corpusSha, r.kernel, RECORDER, r.outcomes.map((x) => x.results));
+      const rows = r.outcomes.map((x, i) => traceRowOf(scenarios[i]!, x as Parameters<typeof traceRowOf>[1]));
+      if (asSet) writeTraceset(o.out, corpusFile, corpusSha, r.kernel, RECORDER, rows);
       else {
-        const traces = tracesOf(scenarios, r.kernel, RECORDER, r.outcomes.map((x) => x.results));
+        const traces = tracesOf(scenarios, r.kernel, RECORDER, rows);
         writeFileAtomic(o.out, traces.map((t) => JSON.stringify(t)).join('\n') + '\n');
       }
       io.out(

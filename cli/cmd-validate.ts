@@ -124,7 +124,7 @@ export function registerValidate(program: Command, io: Io, setExit: (c: number) 
       await timed('shrink', async () => {
         for (const d of found.slice(0, shrinkN)) {
           const model = (s: Scenario) => evaluate(s, proposal).map((x) => x.result);
-          const { result: shrunk, kernelResults } = await shrinkOnKernel(scenarioShrinker(d.scenario), (x) => x, { scenario: d.scenario, kernelResults: d.kernel }, run, model);
+          const { result: shrunk, kernelResults } = await shrinkOnKernel(scenarioShrinker(d.scenario), (x) => x, { scenario: d.scenario, kernelResults: d.kernel }, run, (s, row) => differs(row.results, model(s)));
           d.scenario = shrunk;
           d.kernel = kernelResults;
           d.model = model(shrunk);

@@ -7,7 +7,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Scenario } from '../format/scenario.js';
-import type { Trace } from '../format/trace.js';
+import type { Trace, TraceRow } from '../format/trace.js';
 import type { TraceSource } from '../oracle/diff.js';
 import {
   corpusPathProblem,
@@ -41,16 +41,16 @@ export function writeCorpus(file: string, c: Corpus): string {
   return sha256(text);
 }
 
-export function writeTraceset(file: string, corpusFile: string, corpusSha: string, kernel: TracesetHeader['kernel'], recorder: TracesetHeader['recorder'], results: string[][]): void {
+export function writeTraceset(file: string, corpusFile: string, corpusSha: string, kernel: TracesetHeader['kernel'], recorder: TracesetHeader['recorder'], rows: TraceRow[]): void {
   const header: TracesetHeader = {
     format: 'scopecheck-traceset/1',
     kernel,
     recorder,
     corpus: corpusPathFor(file, corpusFile),
     corpusSha256: corpusSha,
-    count: results.length,
+    count: rows.length,
   };
-  const text = serializeTraceset(header, results);
+  const text = serializeTraceset(header, rows);
   writeFileAtomic(file, file.endsWith('.gz') ? gzipSync(text, { level: 9 }) : text);
 }
 
@@ -67,7 +67,7 @@ export function corpusPathFor(tracesetFile: string, corpusFile: string): string 
 
 export function readTraceset(file: string): Trace[] {
   const text = readGzText(file);
-  const { header, results } = parseTraceset(text, file);
+  const { header, rows } = parseTraceset(text, file);
   // The header's corpus path is confined by the schema (corpusPathProblem); the corpus must also be
   // a regular file itself, not a link to somewhere else.
   const corpusFile = resolve(dirname(file), header.corpus);
@@ -82,7 +82,7 @@ export function readTraceset(file: string): Trace[] {
   const root = realpathSync(dirname(dirname(resolve(file))));
   if (!realpathSync(corpusFile).startsWith(`${root}/`)) throw new InputError(`${file}:1: corpus: ${header.corpus} leads outside ${root} through a link`);
   const { corpus, sha } = readCorpus(corpusFile);
-  return expandTraceset(file, header, results, corpus, sha);
+  return expandTraceset(file, header, rows, corpus, sha);
 }
 
 export type { TraceSource } from '../oracle/diff.js';

@@ -1,6 +1,7 @@
 /**
  * Human-readable rendering of scenarios and their outcomes (pure string functions).
  */
+import { recordText } from '../model/audit.js';
 import { describeDomain } from '../model/domain.js';
 import type { Delivery, StepOutcome } from '../model/state.js';
 import { opOf } from '../ops/index.js';
@@ -44,6 +45,8 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
       lines.push(`        denied by layer ${out.denial.layer} (${out.denial.mechanism}, ${out.denial.hook}): ${out.denial.reason}`);
     else if (out.note && out.result !== 'ok') lines.push(`        ${out.note}`);
     for (const d of out.deliveries ?? []) lines.push(`        → ${deliveryText(d)}`);
+    for (const r of out.audit ?? []) lines.push(`        audit: ${recordText(r)}${r.uncertain ? '  (if the signal is sent: timing)' : ''}`);
+    for (const why of out.auditSilenced ?? []) lines.push(`        audit: not logged: ${why}`);
     if (o.checkExpect && st.expect !== undefined && st.expect !== out.result)
       lines.push(`        ✗ expected ${st.expect}, got ${out.result}`);
     if (o.other && o.other.results[i] !== undefined && o.other.results[i] !== out.result)

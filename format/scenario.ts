@@ -9,6 +9,7 @@ import { InputError } from '../common/errors.js';
 import { z } from 'zod';
 import { parseJson } from './json.js';
 import { OPS, REGISTRY, namesOf, opOf, stepsSockets, stepsTasks, type Step } from '../ops/index.js';
+import { FREED_TEXT } from '../model/audit.js';
 import { MAX_RULES, MAX_SOCKETS, MAX_STEPS, MAX_TASKS } from '../ops/limits.js';
 
 export const SCENARIO_FORMAT = 'scopecheck-scenario/1';
@@ -32,6 +33,8 @@ export const scenarioSchema = z.strictObject({
   /** Format 1.1: "all" runs every task with the runner's capabilities (default: none at all). */
   capabilities: z.literal('all', { error: 'must be "all" (the default is no capabilities)' }).optional(),
   steps: z.array(stepSchema),
+  /** Format 1.2: the deallocation records expected once the scenario ended (model/audit.ts freedText, any order). */
+  expect_audit_freed: z.array(z.string().regex(FREED_TEXT, 'must be a deallocation record ("AUDIT_LANDLOCK_DOMAIN domain=D1 status=deallocated denials=N")')).optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -83,6 +86,8 @@ export function structuralErrors(s: { readonly steps: readonly Step[] }): Scenar
   const processOf = new Map<string, number>([['P0', 0]]);
   const deadProcess = new Set<number>();
   const sockets = new Set<string>();
+  const threadOf = new Set<string>();
+  const threadsIn = new Map<number, number>();
   let nextProcess = 1;
   const alive = (t: string) => processOf.has(t) && !deadProcess.has(processOf.get(t)!);
   const taskRef = (i: number, field: string, t: string, mustLive: boolean) => {
@@ -114,7 +119,11 @@ export function structuralErrors(s: { readonly steps: readonly Step[] }): Scenar
     if (rules <= MAX_RULES && (rules += r) > MAX_RULES) errors.push({ step: i, field: 'rules', message: `makes ${rules} rules: a scenario has at most ${MAX_RULES} rules in all` });
     for (const u of names) {
       if (u.role === 'newProcess' && newTask(i, u.field, u.name)) processOf.set(u.name, nextProcess++);
-      if (u.role === 'newThread' && newTask(i, u.field, u.name) && processOf.has(st.by)) processOf.set(u.name, processOf.get(st.by)!);
+      if (u.role === 'newThread' && newTask(i, u.field, u.name) && processOf.has(st.by)) {
+        processOf.set(u.name, processOf.get(st.by)!);
+        threadOf.add(u.name);
+        threadsIn.set(processOf.get(st.by)!, (threadsIn.get(processOf.get(st.by)!) ?? 0) + 1);
+      }
     }
     const fresh = names.filter((u) => u.role === 'newSocket');
     const twice = fresh.find((u, k) => fresh.findIndex((v) => v.name === u.name) < k);
@@ -127,6 +136,10 @@ export function structuralErrors(s: { readonly steps: readonly Step[] }): Scenar
     for (const u of names) {
       if (u.role === 'socket' && !sockets.has(u.name)) errors.push({ step: i, field: u.field, message: `socket "${u.name}" is not introduced by an earlier step` });
       if (u.role === 'task') taskRef(i, u.field, u.name, u.alive === true);
+    }
+    if (opOf(st).names.singleThreaded && processOf.has(st.by)) {
+      if (threadOf.has(st.by)) errors.push({ step: i, field: 'by', message: `"${st.by}" is a thread: only a process with no other thread may ${st.op} (the format has no thread exit)` });
+      else if (threadsIn.get(processOf.get(st.by)!)) errors.push({ step: i, field: 'by', message: `the process of "${st.by}" has threads: only a process with no other thread may ${st.op} (the format has no thread exit)` });
     }
     if (opOf(st).names.exitsProcess && alive(st.by)) deadProcess.add(processOf.get(st.by)!);
   });

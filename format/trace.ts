@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { result } from '../ops/fields.js';
 import { MAX_LINE_BYTES } from '../ops/limits.js';
 import { parseJson } from './json.js';
+import { FREED_TEXT, RECORD_TEXT } from '../model/audit.js';
 import { parseScenario, type Scenario, ScenarioValidationError, type ScenarioError } from './scenario.js';
 
 export const TRACE_FORMAT = 'scopecheck-trace/1';
@@ -27,8 +28,20 @@ export interface Trace {
   recorder: { name: string; version: string };
   scenario: Scenario;
   results: string[];
+  /**
+   * The audit records the kernel emitted for each step (model/audit.ts recordText), when the
+   * recorder could collect them (a VM, where the replayer owns the audit socket); absent: not
+   * collected, which says nothing about what the kernel logged.
+   */
+  audit?: string[][];
+  /** With `audit`: the deallocation records of the logged domains, after the scenario ended (model/audit.ts freedText). */
+  audit_freed?: string[];
 }
 
+
+/** Per step, the records (model/audit.ts recordText). */
+export const auditSchema = z.array(z.array(z.string().regex(RECORD_TEXT, 'must be an audit record as scopecheck writes it ("AUDIT_LANDLOCK_ACCESS domain=D1 blockers=…")')));
+export const freedSchema = z.array(z.string().regex(FREED_TEXT, 'must be a deallocation record ("AUDIT_LANDLOCK_DOMAIN domain=D1 status=deallocated denials=N")'));
 
 export const traceSchema = z.strictObject({
   format: z.literal(TRACE_FORMAT, { error: `must be "${TRACE_FORMAT}"` }),
@@ -41,7 +54,21 @@ export const traceSchema = z.strictObject({
   recorder: z.strictObject({ name: word, version: word }),
   scenario: z.unknown(),
   results: z.array(result),
+  audit: auditSchema.optional(),
+  audit_freed: freedSchema.optional(),
 });
+
+/** What one trace holds of a kernel's run of its scenario: a trace set's row. */
+export interface TraceRow {
+  results: string[];
+  audit?: string[][];
+  audit_freed?: string[];
+}
+
+/** The audit part of a row: absent, or both (audit_freed then defaults to none). */
+export function auditOf(r: { audit?: string[][] | undefined; audit_freed?: string[] | undefined }): Pick<TraceRow, 'audit' | 'audit_freed'> {
+  return r.audit ? { audit: r.audit, audit_freed: r.audit_freed ?? [] } : {};
+}
 
 export class TraceValidationError extends InputError {
   constructor(
@@ -67,6 +94,8 @@ export function parseTrace(raw: unknown, file = '<trace>', line = 1): Trace {
       r.error.issues.map((iss) => {
         if (iss.path[0] === 'results' && typeof iss.path[1] === 'number')
           return { step: iss.path[1], field: 'results', message: iss.message };
+        if (iss.path[0] === 'audit' && typeof iss.path[1] === 'number')
+          return { step: iss.path[1], field: `audit${iss.path.length > 2 ? `.${String(iss.path[2])}` : ''}`, message: iss.message };
         return { step: null, field: iss.path.map(String).join('.') || '(line)', message: iss.message };
       }),
     );
@@ -91,7 +120,12 @@ export function parseTrace(raw: unknown, file = '<trace>', line = 1): Trace {
         message: `has ${r.data.results.length} results for ${scenario.steps.length} steps`,
       },
     ]);
-  return { ...r.data, format: TRACE_FORMAT, scenario };
+  if (r.data.audit && r.data.audit.length !== r.data.results.length)
+    throw new TraceValidationError(file, line, [{ step: null, field: 'audit', message: `has records for ${r.data.audit.length} steps, not ${r.data.results.length}` }]);
+  if (r.data.audit_freed && !r.data.audit)
+    throw new TraceValidationError(file, line, [{ step: null, field: 'audit_freed', message: 'needs "audit"' }]);
+  const { audit, audit_freed, ...rest } = r.data;
+  return { ...rest, format: TRACE_FORMAT, scenario, ...auditOf({ audit, audit_freed }) };
 }
 
 /** Parses a whole .jsonl text (at least one trace); blank lines are skipped. */
@@ -108,7 +142,7 @@ export function parseTraceLines(text: string, file = '<trace>'): Trace[] {
   return out;
 }
 
-/** One trace per scenario, from one kernel's results. */
-export function tracesOf(scenarios: readonly Scenario[], kernel: KernelInfo, recorder: Trace['recorder'], results: readonly string[][]): Trace[] {
-  return scenarios.map((scenario, i) => ({ format: TRACE_FORMAT, kernel, recorder: { ...recorder }, scenario, results: results[i]! }));
+/** One trace per scenario, from one kernel's rows (results, and audit records where collected). */
+export function tracesOf(scenarios: readonly Scenario[], kernel: KernelInfo, recorder: Trace['recorder'], rows: readonly TraceRow[]): Trace[] {
+  return scenarios.map((scenario, i) => ({ format: TRACE_FORMAT, kernel, recorder: { ...recorder }, scenario, results: rows[i]!.results, ...auditOf(rows[i]!) }));
 }

@@ -15,7 +15,7 @@ import { result } from '../ops/fields.js';
 import { MAX_LINE_BYTES } from '../ops/limits.js';
 import { parseJson } from './json.js';
 import { formatScenarioError, parseScenario, ScenarioValidationError, type Scenario } from './scenario.js';
-import { TRACE_FORMAT, word, type KernelInfo, type Trace } from './trace.js';
+import { TRACE_FORMAT, auditOf, auditSchema, freedSchema, word, type KernelInfo, type Trace, type TraceRow } from './trace.js';
 
 export const CORPUS_FORMAT = 'scopecheck-corpus/1';
 export const TRACESET_FORMAT = 'scopecheck-traceset/1';
@@ -117,33 +117,46 @@ export function parseCorpus(text: string, file: string): Corpus {
   return { header: h.data, scenarios };
 }
 
-export function serializeTraceset(header: TracesetHeader, results: readonly (readonly string[])[]): string {
-  return [JSON.stringify(header), ...results.map((r) => JSON.stringify(r))].join('\n') + '\n';
+/** A row is its results array, or, with audit records, {"results":…,"audit":…,"audit_freed":…}. */
+export function serializeTraceset(header: TracesetHeader, rows: readonly TraceRow[]): string {
+  return [JSON.stringify(header), ...rows.map((r) => JSON.stringify(r.audit ? { results: r.results, ...auditOf(r) } : r.results))].join('\n') + '\n';
 }
 
 /** Parses a whole trace set: its header and every results line. */
-export function parseTraceset(text: string, file: string): { header: TracesetHeader; results: string[][] } {
+export function parseTraceset(text: string, file: string): { header: TracesetHeader; rows: TraceRow[] } {
   const ls = lines(text, file);
   if (!ls.length) throw new StoreError(file, 1, 'empty trace set');
   const h = tracesetHeader.safeParse(parseLine(file, ls[0]!.n, ls[0]!.l));
   if (!h.success) throw new StoreError(file, 1, `header: ${h.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}`);
   const res = z.array(result);
-  const results = ls.slice(1).map(({ n, l }) => {
-    const r = res.safeParse(parseLine(file, n, l));
-    if (!r.success) throw new StoreError(file, n, `results: ${r.error.issues[0]!.message}`);
-    return r.data;
+  const withAudit = z.strictObject({ results: res, audit: auditSchema, audit_freed: freedSchema.optional() });
+  const rows = ls.slice(1).map(({ n, l }): TraceRow => {
+    const v = parseLine(file, n, l);
+    if (Array.isArray(v)) {
+      const r = res.safeParse(v);
+      if (!r.success) throw new StoreError(file, n, `results: ${r.error.issues[0]!.message}`);
+      return { results: r.data };
+    }
+    const r = withAudit.safeParse(v);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      throw new StoreError(file, n, `${i.path.map(String).join('.') || '(line)'}: ${i.message}`);
+    }
+    if (r.data.audit.length !== r.data.results.length) throw new StoreError(file, n, `audit: records for ${r.data.audit.length} steps, not ${r.data.results.length}`);
+    return { results: r.data.results, ...auditOf(r.data) };
   });
-  if (results.length !== h.data.count) throw new StoreError(file, 1, `count: header says ${h.data.count}, file has ${results.length}`);
-  return { header: h.data, results };
+  if (rows.length !== h.data.count) throw new StoreError(file, 1, `count: header says ${h.data.count}, file has ${rows.length}`);
+  return { header: h.data, rows };
 }
 
 /** Joins a trace set with its corpus into ordinary traces. */
-export function expandTraceset(file: string, header: TracesetHeader, results: string[][], corpus: Corpus, corpusSha256: string): Trace[] {
+export function expandTraceset(file: string, header: TracesetHeader, rows: TraceRow[], corpus: Corpus, corpusSha256: string): Trace[] {
   if (corpusSha256 !== header.corpusSha256) throw new StoreError(file, 1, `corpusSha256: the corpus ${header.corpus} has changed since this trace set was recorded`);
-  if (corpus.scenarios.length !== results.length) throw new StoreError(file, 1, `count: ${results.length} results for ${corpus.scenarios.length} scenarios`);
+  if (corpus.scenarios.length !== rows.length) throw new StoreError(file, 1, `count: ${rows.length} results for ${corpus.scenarios.length} scenarios`);
   return corpus.scenarios.map((scenario, i) => {
-    if (results[i]!.length !== scenario.steps.length)
-      throw new StoreError(file, i + 2, `results: ${results[i]!.length} results for ${scenario.steps.length} steps`);
-    return { format: TRACE_FORMAT, kernel: header.kernel as KernelInfo, recorder: header.recorder, scenario, results: results[i]! };
+    const r = rows[i]!;
+    if (r.results.length !== scenario.steps.length)
+      throw new StoreError(file, i + 2, `results: ${r.results.length} results for ${scenario.steps.length} steps`);
+    return { format: TRACE_FORMAT, kernel: header.kernel as KernelInfo, recorder: header.recorder, scenario, results: r.results, ...auditOf(r) };
   });
 }

@@ -12,8 +12,9 @@ import { lookup, lookupCreate, parentOf, pathAccessDeniedLayer } from './fs.js';
 import type { Denial, UnixContext } from './hooks.js';
 import { ACCESS_FS_MAKE_SOCK } from './limits.js';
 import { socketEvent } from './fown.js';
-import { abstractKey, consult, newEmbryo, newSock, type Proc, type Reach, type Sock, type Task, type World } from './state.js';
-import type { Address } from './uapi.js';
+import { abstractKey, consult, logFsDenial, newEmbryo, newSock, subjectOf, type Proc, type Reach, type Sock, type Task, type World } from './state.js';
+import { addrText, type Address } from './uapi.js';
+import type { AuditCall } from './audit.js';
 
 /** listen() backlog used by every runner (replayer/ops.h SCOPECHECK_LISTEN_BACKLOG, the exports). */
 export const LISTEN_BACKLOG = 16;
@@ -81,10 +82,18 @@ function findOther(
   if (!other) return err('ECONNREFUSED', `no live socket is bound to "${path}"`);
   const reach = reachOf(task, other, 'pathname', s.peer === other, path);
   if (other.type !== s.type) return { ...err('EPROTOTYPE', `"${path}" is a ${other.type} socket`), reach };
-  const denial = consult(w, 'unix_find', unixCtx(task, s, other, syscall, path));
+  const denial = consult(w, 'unix_find', unixCtx(task, s, other, syscall, path), unixAudit(task, path));
   if (denial) return { result: denial.errno, denial, reach };
   return { other, reach };
 }
+
+/**
+ * What logging is told of a UNIX socket hook: the calling thread, and the path the record shows —
+ * the looked-up path (fs.c hook_unix_find, LSM_AUDIT_DATA_PATH) or the server socket's address
+ * (task.c, LSM_AUDIT_DATA_NET with the peer sk: its bound path, or the hex of an abstract name,
+ * which the record shows here as "@name"; nothing for an unnamed socket).
+ */
+const unixAudit = (task: Task, path: string | null): AuditCall => ({ subject: subjectOf(task), object: path === null ? null : { path } });
 
 export function bind(w: World, task: Task, s: Sock, addr: Address): Result {
   if ('abstract' in addr) {
@@ -99,11 +108,13 @@ export function bind(w: World, task: Task, s: Sock, addr: Address): Result {
   const c = lookupCreate(w.tree, path);
   if (!c.ok) return c.errno === 'EEXIST' ? err('EADDRINUSE', `"${path}" exists`) : err(c.errno, `lookup of "${path}"`);
   const layer = pathAccessDeniedLayer(task.domain, ACCESS_FS_MAKE_SOCK, parentOf(path));
-  if (layer >= 0)
+  if (layer >= 0) {
+    logFsDenial(w, task, 'make_sock', layer, parentOf(path));
     return {
       result: 'EACCES',
       note: `layer ${layer} handles make_sock and has no rule for the parent of "${path}"`,
     };
+  }
   if (s.addr) return err('EINVAL', `${s.name} is already bound`);
   w.tree.set(path, 'sock');
   w.boundPath.set(path, s);
@@ -139,7 +150,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
   if (other.embryos.length > LISTEN_BACKLOG) return { ...err('EAGAIN', `the backlog of ${other.name} is full`), reach };
   if (s.connected) return { ...err('EISCONN'), reach };
   if (s.listening) return { ...err('EINVAL', `${s.name} is listening`), reach };
-  const denial = consult(w, 'unix_stream_connect', unixCtx(task, s, other, 'connect', null));
+  const denial = consult(w, 'unix_stream_connect', unixCtx(task, s, other, 'connect', null), unixAudit(task, other.addr && addrText(other.addr)));
   if (denial) return { result: denial.errno, denial, reach };
   const embryo = newEmbryo(other);
   embryo.peer = s;
@@ -154,7 +165,7 @@ export function connect(w: World, task: Task, s: Sock, addr: Address): Result {
 /** unix_dgram_connect / unix_dgram_sendmsg after the lookup: af_unix's may_send, then the LSM. */
 function dgramChecks(w: World, task: Task, s: Sock, other: Sock, syscall: UnixContext['syscall'], reach: Reach): Result | null {
   if (other.peer && other.peer !== s) return { ...err('EPERM', `${other.name} is connected to another socket (af_unix)`), reach };
-  const denial = consult(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
+  const denial = consult(w, 'unix_may_send', unixCtx(task, s, other, syscall, null), unixAudit(task, other.addr && addrText(other.addr)));
   if (denial) return { result: denial.errno, denial, reach };
   return null;
 }
@@ -195,7 +206,7 @@ function dgramSend(w: World, task: Task, s: Sock, other: Sock, syscall: 'sendto'
     return { ...err('ECONNREFUSED', `the peer of ${s.name} is closed`), reach };
   }
   if (s.type !== 'seqpacket') {
-    const denial = consult(w, 'unix_may_send', unixCtx(task, s, other, syscall, null));
+    const denial = consult(w, 'unix_may_send', unixCtx(task, s, other, syscall, null), unixAudit(task, other.addr && addrText(other.addr)));
     if (denial) return { result: denial.errno, denial, reach };
   }
   if (other !== s && other.peer !== s && other.queue > MAX_DGRAM_QLEN)

@@ -9,11 +9,35 @@
  */
 import { MAX_NUM_LAYERS, fsNames, scopeNames } from './limits.js';
 
-/** struct landlock_hierarchy: identity only. `id` numbers nodes in creation order for display. */
+/**
+ * struct landlock_hierarchy: identity, and what landlock_restrict_self() fixed for logging. `id`
+ * numbers nodes in creation order (the D1, D2 … of `run`, traces and audit records).
+ */
 export interface HierarchyNode {
   readonly id: number;
   readonly parent: HierarchyNode | null;
+  readonly log: NodeLog;
 }
+
+/**
+ * The logging settings of a hierarchy node (security/landlock/domain.h: log_same_exec,
+ * log_new_exec, log_status; quiet_masks.scope), set once by landlock_restrict_self()
+ * (syscalls.c). Whether the node has been logged yet (LANDLOCK_LOG_RECORDED) and its denial count
+ * change later: World.audit.
+ */
+export interface NodeLog {
+  /** Denials by tasks of the executable that created the layer are logged (no LOG_SAME_EXEC_OFF). */
+  readonly sameExec: boolean;
+  /** Denials after an execve() are logged (LOG_NEW_EXEC_ON). */
+  readonly newExec: boolean;
+  /** LANDLOCK_LOG_DISABLED: both of the above off, or the creating thread had LOG_SUBDOMAINS_OFF. */
+  readonly disabled: boolean;
+  /** quiet_scoped (ABI 10): scope denials blamed on this node are counted but not logged. */
+  readonly quietScope: number;
+}
+
+/** The default: restrict_self(fd, 0) with no quiet_scoped. */
+export const DEFAULT_NODE_LOG: NodeLog = { sameExec: true, newExec: false, disabled: false, quietScope: 0 };
 
 /** A `path_beneath` rule of one layer: the inode (a path in the model's filesystem) and the rights. */
 export interface PathRule {
@@ -46,10 +70,11 @@ export function mergeRuleset(
   parent: MaybeDomain,
   nodeId: number,
   ruleset: { fs: number; scope: number; rules: readonly PathRule[] },
+  log: NodeLog = DEFAULT_NODE_LOG,
 ): Domain | null {
   const layers = parent ? parent.layers : [];
   if (layers.length >= MAX_NUM_LAYERS) return null;
-  const node: HierarchyNode = { id: nodeId, parent: layers.length ? layers[layers.length - 1]!.node : null };
+  const node: HierarchyNode = { id: nodeId, parent: layers.length ? layers[layers.length - 1]!.node : null, log };
   return { layers: [...layers, { node, fs: ruleset.fs, scope: ruleset.scope, rules: ruleset.rules }] };
 }
 

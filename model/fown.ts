@@ -6,7 +6,7 @@
  */
 import type { FownContext } from './hooks.js';
 import { queueSignal, signalReach, type SignalQueue } from './signals.js';
-import { consult, type Fown, type Proc, type Sock, type Task, type World } from './state.js';
+import { consult, taskObject, type Fown, type Proc, type Sock, type Task, type World } from './state.js';
 
 /** Is there a struct pid for `id` (find_vpid)? A pid lives while its process does, or while it is some live process's group or session id. */
 export function pidExists(w: World, id: number): boolean {
@@ -52,7 +52,7 @@ export function setOwner(w: World, t: Task, s: Sock, owner: OwnerSpec, signal: s
     callerTask: t.name,
   };
   const record = consult(w, 'file_set_fowner', ctx);
-  const fown: Fown = { type: owner.type, pid, thread: owner.type === 'thread' ? owner.task : null, record, setter: t, setterDomain: t.domain, step: w.stepIndex };
+  const fown: Fown = { type: owner.type, pid, thread: owner.type === 'thread' ? owner.task : null, record, setter: t, setterDomain: t.domain, setterExec: t.exec, step: w.stepIndex };
   s.fown = fown;
   s.async = true;
   return { result: 'ok' };
@@ -81,6 +81,11 @@ function signalOwner(w: World, s: Sock, signal: string, via: 'sigio' | 'sigurg')
       signal,
       setter: f.setter.name,
       targetTask: r.task.name,
+    }, {
+      // The subject is the copy of the caller's credentials file_set_fowner kept (fown_subject,
+      // its domain_exec included), blamed at its fown_layer: the record's layer.
+      subject: { domain: f.record?.domain ?? f.setterDomain, exec: f.setterExec },
+      object: taskObject(r.task),
     });
     if (!denial) queueSignal(r.task, signal, r.queue);
     w.deliveries.push({

@@ -181,8 +181,14 @@ export function callHook<H extends HookName>(hooks: Hooks, h: H, ctx: HookContex
 
 /** One call of a hook: what it was told and what it decided (`denial` is null for file_set_fowner, which records instead). */
 export type Decision = {
-  [H in HookName]: { hook: H; ctx: HookContexts[H]; denial: Denial | null } & (H extends 'file_set_fowner' ? { recorded: FownRecord | null } : unknown);
+  [H in HookName]: { hook: H; ctx: HookContexts[H]; denial: Denial | null; auditSubject?: AuditSubject } & (H extends 'file_set_fowner' ? { recorded: FownRecord | null } : unknown);
 }[HookName];
+
+/** Whose credentials a hook judged with, for logging (model/audit.ts AuditCall): the domain and its domain_exec bits. */
+export interface AuditSubject {
+  readonly domain: MaybeDomain;
+  readonly exec: number;
+}
 
 /** The hooks told about a UNIX socket. */
 export const UNIX_HOOKS = ['unix_find', 'unix_stream_connect', 'unix_may_send'] as const satisfies readonly UnixHookName[];
@@ -240,6 +246,14 @@ export interface Semantics {
    * properties' expected verdicts; optional (false).
    */
   readonly fownGroupOwnerBypass?: boolean;
+  /**
+   * Landlock's audit logging (ABI 7: the LOG_* flags of landlock_restrict_self, which
+   * `restrictSelfFlags` then lists, and the records of model/audit.ts); `quietScoped`: the
+   * ruleset's quiet_scoped (ABI 10) exists — before, a ruleset attribute that sets it is larger
+   * than the kernel's struct with a non-zero tail (copy_min_struct_from_user: E2BIG). Optional:
+   * absent, nothing is logged and quiet_scoped is refused so.
+   */
+  readonly audit?: { readonly quietScoped: boolean };
   /** af_unix behaviour of the kernels this semantics describes, where kernels differ (optional; additive to version 1). */
   readonly afUnix?: AfUnixQuirks;
   /** pidfd behaviour, where kernels differ (optional). */

@@ -1,7 +1,7 @@
 /**
  * The numbers (kernel: security/landlock/limits.h and include/uapi/linux/landlock.h).
  */
-import { FS_RIGHT_NAMES, SCOPE_NAMES, type FsRightName, type ScopeName } from './uapi.js';
+import { FS_RIGHT_NAMES, LOG_FLAG_NAMES, SCOPE_NAMES, type FsRightName, type LogFlagName, type ScopeName } from './uapi.js';
 
 /** LANDLOCK_MAX_NUM_LAYERS: a 17th nested landlock_restrict_self() gives E2BIG. */
 export const MAX_NUM_LAYERS = 16;
@@ -36,6 +36,12 @@ export function fsRightsOfAbi(abi: number): number {
 
 /** LANDLOCK_RESTRICT_SELF_TSYNC (ABI 8). */
 export const RESTRICT_SELF_TSYNC = 1 << 3;
+/** LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF, _LOG_NEW_EXEC_ON, _LOG_SUBDOMAINS_OFF (ABI 7): bits 0..2. */
+export const RESTRICT_SELF_LOG_SAME_EXEC_OFF = 1 << 0;
+export const RESTRICT_SELF_LOG_NEW_EXEC_ON = 1 << 1;
+export const RESTRICT_SELF_LOG_SUBDOMAINS_OFF = 1 << 2;
+export const RESTRICT_SELF_LOG_FLAGS = RESTRICT_SELF_LOG_SAME_EXEC_OFF | RESTRICT_SELF_LOG_NEW_EXEC_ON | RESTRICT_SELF_LOG_SUBDOMAINS_OFF;
+export const logFlagMask = (names: readonly LogFlagName[] = []): number => names.reduce((m, n) => m | (1 << LOG_FLAG_NAMES.indexOf(n)), 0);
 
 /** Erratum N is fixed iff bit N-1 of the errata mask is set. Erratum 2: signals within a thread group. */
 export const ERRATUM_2_SIGNAL_THREAD_GROUP = 1 << 1;

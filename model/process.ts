@@ -34,7 +34,9 @@ export function exitProcess(w: World, t: Task): void {
     const senders = [child.parent, ...order.filter((x) => x !== child.parent)];
     for (const ct of child.tasks)
       if (ct.pdeathsig)
-        for (const sender of senders) killMember(w, sender, ct, { syscall: 'pdeathsig', signal: ct.pdeathsig, queue: 'process', via: 'pdeathsig' });
+        for (const sender of senders)
+          // Only the forker's own exit sends it for sure; the re-sends depend on the exit order.
+          killMember(w, sender, ct, { syscall: 'pdeathsig', signal: ct.pdeathsig, queue: 'process', via: 'pdeathsig', ...(sender === child.parent ? {} : { uncertain: true }) });
     child.parent = null;
   }
 }

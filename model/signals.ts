@@ -6,7 +6,7 @@
  * (kernel/signal.c: legacy_queue), so a set per thread and per process is exact.
  */
 import type { Denial, SignalSyscall } from './hooks.js';
-import { consult, type Reach, type Task, type World } from './state.js';
+import { consult, subjectOf, taskObject, type Reach, type Task, type World } from './state.js';
 
 /** The signals a scenario may send and await (docs/scenario-format.md, "Signals"). */
 export const SIGNAL_NAMES = ['SIGUSR1', 'SIGUSR2', 'SIGIO', 'SIGURG'] as const;
@@ -48,7 +48,7 @@ export interface KillOne {
  * and the recipient's, then (allowed) the signal is pending. `victim` is the task whose
  * credentials are checked (a thread-group leader for process-directed signals).
  */
-export function killOne(w: World, sender: Task, victim: Task, o: { syscall: SignalSyscall; signal: string; queue: SignalQueue; via?: Reach['via'] }): KillOne {
+export function killOne(w: World, sender: Task, victim: Task, o: { syscall: SignalSyscall; signal: string; queue: SignalQueue; via?: Reach['via']; uncertain?: boolean }): KillOne {
   const reach = signalReach(sender, victim, o.via);
   const denial = consult(w, 'task_kill', {
     sender: sender.domain,
@@ -59,13 +59,13 @@ export function killOne(w: World, sender: Task, victim: Task, o: { syscall: Sign
     errata: w.errata,
     senderTask: sender.name,
     targetTask: victim.name,
-  });
+  }, { subject: subjectOf(sender), object: taskObject(victim), ...(o.uncertain ? { uncertain: true } : {}) });
   if (!denial) queueSignal(victim, o.signal, o.queue);
   return { denial, reach };
 }
 
 /** killOne for one member of an aggregate (a group, kill(-1), the parent-death signal): recorded as a delivery of the step. */
-export function killMember(w: World, sender: Task, victim: Task, o: { syscall: SignalSyscall; signal: string; queue: SignalQueue; via: Reach['via'] }): boolean {
+export function killMember(w: World, sender: Task, victim: Task, o: { syscall: SignalSyscall; signal: string; queue: SignalQueue; via: Reach['via']; uncertain?: boolean }): boolean {
   const k = killOne(w, sender, victim, o);
   w.deliveries.push({ reach: k.reach, signal: o.signal, allowed: !k.denial, ...(k.denial ? { denial: k.denial } : {}) });
   return !k.denial;

@@ -3,6 +3,7 @@
  * same canonical key behave the same under every continuation (domains are compared by the shape
  * of their hierarchy, not by node numbers).
  */
+import { cloneAuditState } from './audit.js';
 import type { Domain, HierarchyNode, MaybeDomain } from './domain.js';
 import type { Fown, Pidfd, Proc, Sock, Task, World } from './state.js';
 
@@ -32,7 +33,7 @@ export function cloneWorld(w: World): World {
       pending: new Set(p.pending),
     };
     for (const t of p.tasks) {
-      const nt: Task = { name: t.name, proc: np, domain: t.domain, pending: new Set(t.pending), pdeathsig: t.pdeathsig };
+      const nt: Task = { name: t.name, proc: np, domain: t.domain, pending: new Set(t.pending), pdeathsig: t.pdeathsig, exec: t.exec, logSubdomainsOff: t.logSubdomainsOff };
       np.tasks.push(nt);
       taskCopy.set(t, nt);
       if (t === p.leader) (np as { leader: Task }).leader = nt;
@@ -74,6 +75,7 @@ export function cloneWorld(w: World): World {
     stepIndex: w.stepIndex,
     decisions: [],
     deliveries: [],
+    audit: cloneAuditState(w.audit),
   };
 }
 

@@ -3,6 +3,7 @@
  * descriptors, UNIX sockets, the scenario's small filesystem. One World per evaluation; nothing
  * global.
  */
+import { logDenial, newAuditState, type AuditCall, type AuditRecord, type AuditState } from './audit.js';
 import type { MaybeDomain } from './domain.js';
 import type { Tree } from './fs.js';
 import { callHook, type Decision, type Denial, type FownRecord, type HookContexts, type HookName, type HookResults, type Semantics } from './hooks.js';
@@ -17,6 +18,14 @@ export interface Task {
   readonly pending: Set<string>;
   /** PR_SET_PDEATHSIG (null: none). */
   pdeathsig: string | null;
+  /**
+   * landlock_cred(cred)->domain_exec: bit i set when layer i was created by the program this task
+   * runs now (restrict_self sets it; execve clears it, security/landlock/cred.c:
+   * hook_bprm_creds_for_exec). Whether a denial is "same exec" for logging.
+   */
+  exec: number;
+  /** landlock_cred(cred)->log_subdomains_off: layers this task creates from now on are not logged. */
+  logSubdomainsOff: boolean;
 }
 
 export interface Proc {
@@ -59,6 +68,8 @@ export interface Fown {
   /** Who called F_SETOWN, its process and its domain then (for the properties). */
   readonly setter: Task;
   readonly setterDomain: MaybeDomain;
+  /** The caller's domain_exec then (fown_subject is a copy of its landlock_cred_security). */
+  readonly setterExec: number;
   readonly step: number;
 }
 
@@ -119,6 +130,8 @@ export interface World {
   decisions: Decision[];
   /** Signals the step being evaluated sent, or tried to, besides its own reach (groups, owners, the parent-death signal). */
   deliveries: Delivery[];
+  /** What Landlock's logging did so far (model/audit.ts); its `records` are the step's. */
+  readonly audit: AuditState;
 }
 
 /** One signal to one recipient that Landlock decided (a killpg member, an owner's SIGIO, a parent-death signal…). */
@@ -134,13 +147,37 @@ export interface Delivery {
 
 export type { Decision };
 
-/** Calls a hook of the semantics and records the decision (security_*() calling the LSM). */
-export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts[H]): HookResults[H] {
+/**
+ * Calls a hook of the semantics and records the decision (security_*() calling the LSM). A hook
+ * that can deny is told, for logging, whose credentials it judged with and about what object:
+ * a denial is counted and logged as landlock_log_denial() does (model/audit.ts).
+ */
+export function consult(w: World, hook: 'file_set_fowner', ctx: HookContexts['file_set_fowner']): FownRecord | null;
+export function consult<H extends Exclude<HookName, 'file_set_fowner'>>(w: World, hook: H, ctx: HookContexts[H], audit: AuditCall): Denial | null;
+export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts[H], audit?: AuditCall): HookResults[H] {
   const r = callHook(w.semantics.hooks, hook, ctx);
   if (hook === 'file_set_fowner') w.decisions.push({ hook, ctx, denial: null, recorded: r } as Decision);
-  else w.decisions.push({ hook, ctx, denial: r } as Decision);
+  else {
+    w.decisions.push({ hook, ctx, denial: r, ...(audit ? { auditSubject: audit.subject } : {}) } as Decision);
+    if (r && audit) logDenial(w.audit, w.semantics, audit, r as Denial);
+  }
   return r;
 }
+
+/**
+ * A filesystem denial the model decides itself (bind's make_sock, mkdir's make_dir: fs.c
+ * hook_path_mknod, hook_path_mkdir → current_check_access_path on the parent directory): logged
+ * as `fs.<right>` with the directory's path ("." for the scenario's own).
+ */
+export function logFsDenial(w: World, t: Task, right: string, layer: number, dir: string): void {
+  logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: { path: dir === '' ? '.' : dir } }, { mechanism: `fs.${right}`, layer });
+}
+
+/** The audit subject of a task acting now: its domain and domain_exec. */
+export const subjectOf = (t: Task): AuditCall['subject'] => ({ domain: t.domain, exec: t.exec });
+
+/** The audit object of a task: its process (opid is a TGID), by the name of its first task. */
+export const taskObject = (t: Task): { opid: string } => ({ opid: t.proc.leader.name });
 
 /** What a step reached, or tried to: the raw material of the properties. */
 export interface Reach {
@@ -179,6 +216,10 @@ export interface StepOutcome {
   readonly decisions?: readonly Decision[];
   /** Signals the step sent to other recipients (see World.deliveries). */
   readonly deliveries?: readonly Delivery[];
+  /** The audit records the step's denials emit (model/audit.ts), when there are any. */
+  readonly audit?: readonly AuditRecord[];
+  /** Why some of the step's denials were counted but not logged (log flags, exec, quiet_scoped). */
+  readonly auditSilenced?: readonly string[];
 }
 
 export function newWorld(semantics: Semantics, errata = semantics.errata, capabilities: 'none' | 'all' = 'none'): World {
@@ -200,8 +241,9 @@ export function newWorld(semantics: Semantics, errata = semantics.errata, capabi
     stepIndex: 0,
     decisions: [],
     deliveries: [],
+    audit: newAuditState(),
   };
-  newProcess(w, 'P0', null, null);
+  newProcess(w, 'P0', null);
   return w;
 }
 
@@ -210,7 +252,7 @@ export function newWorld(semantics: Semantics, errata = semantics.errata, capabi
  * session and process group), or fork()ed by `parent`, whose domain, descriptors, process group
  * and session it inherits (kernel/fork.c: copy_process).
  */
-export function newProcess(w: World, name: string, domain: MaybeDomain, parent: Task | null): Task {
+export function newProcess(w: World, name: string, parent: Task | null): Task {
   const tasks: Task[] = [];
   const id = w.procs.length;
   const from = parent?.proc;
@@ -227,15 +269,15 @@ export function newProcess(w: World, name: string, domain: MaybeDomain, parent: 
     joined: w.joins++,
     parent,
   };
-  const t = newTask(w, name, proc, domain);
+  const t = newTask(w, name, proc, parent);
   (proc as { leader: Task }).leader = t;
   w.procs.push(proc);
   return t;
 }
 
-/** A task of `proc` (its first, or a new thread). */
-export function newTask(w: World, name: string, proc: Proc, domain: MaybeDomain): Task {
-  const t: Task = { name, proc, domain, pending: new Set(), pdeathsig: null };
+/** A task of `proc` (its first, or a new thread), with a copy of the credentials of `from` (fork, clone), or none. */
+export function newTask(w: World, name: string, proc: Proc, from: Task | null): Task {
+  const t: Task = { name, proc, domain: from?.domain ?? null, pending: new Set(), pdeathsig: null, exec: from?.exec ?? 0, logSubdomainsOff: from?.logSubdomainsOff ?? false };
   proc.tasks.push(t);
   w.tasks.set(name, t);
   return t;

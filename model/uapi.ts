@@ -8,6 +8,13 @@
 export const SCOPE_NAMES = ['abstract_unix_socket', 'signal', 'pathname_unix_socket'] as const;
 export type ScopeName = (typeof SCOPE_NAMES)[number];
 
+/**
+ * LANDLOCK_RESTRICT_SELF_LOG_*: bit i is LOG_FLAG_NAMES[i] (ABI 7): SAME_EXEC_OFF (1 << 0),
+ * NEW_EXEC_ON (1 << 1), SUBDOMAINS_OFF (1 << 2). TSYNC (1 << 3, ABI 8) is a field of its own.
+ */
+export const LOG_FLAG_NAMES = ['same_exec_off', 'new_exec_on', 'subdomains_off'] as const;
+export type LogFlagName = (typeof LOG_FLAG_NAMES)[number];
+
 /** LANDLOCK_ACCESS_FS_*, uAPI order (bit i = 1 << i). */
 export const FS_RIGHT_NAMES = [
   'execute',

@@ -4,6 +4,7 @@
  * (ops/*.ts) on the model's world (model/state.ts). Pure: a new World per call.
  */
 import type { Semantics } from '../model/hooks.js';
+import { freedRecords, type FreedRecord } from '../model/audit.js';
 import { newWorld, type StepOutcome, type World } from '../model/state.js';
 import { opOf, type Step } from './index.js';
 import { taskOf } from './world.js';
@@ -15,11 +16,24 @@ export interface EvalOptions {
 
 /** Evaluates every step; throws only for a scenario that failed validation (dangling names). */
 export function evaluate(s: { readonly steps: readonly Step[]; readonly capabilities?: 'all' | undefined }, semantics: Semantics, opts: EvalOptions = {}): StepOutcome[] {
+  return evaluateAll(s, semantics, opts).outcomes;
+}
+
+/**
+ * evaluate(), plus the audit records the end of the scenario brings: every logged domain is freed
+ * (once its last task, socket and file owner are gone) with its denial count.
+ */
+export function evaluateAll(
+  s: { readonly steps: readonly Step[]; readonly capabilities?: 'all' | undefined },
+  semantics: Semantics,
+  opts: EvalOptions = {},
+): { outcomes: StepOutcome[]; freed: FreedRecord[] } {
   const w = newWorld(semantics, opts.errata ?? semantics.errata, s.capabilities === 'all' ? 'all' : 'none');
-  return s.steps.map((st, i) => {
+  const outcomes = s.steps.map((st, i) => {
     w.stepIndex = i;
     return step(w, st);
   });
+  return { outcomes, freed: freedRecords(w.audit) };
 }
 
 /** Just the results, as a trace stores them. */
@@ -32,8 +46,12 @@ export function step(w: World, st: Step): StepOutcome {
   const t = taskOf(w, st.by);
   w.decisions = [];
   w.deliveries = [];
+  w.audit.records = [];
+  w.audit.silenced = [];
   const r = opOf(st).apply(w, t, st);
   const out: StepOutcome = { ...r, domain: t.domain };
+  if (w.audit.records.length) (out as { audit?: StepOutcome['audit'] }).audit = w.audit.records;
+  if (w.audit.silenced.length) (out as { auditSilenced?: StepOutcome['auditSilenced'] }).auditSilenced = w.audit.silenced;
   if (w.decisions.length) (out as { decisions?: StepOutcome['decisions'] }).decisions = w.decisions;
   if (w.deliveries.length) (out as { deliveries?: StepOutcome['deliveries'] }).deliveries = w.deliveries;
   return out;

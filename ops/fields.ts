@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 import { SIGNAL_NAMES } from '../model/signals.js';
-import { FS_RIGHT_NAMES, SCOPE_NAMES, SOCKET_TYPES } from '../model/uapi.js';
+import { FS_RIGHT_NAMES, LOG_FLAG_NAMES, SCOPE_NAMES, SOCKET_TYPES } from '../model/uapi.js';
 import { isResult } from './limits.js';
+import { RECORD_TEXT } from '../model/audit.js';
 
 export const NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const COMPONENT_RE = /^[A-Za-z0-9._-]+$/;
@@ -54,9 +55,12 @@ export const signalC = (s: Signal | undefined): string => (s === undefined || s 
 export const socketType = z.enum(SOCKET_TYPES);
 export const scopeNames = z.array(z.enum(SCOPE_NAMES));
 export const fsRightNames = z.array(z.enum(FS_RIGHT_NAMES));
+export const logFlagNames = z.array(z.enum(LOG_FLAG_NAMES));
 /** "ok", or an errno name such as "EPERM" (ops/limits.ts ERRNO_NAMES). */
 export const result = z.string().refine(isResult, 'must be "ok" or an errno name such as "EPERM"');
 export const expect = result;
 
 /** The fields every step has: the acting task and an optional expected result. */
-export const base = { by: taskName, expect: expect.optional() };
+/** Format 1.2: the audit records a step is expected to emit, as model/audit.ts writes them (any order). */
+export const expectAudit = z.array(z.string().regex(RECORD_TEXT, 'must be an audit record ("AUDIT_LANDLOCK_ACCESS domain=D1 blockers=scope.signal opid=P0", "AUDIT_LANDLOCK_DOMAIN domain=D1 status=allocated")'));
+export const base = { by: taskName, expect: expect.optional(), expect_audit: expectAudit.optional() };

@@ -14,7 +14,7 @@ export const fork: OpDef<ForkStep> = {
   text: (st) => `${st.by} fork ${st.child}`,
   wire: (st, e) => [e.newTask(st.child)],
   apply: (w, t, st) => {
-    newProcess(w, st.child, t.domain, t);
+    newProcess(w, st.child, t);
     return { result: 'ok' };
   },
   readOnly: false,

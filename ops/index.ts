@@ -34,6 +34,7 @@ import { pdeathsig } from './pdeathsig.js';
 import { setown } from './setown.js';
 import { ptrace } from './ptrace.js';
 import { ptrace_traceme } from './ptrace_traceme.js';
+import { exec } from './exec.js';
 import type { NameSpec, OpDef } from './types.js';
 
 export const REGISTRY = {
@@ -66,6 +67,8 @@ export const REGISTRY = {
   kill_all,
   pdeathsig,
   ptrace_traceme,
+  // Format 1.2 (docs/scenario-format.md, "Audit").
+  exec,
 } as const;
 
 type Registry = typeof REGISTRY;

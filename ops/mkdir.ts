@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { lookupCreate, parentOf, pathAccessDeniedLayer } from '../model/fs.js';
 import { ACCESS_FS_MAKE_DIR } from '../model/limits.js';
+import { logFsDenial } from '../model/state.js';
 import { base, relPath } from './fields.js';
 import type { OpDef } from './types.js';
 
@@ -18,7 +19,10 @@ export const mkdir: OpDef<MkdirStep> = {
     const c = lookupCreate(w.tree, st.path);
     if (!c.ok) return { result: c.errno };
     const layer = pathAccessDeniedLayer(t.domain, ACCESS_FS_MAKE_DIR, parentOf(st.path));
-    if (layer >= 0) return { result: 'EACCES', note: `layer ${layer} handles make_dir and has no rule for the parent` };
+    if (layer >= 0) {
+      logFsDenial(w, t, 'make_dir', layer, parentOf(st.path));
+      return { result: 'EACCES', note: `layer ${layer} handles make_dir and has no rule for the parent` };
+    }
     w.tree.set(st.path, 'dir');
     return { result: 'ok' };
   },

@@ -6,7 +6,7 @@
  * nested in. The same process is decided before the LSM: an attach EPERM, a read allowed.
  */
 import { z } from 'zod';
-import { consult } from '../model/state.js';
+import { consult, subjectOf, taskObject } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
@@ -39,7 +39,8 @@ export const ptrace: OpDef<PtraceStep> = {
     };
     if (target.proc === t.proc)
       return st.mode === 'attach' ? { result: 'EPERM', note: 'a thread cannot attach to its own process (ptrace_attach)', reach } : { result: 'ok', note: 'its own process: no access check', reach };
-    const denial = consult(w, 'ptrace_access_check', { tracer: t.domain, tracee: target.domain, mode: st.mode, tracerTask: t.name, traceeTask: target.name });
+    // task.c hook_ptrace_access_check logs the tracer's youngest layer and the tracee.
+    const denial = consult(w, 'ptrace_access_check', { tracer: t.domain, tracee: target.domain, mode: st.mode, tracerTask: t.name, traceeTask: target.name }, { subject: subjectOf(t), object: taskObject(target) });
     // A /proc read of another process's memory view passes when ptrace_may_access() refuses but the
     // reader is perfmon_capable() (CAP_PERFMON or CAP_SYS_ADMIN: kernel/fork.c may_access_mm), so
     // with the runner's capabilities Landlock does not restrict it (found by the replayer on

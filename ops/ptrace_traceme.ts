@@ -5,7 +5,7 @@
  * domain to be the acting task's or an ancestor of it: EPERM otherwise.
  */
 import { z } from 'zod';
-import { consult } from '../model/state.js';
+import { consult, subjectOf, taskObject } from '../model/state.js';
 import { base } from './fields.js';
 import type { OpDef } from './types.js';
 
@@ -32,7 +32,8 @@ export const ptrace_traceme: OpDef<PtraceTracemeStep> = {
       sameThreadGroup: false,
       path: null,
     };
-    const denial = consult(w, 'ptrace_traceme', { tracer: reach.client, tracee: t.domain, mode: 'traceme', tracerTask: reach.clientTask, traceeTask: t.name });
+    // task.c hook_ptrace_traceme logs the parent's domain (the cause) and current as the object.
+    const denial = consult(w, 'ptrace_traceme', { tracer: reach.client, tracee: t.domain, mode: 'traceme', tracerTask: reach.clientTask, traceeTask: t.name }, { subject: parent ? subjectOf(parent) : { domain: null, exec: 0 }, object: taskObject(t) });
     if (denial) return { result: denial.errno, denial, reach };
     return { result: 'ok', reach };
   },

@@ -4,18 +4,29 @@
  */
 import { z } from 'zod';
 import { restrictSelf } from '../model/syscalls.js';
+import { RESTRICT_SELF_TSYNC, logFlagMask } from '../model/limits.js';
 import { FS_RIGHT_NAMES, SCOPE_NAMES } from '../model/uapi.js';
-import { base, fsRightNames, relPath, scopeNames } from './fields.js';
+import { base, fsRightNames, logFlagNames, relPath, scopeNames } from './fields.js';
 import type { OpDef } from './types.js';
 
-const schema = z.strictObject({
-  op: z.literal('restrict_self'),
-  ...base,
-  scoped: scopeNames.optional(),
-  handled_fs: fsRightNames.optional(),
-  rules: z.array(z.strictObject({ path: relPath, access: fsRightNames })).optional(),
-  tsync: z.boolean().optional(),
-});
+const schema = z
+  .strictObject({
+    op: z.literal('restrict_self'),
+    ...base,
+    scoped: scopeNames.optional(),
+    handled_fs: fsRightNames.optional(),
+    rules: z.array(z.strictObject({ path: relPath, access: fsRightNames })).optional(),
+    tsync: z.boolean().optional(),
+    // Audit (format 1.2, docs/scenario-format.md "Audit"): LOG_* flags, quiet_scoped, no ruleset.
+    log: logFlagNames.optional(),
+    quiet_scoped: scopeNames.optional(),
+    ruleset: z.boolean().optional(),
+  })
+  .superRefine((st, ctx) => {
+    if (st.ruleset !== false) return;
+    for (const k of ['scoped', 'handled_fs', 'rules', 'quiet_scoped'] as const)
+      if (st[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'must be absent with "ruleset": false (landlock_restrict_self(-1, flags))' });
+  });
 export type RestrictSelfStep = z.infer<typeof schema>;
 
 export const restrict_self: OpDef<RestrictSelfStep> = {
@@ -27,12 +38,17 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
     if (st.scoped?.length) parts.push(`scoped=${st.scoped.join(',')}`);
     if (st.handled_fs?.length) parts.push(`handled_fs=${st.handled_fs.join(',')}`);
     for (const r of st.rules ?? []) parts.push(`rule ${r.path}:${r.access.join(',')}`);
+    if (st.quiet_scoped?.length) parts.push(`quiet_scoped=${st.quiet_scoped.join(',')}`);
+    if (st.ruleset === false) parts.push('no-ruleset');
     if (st.tsync) parts.push('tsync');
+    if (st.log?.length) parts.push(`log=${st.log.join(',')}`);
     return `${st.by} restrict_self ${parts.join(' ') || '(empty)'}`;
   },
   wire: (st, e) => {
     const rules = st.rules ?? [];
-    const out = [e.mask(st.scoped, SCOPE_NAMES), e.mask(st.handled_fs, FS_RIGHT_NAMES), st.tsync ? '1' : '0', String(rules.length)];
+    // SCOPED HANDLED FLAGS QUIET RULESET NRULES (PATH ACCESS)*; FLAGS: LOG_* bits 0-2, TSYNC bit 3.
+    const flags = logFlagMask(st.log) | (st.tsync ? RESTRICT_SELF_TSYNC : 0);
+    const out = [e.mask(st.scoped, SCOPE_NAMES), e.mask(st.handled_fs, FS_RIGHT_NAMES), String(flags), e.mask(st.quiet_scoped, SCOPE_NAMES), st.ruleset === false ? '0' : '1', String(rules.length)];
     for (const r of rules) out.push(r.path, e.mask(r.access, FS_RIGHT_NAMES));
     return out;
   },
@@ -45,7 +61,15 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
     build: (g) => {
       const by = g.by;
       const n = g.x.b;
-      g.push({ op: 'restrict_self', by, ...g.profile(n) });
+      // Logging, where the uAPI has it: one action in four sets a LOG_* flag or, with scopes, a quiet bit.
+      const v = g.x.d % 16;
+      const p = g.profile(n);
+      const logging: { log?: ('same_exec_off' | 'new_exec_on' | 'subdomains_off')[]; quiet_scoped?: typeof p.scoped } = {};
+      const LOGS: ('same_exec_off' | 'new_exec_on' | 'subdomains_off')[][] = [['same_exec_off'], ['new_exec_on'], ['subdomains_off'], ['same_exec_off', 'new_exec_on']];
+      if (g.logging.flags && v < 4) logging.log = LOGS[v]!.slice();
+      if (g.logging.quiet && v === 4 && p.scoped?.length) logging.quiet_scoped = p.scoped.filter((x) => x !== 'pathname_unix_socket').slice(0, 1);
+      if (logging.quiet_scoped?.length === 0) delete logging.quiet_scoped;
+      g.push({ op: 'restrict_self', by, ...p, ...logging });
       if (g.dual && g.profileOf(n) === 0) g.push({ op: 'restrict_self', by, ...g.dual(n) });
       if (g.dual && g.profileOf(n) === 7) {
         if (!g.dirs.has('d')) {
@@ -72,12 +96,15 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
   },
   kselftest: (st, x) => {
     const rules = st.rules ?? [];
-    const flags = st.tsync ? 'LANDLOCK_RESTRICT_SELF_TSYNC' : '0';
+    const flagNames = [...(st.log ?? []).map((f) => `LANDLOCK_RESTRICT_SELF_LOG_${f.toUpperCase()}`), ...(st.tsync ? ['LANDLOCK_RESTRICT_SELF_TSYNC'] : [])];
+    const flags = flagNames.join(' | ') || '0';
+    if (st.ruleset === false) return { lines: [`\tEXPECT_EQ(${x.want}, RES(landlock_restrict_self(-1, ${flags})));`] };
     const L = [
       '\t{',
       '\t\tconst struct landlock_ruleset_attr ruleset_attr = {',
       `\t\t\t.handled_access_fs = ${x.fs(st.handled_fs)},`,
       `\t\t\t.scoped = ${x.scopes(st.scoped)},`,
+      ...(st.quiet_scoped?.length ? [`\t\t\t.quiet_scoped = ${x.scopes(st.quiet_scoped)},`] : []),
       '\t\t};',
     ];
     if (rules.length) {
@@ -92,6 +119,10 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
     return { lines: L };
   },
   shell: (st, x) => {
+    if (st.ruleset === false) {
+      x.out.push(x.head, `#   landlock_restrict_self(-1, ${(st.log ?? []).join('|')}): the sandboxer has no such option; ${st.by} stays as it is`, x.exp);
+      return;
+    }
     const scoped = (st.scoped ?? []).map((s) => x.scopeLetter(s)).join(':');
     const fs = st.handled_fs ?? [];
     const rules = st.rules ?? [];
@@ -103,6 +134,7 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
       `#   ruleset: scoped=[${(st.scoped ?? []).join(', ')}] handled_fs=[${fs.join(', ')}]${rules.length ? ` rules=${rules.map((r) => `${r.path}:${r.access.join('|')}`).join(', ')}` : ''}${st.tsync ? ' tsync' : ''}`,
     );
     if (st.tsync) x.out.push('#   (TSYNC: the sandboxer has no option for it)');
+    if (st.log?.length || st.quiet_scoped?.length) x.out.push(`#   (log=${(st.log ?? []).join(',') || '-'} quiet_scoped=${(st.quiet_scoped ?? []).join(',') || '-'}: the sandboxer has no option for them; they change only what is logged)`);
     if (fs.includes('resolve_unix')) x.out.push('#   (resolve_unix: a sandboxer for ABI >= 9 handles it; LL_FS_RW must not cover the socket path)');
     x.out.push(x.exp);
     if (x.ok) {

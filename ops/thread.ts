@@ -14,7 +14,7 @@ export const thread: OpDef<ThreadStep> = {
   text: (st) => `${st.by} thread ${st.child}`,
   wire: (st, e) => [e.newTask(st.child)],
   apply: (w, t, st) => {
-    newTask(w, st.child, t.proc, t.domain);
+    newTask(w, st.child, t.proc, t);
     return { result: 'ok' };
   },
   readOnly: false,

@@ -20,6 +20,8 @@ export interface StepBase {
   readonly by: string;
   /** The result the scenario's author expects ("ok" or an errno name). */
   readonly expect?: string | undefined;
+  /** The audit records the author expects the step to emit (format 1.2). */
+  readonly expect_audit?: readonly string[] | undefined;
 }
 
 /** Keys of S whose value is a name (a string) or a list of names. */
@@ -44,6 +46,8 @@ export interface NameSpec<S> {
   readonly taskIn?: readonly { readonly field: keyof S & string; readonly alive: boolean }[];
   /** The step ends the acting task's process (exit_group). */
   readonly exitsProcess?: boolean;
+  /** The acting task must be a process's first task, and the process must have no other thread (exec). */
+  readonly singleThreaded?: boolean;
 }
 
 /** Turns names into the replayer's indices while a scenario is encoded (see replayer/replayer.c). */
@@ -81,6 +85,10 @@ export interface GenContext {
   readonly alive: readonly string[];
   /** Every task introduced so far (live or not). */
   readonly tasks: readonly string[];
+  /** The acting task is a thread, or its process has threads. */
+  readonly threaded: boolean;
+  /** What the generator's uAPI logs: LOG_* flags (ABI 7) and quiet_scoped (ABI 10). */
+  readonly logging: { readonly flags: boolean; readonly quiet: boolean };
   /** Descriptors (sockets and pidfds) the acting process holds (mutable: the op updates it). */
   readonly held: string[];
   /** Which descriptor names are pidfds (the op adds the ones it opens). */

@@ -8,7 +8,8 @@ import type { Trace } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
 import { NEWEST_ABI, releaseSemantics, semanticsForAbi, withErrata } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
-import { evaluate } from '../ops/engine.js';
+import { evaluateAll } from '../ops/engine.js';
+import { freedText, recordText, type FreedRecord } from '../model/audit.js';
 
 /** A file's traces. */
 export interface TraceSource {
@@ -22,8 +23,21 @@ export interface Disagreement {
   trace: Trace;
   semantics: string;
   model: string[];
+  /** Steps whose results differ. */
   steps: number[];
   outcomes: StepOutcome[];
+  /** Steps whose audit records differ (traces with records only). */
+  auditSteps: AuditStepDiff[];
+  /** The deallocation records differ: what the model expects (null: they agree). */
+  freed: { model: string[]; kernel: string[] } | null;
+}
+
+/** One step's records: what the model predicts for sure, what it may (timing), and what the kernel emitted. */
+export interface AuditStepDiff {
+  step: number;
+  model: string[];
+  maybe: string[];
+  kernel: string[];
 }
 
 export interface SourceSummary {
@@ -34,6 +48,10 @@ export interface SourceSummary {
   semantics: string;
   traces: number;
   disagreements: number;
+  /** Traces that carry audit records (compared record by record). */
+  withAudit: number;
+  /** Traces whose records (not results) disagree. */
+  auditDisagreements: number;
 }
 
 /** The semantics a kernel is judged under: the given one, or the released one for its ABI with its errata and its release's facts. */
@@ -49,11 +67,67 @@ export function semanticsForKernel(k: Trace['kernel'], given: Semantics | undefi
   return e === s.errata ? s : withErrata(s, e);
 }
 
-export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: number[]; outcomes: StepOutcome[] } {
-  const outcomes = evaluate(t.scenario, sem);
+export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: number[]; outcomes: StepOutcome[]; auditSteps: AuditStepDiff[]; freed: Disagreement['freed'] } {
+  const { outcomes, freed } = evaluateAll(t.scenario, sem);
   const model = outcomes.map((o) => o.result);
   const steps = model.flatMap((r, i) => (r !== t.results[i] ? [i] : []));
-  return { model, steps, outcomes };
+  if (!t.audit) return { model, steps, outcomes, auditSteps: [], freed: null };
+  return { model, steps, outcomes, ...compareAudit(outcomes, freed, t.audit, t.audit_freed ?? []) };
+}
+
+/**
+ * The model's records against the kernel's, step by step, as multisets (the kernel's order of
+ * records within one step, e.g. the members of a group, is not the model's concern). A record the
+ * model marks uncertain (a parent-death signal a sibling thread may re-send) may be there or not;
+ * for a domain with such a record, whether and where its allocation record comes, and its
+ * denial count up to the uncertain ones, may vary too.
+ */
+export function compareAudit(
+  outcomes: readonly StepOutcome[],
+  freed: readonly FreedRecord[],
+  kernel: readonly (readonly string[])[],
+  kernelFreed: readonly string[],
+): { auditSteps: AuditStepDiff[]; freed: Disagreement['freed'] } {
+  const loose = new Set<number>();
+  for (const o of outcomes) for (const r of o.audit ?? []) if (r.uncertain) loose.add(r.domain);
+  const isLooseAlloc = (text: string) => {
+    const m = /^AUDIT_LANDLOCK_DOMAIN domain=D([0-9]+) status=allocated$/.exec(text);
+    return m !== null && loose.has(Number(m[1]));
+  };
+  const auditSteps: AuditStepDiff[] = [];
+  outcomes.forEach((o, i) => {
+    const recs = o.audit ?? [];
+    const sure = recs.filter((r) => !r.uncertain && !(r.type === 'allocated' && loose.has(r.domain))).map(recordText);
+    const maybe = recs.filter((r) => r.uncertain || (r.type === 'allocated' && loose.has(r.domain))).map(recordText);
+    const k = [...(kernel[i] ?? [])];
+    const rest = [...k];
+    let ok = true;
+    for (const m of sure) {
+      const j = rest.indexOf(m);
+      if (j < 0) ok = false;
+      else rest.splice(j, 1);
+    }
+    for (const r of rest) {
+      const j = maybe.indexOf(r);
+      if (j >= 0) maybe.splice(j, 1);
+      else if (!isLooseAlloc(r)) ok = false;
+    }
+    if (!ok) auditSteps.push({ step: i, model: sure, maybe: recs.filter((r) => r.uncertain).map(recordText), kernel: k });
+  });
+  // Deallocations: every logged domain once, with its count (a loose domain's may be lower, or missing).
+  const byDomain = new Map(freed.map((f) => [`D${f.domain}`, f]));
+  const seen = new Set<string>();
+  let freedOk = true;
+  for (const text of kernelFreed) {
+    const m = /^AUDIT_LANDLOCK_DOMAIN domain=(D[0-9a-fx]+) status=deallocated denials=([0-9]+)$/.exec(text);
+    const f = m ? byDomain.get(m[1]!) : undefined;
+    const n = m ? Number(m[2]) : -1;
+    if (!f || seen.has(m![1]!) || n > f.denials || n < f.denials - (f.uncertain ?? 0)) freedOk = false;
+    else seen.add(m![1]!);
+  }
+  for (const f of freed) if (!seen.has(`D${f.domain}`) && !loose.has(f.domain)) freedOk = false;
+  const modelFreed = freed.map(freedText);
+  return { auditSteps, freed: freedOk ? null : { model: modelFreed, kernel: [...kernelFreed] } };
 }
 
 /** Every trace of every source judged against the model: per-source counts and each disagreement. */
@@ -62,6 +136,8 @@ export function diffSources(sources: readonly TraceSource[], given: Semantics | 
   const summary: SourceSummary[] = [];
   for (const src of sources) {
     let n = 0;
+    let withAudit = 0;
+    let nAudit = 0;
     const semNames = new Set<string>();
     src.traces.forEach((t, index) => {
       let sem: Semantics;
@@ -73,13 +149,25 @@ export function diffSources(sources: readonly TraceSource[], given: Semantics | 
       }
       semNames.add(sem.name);
       const d = diffTrace(t, sem);
-      if (d.steps.length) {
+      if (t.audit) withAudit++;
+      if (d.steps.length || d.auditSteps.length || d.freed) {
         n++;
-        all.push({ file: src.file, index, trace: t, semantics: sem.name, model: d.model, steps: d.steps, outcomes: d.outcomes });
+        if (!d.steps.length) nAudit++;
+        all.push({ file: src.file, index, trace: t, semantics: sem.name, ...d });
       }
     });
     const k = src.traces[0]?.kernel;
-    summary.push({ file: src.file, kernel: k?.release ?? '?', abi: k?.abi ?? 0, errata: k?.errata ?? 0, semantics: [...semNames].join(','), traces: src.traces.length, disagreements: n });
+    summary.push({
+      file: src.file,
+      kernel: k?.release ?? '?',
+      abi: k?.abi ?? 0,
+      errata: k?.errata ?? 0,
+      semantics: [...semNames].join(','),
+      traces: src.traces.length,
+      disagreements: n,
+      withAudit,
+      auditDisagreements: nAudit,
+    });
   }
   return { all, summary };
 }

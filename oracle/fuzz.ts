@@ -7,15 +7,25 @@
  */
 import { InputError } from '../common/errors.js';
 import type { Scenario } from '../format/scenario.js';
-import type { KernelInfo } from '../format/trace.js';
+import { auditOf, type KernelInfo, type TraceRow } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
-import { evaluate } from '../ops/engine.js';
+import { evaluate, evaluateAll } from '../ops/engine.js';
 import { buildScenario, genInputArb, sampleInputs, type GenInput, type GenProfiles } from '../properties/arbitrary.js';
 import { inputShrinker, runAsync, type Shrinker } from '../properties/shrink.js';
-import { semanticsForKernel } from './diff.js';
+import { compareAudit, semanticsForKernel } from './diff.js';
 
 /** Runs a batch on a kernel: one result list per scenario, null for one that did not complete. */
-export type BatchRunner = (scenarios: Scenario[]) => Promise<{ kernel: KernelInfo; results: (string[] | null)[] }>;
+/** Runs a batch on a kernel: each scenario's results (null: it did not complete) and, where the runner collected them, its audit records. */
+export type BatchRunner = (scenarios: Scenario[]) => Promise<{ kernel: KernelInfo; results: (string[] | null)[]; rows?: (TraceRow | null)[] }>;
+
+/** Does a kernel's row disagree with the model: a result, or (where collected) an audit record? */
+export function rowDisagrees(s: Scenario, row: TraceRow, sem: Semantics): boolean {
+  const { outcomes, freed } = evaluateAll(s, sem);
+  if (differs(row.results, outcomes.map((o) => o.result))) return true;
+  if (!row.audit) return false;
+  const c = compareAudit(outcomes, freed, row.audit, row.audit_freed ?? []);
+  return c.auditSteps.length > 0 || c.freed !== null;
+}
 
 export interface FuzzOptions {
   seed: number;
@@ -42,6 +52,9 @@ export interface FuzzFinding {
   kernel: KernelInfo;
   semantics: string;
   shrinkRounds: number;
+  /** The kernel's audit records of the shrunk scenario, where the runner collected them. */
+  audit?: string[][];
+  audit_freed?: string[];
 }
 
 export interface FuzzReport {
@@ -66,20 +79,33 @@ export const differs = (a: readonly string[], b: readonly string[]): boolean => 
 export async function shrinkOnKernel<T>(
   shrinker: Shrinker<T>,
   finalOf: (t: T) => Scenario,
-  start: { scenario: Scenario; kernelResults: string[] },
+  start: { scenario: Scenario; kernelResults: string[]; row?: TraceRow },
   run: BatchRunner,
-  model: (s: Scenario) => string[],
-): Promise<{ result: T; kernelResults: string[] }> {
-  const kept = new Map<string, string[]>([[JSON.stringify(start.scenario.steps), start.kernelResults]]);
+  disagrees: (s: Scenario, row: TraceRow) => boolean,
+): Promise<{ result: T; kernelResults: string[]; row: TraceRow }> {
+  const kept = new Map<string, TraceRow>([[JSON.stringify(start.scenario.steps), start.row ?? { results: start.kernelResults }]]);
   const result = await runAsync(shrinker, async (batch) => {
-    const rs = (await run(batch)).results;
-    const hit = rs.findIndex((kr, i) => kr !== null && differs(kr, model(batch[i]!)));
-    if (hit >= 0) kept.set(JSON.stringify(batch[hit]!.steps), rs[hit]!);
+    const r = await run(batch);
+    const rowOf = (i: number): TraceRow | null => r.rows?.[i] ?? (r.results[i] ? { results: r.results[i]! } : null);
+    const hit = batch.findIndex((s, i) => {
+      const row = rowOf(i);
+      return row !== null && disagrees(s, row);
+    });
+    if (hit >= 0) kept.set(JSON.stringify(batch[hit]!.steps), rowOf(hit)!);
     return hit;
   });
-  const kernelResults = kept.get(JSON.stringify(finalOf(result).steps));
-  if (!kernelResults) throw new Error('the shrunk scenario was never run on the kernel'); // internal: every shrinker result is a candidate that disagreed
-  return { result, kernelResults };
+  const row = kept.get(JSON.stringify(finalOf(result).steps));
+  if (!row) throw new Error('the shrunk scenario was never run on the kernel'); // internal: every shrinker result is a candidate that disagreed
+  return { result, kernelResults: row.results, row };
+}
+
+/** A key grouping record disagreements: the first step whose records differ, its op and the kernel's blockers there. */
+function auditSignature(s: Scenario, row: TraceRow, sem: Semantics): string {
+  const { outcomes, freed } = evaluateAll(s, sem);
+  const c = compareAudit(outcomes, freed, row.audit ?? [], row.audit_freed ?? []);
+  const a = c.auditSteps[0];
+  if (!a) return 'freed';
+  return `${s.steps[a.step]?.op}:${a.kernel.map((r) => r.replace(/ domain=\S+/, '').replace(/ (opid|path)=\S+/, '')).sort().join('+')}/${a.model.length}`;
 }
 
 /** A key grouping disagreements: the first differing step's op and the two results. */
@@ -94,7 +120,7 @@ export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport
   const build = (g: GenInput) => buildScenario(g.actions, o.profiles);
   let kernel: KernelInfo | undefined;
   let sem: Semantics | undefined;
-  const found: { g: GenInput; scenario: Scenario; kernelResults: string[] }[] = [];
+  const found: { g: GenInput; scenario: Scenario; kernelResults: string[]; row: TraceRow }[] = [];
   const seen = new Set<string>();
   let incomplete = 0;
   let disagreeing = 0;
@@ -106,13 +132,14 @@ export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport
     sem ??= semanticsForKernel(r.kernel, o.semantics, o.errata);
     r.results.forEach((kr, i) => {
       if (!kr) return void incomplete++;
+      const row = r.rows?.[i] ?? { results: kr };
+      if (!rowDisagrees(scenarios[i]!, row, sem!)) return;
       const mr = evaluate(scenarios[i]!, sem!).map((x) => x.result);
-      if (!differs(kr, mr)) return;
       disagreeing++;
-      const sig = signature(scenarios[i]!, kr, mr);
+      const sig = differs(kr, mr) ? signature(scenarios[i]!, kr, mr) : `audit:${auditSignature(scenarios[i]!, row, sem!)}`;
       if (seen.has(sig)) return;
       seen.add(sig);
-      found.push({ g: chunk[i]!, scenario: scenarios[i]!, kernelResults: kr });
+      found.push({ g: chunk[i]!, scenario: scenarios[i]!, kernelResults: kr, row });
     });
     log(`${Math.min(start + o.batch, inputs.length)}/${inputs.length} scenarios, ${disagreeing} disagree`);
     o.progress?.(Math.min(start + o.batch, inputs.length), `${disagreeing} disagree`);
@@ -124,13 +151,23 @@ export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport
   const shrunkSeen = new Set<string>();
   for (const [n, f] of found.slice(0, o.maxShrink).entries()) {
     o.progress?.(inputs.length, `shrinking disagreement ${n + 1} of ${Math.min(found.length, o.maxShrink)}`);
-    const { result: shrunk, kernelResults: fr } = await shrinkOnKernel(inputShrinker(genInputArb(), f.g, build), (r) => r.scenario, f, run, model);
+    const { result: shrunk, kernelResults: fr, row } = await shrinkOnKernel(inputShrinker(genInputArb(), f.g, build), (r) => r.scenario, f, run, (s, rw) => rowDisagrees(s, rw, judge));
     const final = shrunk.scenario;
     const mr = model(final);
     log(`shrunk a disagreement from ${f.scenario.steps.length} to ${final.steps.length} steps in ${shrunk.rounds} rounds`);
     const key = JSON.stringify(final.steps);
     if (!shrunkSeen.has(key))
-      findings.push({ original: f.scenario, scenario: final, kernelResults: fr, modelResults: mr, steps: mr.flatMap((x, i) => (x !== fr[i] ? [i] : [])), kernel, semantics: judge.name, shrinkRounds: shrunk.rounds });
+      findings.push({
+        original: f.scenario,
+        scenario: final,
+        kernelResults: fr,
+        modelResults: mr,
+        steps: mr.flatMap((x, i) => (x !== fr[i] ? [i] : [])),
+        ...auditOf(row),
+        kernel,
+        semantics: judge.name,
+        shrinkRounds: shrunk.rounds,
+      });
     shrunkSeen.add(key);
   }
   return { kernel, semantics: judge.name, profiles: o.profiles.name, scenarios: inputs.length, incomplete, disagreeing, findings };

@@ -78,11 +78,13 @@ export interface GenProfiles {
   /** The semantics whose uAPI profile 0 follows. */
   readonly name: string;
   readonly full: RestrictFields;
+  /** What its uAPI logs (restrict_self's LOG_* flags, quiet_scoped); absent: neither. */
+  readonly logging?: { readonly flags: boolean; readonly quiet: boolean };
 }
 
 /** The profiles that follow a semantics' uAPI. */
 export function profilesOf(sem: Semantics): GenProfiles {
-  return { name: sem.name, full: fullSandbox(sem) };
+  return { name: sem.name, full: fullSandbox(sem), ...(sem.audit ? { logging: { flags: true, quiet: sem.audit.quietScoped } } : {}) };
 }
 
 /** Draws 0..31 onto a profile; the full sandbox (profile 0) gets 6 of the 32 values. */
@@ -132,10 +134,12 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
   interface P {
     alive: boolean;
     fds: string[];
+    threads: number;
   }
+  const threadNames = new Set<string>();
   const steps: Step[] = [];
   const procOf = new Map<string, P>();
-  procOf.set('P0', { alive: true, fds: [] });
+  procOf.set('P0', { alive: true, fds: [], threads: 0 });
   const tasks = ['P0'];
   let nextTask = 1;
   let nextSock = 0;
@@ -166,17 +170,21 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
     boundType,
     connectedTo,
     tasks,
+    threaded: false,
+    logging: profiles.logging ?? { flags: false, quiet: false },
     push: (st) => void steps.push(st as Step),
     insertBeforeLast: (st) => void steps.splice(steps.length - 1, 0, st as Step),
     newTask: (prefix) => `${prefix}${nextTask++}`,
     newSock: () => `s${nextSock++}`,
     addProcess: (child, fds) => {
-      procOf.set(child, { alive: true, fds });
+      procOf.set(child, { alive: true, fds, threads: 0 });
       tasks.push(child);
     },
     addThread: (child) => {
       procOf.set(child, proc);
       tasks.push(child);
+      threadNames.add(child);
+      proc.threads++;
     },
     exitProcess: () => {
       proc.alive = false;
@@ -207,6 +215,7 @@ export function buildScenario(actions: readonly Action[], profiles: GenProfiles,
     }
     ctx.x = x;
     ctx.by = by;
+    ctx.threaded = threadNames.has(by) || proc.threads > 0;
     ctx.alive = alive;
     ctx.held = held;
     ctx.sock = socks[x.b % Math.max(1, socks.length)]!;

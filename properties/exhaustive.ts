@@ -23,6 +23,7 @@ import { numLayers } from '../model/domain.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import { step as applyStep } from '../ops/engine.js';
 import { cloneWorld, canonicalKey } from '../model/snapshot.js';
+import { cloneAuditState } from '../model/audit.js';
 import { newWorld, type StepOutcome, type World } from '../model/state.js';
 import { fullSandbox } from './arbitrary.js';
 import { expectedVerdict, PROPERTIES, type PropertyDef, type Violation } from './invariants.js';
@@ -162,9 +163,10 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null };
   let frontier: Node[] = [];
   const visit = (parent: Node, st: Step): Node | null => {
-    // A step that changes nothing in the model (a signal) is evaluated on the parent's world: no copy, no new state.
+    // A step that changes nothing in the model (a ptrace check) is evaluated on the parent's world:
+    // no copy, no new state — but for what logging counts, which is the step's own.
     const readOnly = opOf(st).readOnly;
-    const w = readOnly ? parent.world! : cloneWorld(parent.world!);
+    const w = readOnly ? { ...parent.world!, audit: cloneAuditState(parent.world!.audit) } : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
     const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
     scenarios++;

@@ -4,7 +4,8 @@
  * a variant of it).
  */
 import { structuralErrors, type Scenario, type Step, type StepOf } from '../format/scenario.js';
-import { callHook, isUnixDecision, type UnixDecision } from '../model/hooks.js';
+import { callHook, isUnixDecision, type Decision, type UnixDecision } from '../model/hooks.js';
+import { blockerOf, silencedBy } from '../model/audit.js';
 import { namesOf, opOf, processes } from '../ops/index.js';
 import { commonPrefix, describeDomain, isSameOrNested, sameDomain, youngestLayerWith, type Layer, type MaybeDomain } from '../model/domain.js';
 import { ruleGrants } from '../model/fs.js';
@@ -475,6 +476,104 @@ const ptraceHierarchy: PropertyDef = {
   },
 };
 
+/**
+ * The layer the kernel blames for a denial, found independently of the semantics' own `layer`: the
+ * youngest layer of the subject, beyond the layers it shares with the object, that restricts the
+ * mechanism (security/landlock/cred.h landlock_get_applicable_subject for scopes, log.c
+ * get_denied_layer for RESOLVE_UNIX; task.c ptrace hooks blame the tracer's youngest layer).
+ * Null: a mechanism this cannot judge (a user semantics' own).
+ */
+function youngestDenyingLayer(d: Decision): number | null {
+  const subject = d.auditSubject?.domain;
+  if (!subject || !d.denial) return null;
+  const from = (other: MaybeDomain, restricts: (l: Layer) => boolean): number => {
+    const k = commonPrefix(subject, other);
+    for (let j = subject.layers.length - 1; j >= k; j--) if (restricts(subject.layers[j]!)) return j;
+    return -1;
+  };
+  const c = d.ctx as Partial<{ target: MaybeDomain; server: MaybeDomain; lookupPath: string | null; tracee: MaybeDomain }>;
+  switch (d.denial.mechanism) {
+    case 'signal':
+      return from(c.target ?? null, (l) => (l.scope & SCOPE_SIGNAL) !== 0);
+    case 'abstract_unix_socket':
+      return from(c.server ?? null, (l) => (l.scope & SCOPE_ABSTRACT_UNIX_SOCKET) !== 0);
+    case 'pathname_unix_socket':
+      return from(c.server ?? null, (l) => (l.scope & SCOPE_PATHNAME_UNIX_SOCKET) !== 0);
+    case 'resolve_unix':
+      return from(c.server ?? null, (l) => (l.fs & ACCESS_FS_RESOLVE_UNIX) !== 0 && !ruleGrants(l.rules, ACCESS_FS_RESOLVE_UNIX, c.lookupPath ?? ''));
+    case 'ptrace':
+      return subject.layers.length - 1;
+    default:
+      return null;
+  }
+}
+
+const denialLogged: PropertyDef = {
+  name: 'denial-logged',
+  kind: 'state-local',
+  cost: 1,
+  statement:
+    'Every Landlock denial that the log flags, execve() and quiet_scoped do not silence produces exactly one AUDIT_LANDLOCK_ACCESS record, naming the youngest layer that denies (beyond those the subject shares with the object) and the blocker of its mechanism; a silenced one produces none (security/landlock/log.c landlock_log_denial). Semantics without audit (before ABI 7) log nothing.',
+  expect: () => 'holds',
+  check: ({ outcomes, sem }) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      const want: string[] = [];
+      for (const d of o.decisions ?? []) {
+        if (!d.denial || !sem.audit) continue;
+        const layer = youngestDenyingLayer(d);
+        if (layer === null) continue;
+        const subject = d.auditSubject!.domain!;
+        if (layer < 0)
+          return { step: i, message: `${d.hook} denied (${d.denial.mechanism}) although no layer of ${describeDomain(subject)} beyond those it shares restricts it` };
+        const node = subject.layers[layer]!.node;
+        if (!silencedBy(node, (d.auditSubject!.exec & (1 << layer)) !== 0, d.denial.mechanism)) want.push(`D${node.id} ${blockerOf(d.denial.mechanism)}`);
+      }
+      // (the filesystem rights bind and mkdir need are the model's own checks, not hooks: not judged here)
+      const got = (o.audit ?? []).flatMap((r) => (r.type === 'access' && !r.blockers.startsWith('fs.make_') ? [`D${r.domain} ${r.blockers}`] : []));
+      if (JSON.stringify([...want].sort()) !== JSON.stringify([...got].sort()) && !(o.audit ?? []).some((r) => r.uncertain))
+        return {
+          step: i,
+          message: `the step's denials should log ${want.length ? want.join(', ') : 'nothing'}, but its records are ${got.length ? got.join(', ') : 'none'}`,
+        };
+    }
+    return null;
+  },
+};
+
+const quietOnlySilences: PropertyDef = {
+  name: 'quiet-only-silences',
+  kind: 'metamorphic',
+  cost: 2,
+  statement:
+    'Adding a LOG_* flag to a restrict_self, or a quiet_scoped bit for one of its scopes, never changes a result, only records (security/landlock/syscalls.c: the flags only set log_same_exec, log_new_exec, log_status and quiet_masks). Where the uAPI has neither (before ABI 7, quiet_scoped before ABI 10), there is nothing to add.',
+  expect: () => 'holds',
+  check: ({ scenario, outcomes, extra, sem, evaluate }) => {
+    if (!sem.audit) return null;
+    const rs = scenario.steps.flatMap((st, i) => (st.op === 'restrict_self' && st.ruleset !== false && outcomes[i]!.result === 'ok' ? [i] : []));
+    if (!rs.length) return null;
+    const at = rs[extra.pick % rs.length]!;
+    const st = scenario.steps[at] as StepOf<'restrict_self'>;
+    const quietable = (st.scoped ?? []).filter((x) => !(st.quiet_scoped ?? []).includes(x));
+    const choices: Partial<StepOf<'restrict_self'>>[] = [
+      ...(['same_exec_off', 'new_exec_on', 'subdomains_off'] as const).filter((f) => !(st.log ?? []).includes(f)).map((f) => ({ log: [...(st.log ?? []), f] })),
+      ...(sem.audit.quietScoped ? quietable.map((q) => ({ quiet_scoped: [...(st.quiet_scoped ?? []), q] })) : []),
+    ];
+    if (!choices.length) return null;
+    const change = choices[extra.profile % choices.length]!;
+    const variant: Scenario = { ...scenario, steps: scenario.steps.map((x, i) => (i === at ? { ...st, ...change } : x)) };
+    const vo = evaluate(variant);
+    for (let i = 0; i < outcomes.length; i++)
+      if (vo[i]!.result !== outcomes[i]!.result)
+        return {
+          step: i,
+          message: `step ${i} gives ${outcomes[i]!.result}, but ${vo[i]!.result} once step ${at} also asks for ${JSON.stringify(change)}`,
+          variant: { label: `step ${at} with ${JSON.stringify(change)}`, scenario: variant, step: i },
+        };
+    return null;
+  },
+};
+
 export const PROPERTIES: readonly PropertyDef[] = [
   outsideUnreachable,
   sandboxClosed,
@@ -489,6 +588,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
   inboundClosed,
   ownerDomainRecordedAtSetown,
   ptraceHierarchy,
+  denialLogged,
+  quietOnlySilences,
 ];
 
 export function propertyByName(name: string): PropertyDef | undefined {

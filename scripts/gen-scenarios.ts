@@ -504,6 +504,118 @@ for (const v of BASE) {
   });
 }
 
+// ---- audit_test.c and scoped_abstract_unix_test.c scoped_audit: the records the selftests expect ----
+const ACCESS = (d: number, blockers: string, obj: string) => `AUDIT_LANDLOCK_ACCESS domain=D${d} blockers=${blockers} ${obj}`;
+const ALLOCATED = (d: number) => `AUDIT_LANDLOCK_DOMAIN domain=D${d} status=allocated`;
+const FREED = (d: number, n: number) => `AUDIT_LANDLOCK_DOMAIN domain=D${d} status=deallocated denials=${n}`;
+
+{
+  // audit.layers: 16 nested signal-scoped layers, each kill(getppid(), 0) EPERM logged under the
+  // new domain (which is allocated then); a 17th layer E2BIG; every domain freed with 1 denial.
+  const steps: Step[] = [{ op: 'fork', by: 'P0', child: 'P1', expect: 'ok' }];
+  for (let d = 1; d <= 16; d++)
+    steps.push(
+      { op: 'restrict_self', by: 'P1', scoped: ['signal'], expect: 'ok' },
+      { op: 'kill', by: 'P1', target: 'P0', signal: 0, expect: 'EPERM', expect_audit: [ACCESS(d, 'scope.signal', 'opid=P0'), ALLOCATED(d)] },
+    );
+  steps.push({ op: 'restrict_self', by: 'P1', scoped: ['signal'], expect: 'E2BIG' }, { op: 'exit', by: 'P1', expect: 'ok' });
+  put('audit/layers/layers.json', {
+    format: F,
+    name: 'audit-layers',
+    description: 'audit_test.c audit.layers: 16 nested signal-scoped layers; in each, kill(getppid(), 0) is EPERM and logged under the newest domain, allocated then; a 17th layer is E2BIG; each domain is freed with denials=1. P0 is the selftest\'s parent, P1 its child.',
+    steps,
+    expect_audit_freed: Array.from({ length: 16 }, (_, i) => FREED(i + 1, 1)),
+  });
+}
+
+// audit_flags.signal {default, same_exec_off, subdomains_off, cross_exec_on, signal_quieted}: the
+// child's first kill is logged (access + allocated) unless LOG_SAME_EXEC_OFF or quiet_scoped
+// signal; the second only adds an access record; the domain is freed with denials=2 when it was logged.
+for (const [variant, flags, quiet] of [
+  ['default', [], false],
+  ['same_exec_off', ['same_exec_off'], false],
+  ['subdomains_off', ['subdomains_off'], false],
+  ['cross_exec_on', ['new_exec_on'], false],
+  ['signal_quieted', [], true],
+] as const) {
+  const logged = !(flags as readonly string[]).includes('same_exec_off') && !quiet;
+  put(quiet ? `audit/quiet/flags_${variant}.json` : `audit/flags/${variant}.json`, {
+    format: F,
+    name: `audit-flags-${variant.replaceAll('_', '-')}`,
+    description: `audit_test.c audit_flags.signal, variant ${variant} (restrict_flags ${flags.length ? flags.join('|') : '0'}${quiet ? ', quiet_scoped = LANDLOCK_SCOPE_SIGNAL' : ''}): two kill(getppid(), 0) by the scoped child${logged ? ', the first logged with its domain, the second once more' : ', neither logged'}. P0 is the selftest's parent, P1 its child.`,
+    steps: [
+      { op: 'fork', by: 'P0', child: 'P1', expect: 'ok' },
+      { op: 'restrict_self', by: 'P1', scoped: ['signal'], ...(flags.length ? { log: [...flags] } : {}), ...(quiet ? { quiet_scoped: ['signal' as const] } : {}), expect: 'ok' },
+      { op: 'kill', by: 'P1', target: 'P0', signal: 0, expect: 'EPERM', expect_audit: logged ? [ACCESS(1, 'scope.signal', 'opid=P0'), ALLOCATED(1)] : [] },
+      { op: 'kill', by: 'P1', target: 'P0', signal: 0, expect: 'EPERM', expect_audit: logged ? [ACCESS(1, 'scope.signal', 'opid=P0')] : [] },
+      { op: 'exit', by: 'P1', expect: 'ok' },
+    ],
+    expect_audit_freed: logged ? [FREED(1, 2)] : [],
+  });
+}
+
+// audit_exec.signal_and_open {default, same_exec_off, subdomains_off, cross_exec_on,
+// subdomains_off_and_cross_exec_on}: layer1 (signal) then execve; the new program's kill is
+// blamed on layer1 and logged only with LOG_NEW_EXEC_ON; it adds layer2 (fs: read_dir) and kills
+// again (still layer1's); then layer3 (signal) and kills: blamed on layer3, created by this
+// program, logged unless LOG_SUBDOMAINS_OFF was set before it. (The selftest's open("/") denied by
+// layer2 is not in the scenario language.)
+for (const [variant, flags] of [
+  ['default', []],
+  ['same_exec_off', ['same_exec_off']],
+  ['subdomains_off', ['subdomains_off']],
+  ['cross_exec_on', ['new_exec_on']],
+  ['subdomains_off_and_cross_exec_on', ['subdomains_off', 'new_exec_on']],
+] as const) {
+  const f = flags as readonly string[];
+  const l1 = f.includes('new_exec_on');
+  const l3 = !f.includes('subdomains_off');
+  put(`audit/exec/${variant}.json`, {
+    format: F,
+    name: `audit-exec-${variant.replaceAll('_', '-')}`,
+    description: `audit_test.c audit_exec.signal_and_open, variant ${variant} (restrict_flags ${f.length ? f.join('|') : '0'}), its signal part: denials of layer1 after execve are logged only with LOG_NEW_EXEC_ON; layer3, created after the exec, is logged unless LOG_SUBDOMAINS_OFF. P0 is the selftest's parent, P1 its child (wait-pipe-sandbox after the exec).`,
+    steps: [
+      { op: 'fork', by: 'P0', child: 'P1', expect: 'ok' },
+      { op: 'restrict_self', by: 'P1', scoped: ['signal'], ...(f.length ? { log: [...flags] } : {}), expect: 'ok' },
+      { op: 'exec', by: 'P1', expect: 'ok', expect_audit: [] },
+      { op: 'kill', by: 'P1', target: 'P0', signal: 0, expect: 'EPERM', expect_audit: l1 ? [ACCESS(1, 'scope.signal', 'opid=P0'), ALLOCATED(1)] : [] },
+      { op: 'restrict_self', by: 'P1', handled_fs: ['read_dir'], expect: 'ok' },
+      { op: 'kill', by: 'P1', target: 'P0', signal: 0, expect: 'EPERM', expect_audit: l1 ? [ACCESS(1, 'scope.signal', 'opid=P0')] : [] },
+      { op: 'restrict_self', by: 'P1', scoped: ['signal'], expect: 'ok' },
+      { op: 'kill', by: 'P1', target: 'P0', signal: 0, expect: 'EPERM', expect_audit: l3 ? [ACCESS(3, 'scope.signal', 'opid=P0'), ALLOCATED(3)] : [] },
+      { op: 'exit', by: 'P1', expect: 'ok' },
+    ],
+    expect_audit_freed: [...(l1 ? [FREED(1, 2)] : []), ...(l3 ? [FREED(3, 1)] : [])],
+  });
+}
+
+// scoped_abstract_unix_test.c scoped_audit.connect_to_child {no_quiet, quiet_abstract_socket,
+// quiet_abstract_socket_2 (both bits quiet), quiet_unrelated (only SIGNAL quiet)}: the scoped
+// parent connects a datagram socket to the child's abstract socket: EPERM, logged with the
+// socket's path unless quiet_scoped has the abstract bit.
+for (const [variant, scopedBits, quiet] of [
+  ['no_quiet', ['abstract_unix_socket'], []],
+  ['quiet_abstract_socket', ['abstract_unix_socket'], ['abstract_unix_socket']],
+  ['quiet_abstract_socket_2', ['abstract_unix_socket', 'signal'], ['abstract_unix_socket', 'signal']],
+  ['quiet_unrelated', ['abstract_unix_socket', 'signal'], ['signal']],
+] as const) {
+  const logged = !(quiet as readonly string[]).includes('abstract_unix_socket');
+  put(quiet.length ? `audit/quiet/scoped_audit_${variant}.json` : `audit/scoped_audit/${variant}.json`, {
+    format: F,
+    name: `scoped-audit-${variant.replaceAll('_', '-')}`,
+    description: `scoped_abstract_unix_test.c scoped_audit.connect_to_child, variant ${variant} (scoped ${scopedBits.join('|')}, quiet_scoped ${quiet.length ? quiet.join('|') : '0'}): the scoped parent's datagram connect to the child's abstract socket is EPERM${logged ? ', logged with the socket\'s path' : ', not logged'}. P0 is the selftest's parent, P1 its child.`,
+    steps: [
+      { op: 'fork', by: 'P0', child: 'P1', expect: 'ok' },
+      { op: 'socket', by: 'P1', sock: 'srv', type: 'dgram', expect: 'ok' },
+      { op: 'bind', by: 'P1', sock: 'srv', addr: { abstract: 'scoped_audit' }, expect: 'ok' },
+      { op: 'restrict_self', by: 'P0', scoped: [...scopedBits], quiet_scoped: [...quiet].length ? [...quiet] : undefined, expect: 'ok' } as Step,
+      { op: 'socket', by: 'P0', sock: 'cli', type: 'dgram', expect: 'ok' },
+      { op: 'connect', by: 'P0', sock: 'cli', addr: { abstract: 'scoped_audit' }, expect: 'EPERM', expect_audit: logged ? [ACCESS(1, 'scope.abstract_unix_socket', 'path=@scoped_audit'), ALLOCATED(1)] : [] },
+    ],
+    expect_audit_freed: logged ? [FREED(1, 1)] : [],
+  });
+}
+
 rmSync(ROOT, { recursive: true, force: true });
 for (const [rel, s] of Object.entries(files)) {
   const p = join(ROOT, rel);

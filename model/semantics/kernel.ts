@@ -4,6 +4,7 @@
 import { hookUnixFind } from '../fs.js';
 import {
   ACCESS_FS_RESOLVE_UNIX,
+  RESTRICT_SELF_LOG_FLAGS,
   RESTRICT_SELF_TSYNC,
   SCOPE_ABSTRACT_UNIX_SOCKET,
   SCOPE_PATHNAME_UNIX_SOCKET,
@@ -59,7 +60,9 @@ export function kernelSemantics(o: KernelOptions): Semantics {
     errata: o.errata,
     scopes: SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL | (o.pathnameScopeBit ? SCOPE_PATHNAME_UNIX_SOCKET : 0),
     fsRights: fsRightsOfAbi(o.abi),
-    restrictSelfFlags: o.abi >= 8 ? RESTRICT_SELF_TSYNC : 0,
+    restrictSelfFlags: (o.abi >= 7 ? RESTRICT_SELF_LOG_FLAGS : 0) | (o.abi >= 8 ? RESTRICT_SELF_TSYNC : 0),
+    // Audit (ABI 7, security/landlock/log.c and audit.c); quiet_scoped (ABI 10).
+    ...(o.abi >= 7 ? { audit: { quietScoped: o.abi >= 10 } } : {}),
     pathnameRestriction: o.pathnameScopeBit ? 'scope' : resolveUnix ? 'resolve_unix' : 'none',
     fownGroupOwnerBypass: !o.fownPgidFix && !o.judgedAsAbi,
     ...(o.afUnix ? { afUnix: o.afUnix } : {}),
