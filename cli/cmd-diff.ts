@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { renderOutcomes } from '../format/render.js';
-import { diffSources } from '../oracle/diff.js';
+import { auditDiffLines, diffSources } from '../oracle/diff.js';
 import { intOption } from './options.js';
 import { InputError } from './io.js';
 import { errataOption, semanticsOption, type Io } from './options.js';
@@ -47,19 +47,7 @@ export function registerDiff(program: Command, io: Io, setExit: (c: number) => v
           ].join('; ');
           io.out(`\n── ${d.file} #${d.index}${d.trace.scenario.name ? ` (${d.trace.scenario.name})` : ''}: ${what} (model ${d.semantics}, kernel ${d.trace.kernel.release})`);
           io.out(renderOutcomes(d.trace.scenario, d.outcomes, { other: { label: 'kernel', results: d.trace.results } }));
-          for (const a of d.auditSteps) {
-            io.out(`   records of #${a.step}:`);
-            for (const r of a.model) io.out(`     model : ${r}`);
-            for (const r of a.maybe) io.out(`     model?: ${r}  (timing-dependent)`);
-            if (!a.model.length && !a.maybe.length) io.out('     model : (none)');
-            for (const r of a.kernel) io.out(`     kernel: ${r}`);
-            if (!a.kernel.length) io.out('     kernel: (none)');
-          }
-          if (d.freed) {
-            io.out('   after the scenario:');
-            for (const r of d.freed.model) io.out(`     model : ${r}`);
-            for (const r of d.freed.kernel) io.out(`     kernel: ${r}`);
-          }
+          for (const l of auditDiffLines(d)) io.out(l);
         }
         if (all.length > show) io.out(`\n… and ${all.length - show} more disagreeing traces (--show ${all.length} to print them all)`);
         const total = summary.reduce((a, s) => a + s.traces, 0);

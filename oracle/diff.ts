@@ -171,3 +171,24 @@ export function diffSources(sources: readonly TraceSource[], given: Semantics | 
   }
   return { all, summary };
 }
+
+/** The record differences of a trace, for a human: per step, the model's records (sure and timing-dependent) and the kernel's. */
+export function auditDiffLines(d: { auditSteps: readonly AuditStepDiff[]; freed: Disagreement['freed'] }): string[] {
+  const out: string[] = [];
+  for (const a of d.auditSteps) {
+    out.push(`   records of #${a.step}:`);
+    for (const r of a.model) out.push(`     model : ${r}`);
+    for (const r of a.maybe) out.push(`     model?: ${r}  (timing-dependent)`);
+    if (!a.model.length && !a.maybe.length) out.push('     model : (none)');
+    for (const r of a.kernel) out.push(`     kernel: ${r}`);
+    if (!a.kernel.length) out.push('     kernel: (none)');
+  }
+  if (d.freed) {
+    out.push('   after the scenario:');
+    for (const r of d.freed.model) out.push(`     model : ${r}`);
+    if (!d.freed.model.length) out.push('     model : (none)');
+    for (const r of d.freed.kernel) out.push(`     kernel: ${r}`);
+    if (!d.freed.kernel.length) out.push('     kernel: (none)');
+  }
+  return out;
+}
