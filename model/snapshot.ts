@@ -111,7 +111,10 @@ export function canonicalKey(w: World): string {
       .map((l) => {
         let id = nodeIds.get(l.node);
         if (id === undefined) nodeIds.set(l.node, (id = nodeIds.size));
-        return `${id}:${l.scope}:${l.fs}:${l.rules.map((r) => `${r.path}=${r.access}`).join(',')}`;
+        // What logging decides by (a node's flags, model/audit.ts), only when not the default.
+        const lg = l.node.log;
+        const log = lg.sameExec && !lg.newExec && !lg.disabled && !lg.quietScope ? '' : `~${+lg.sameExec}${+lg.newExec}${+lg.disabled}${lg.quietScope}`;
+        return `${id}:${l.scope}:${l.fs}:${l.rules.map((r) => `${r.path}=${r.access}`).join(',')}${log}`;
       })
       .join('>');
   };
@@ -141,7 +144,10 @@ export function canonicalKey(w: World): string {
             .sort()
             .join(',')}`
         : '';
-    parts.push(`T${procIndex.get(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(p.pending)}${procPart}`);
+    // domain_exec and log_subdomains_off (model/audit.ts), only when they differ from "every layer created by this program".
+    const full = (1 << (t.domain?.layers.length ?? 0)) - 1;
+    const cred = t.exec === full && !t.logSubdomainsOff ? '' : `e${t.exec}${t.logSubdomainsOff ? 'q' : ''}`;
+    parts.push(`T${procIndex.get(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${cred}${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(p.pending)}${procPart}`);
   }
   for (const s of socks) sid(s);
   for (const s of socks) {
@@ -153,7 +159,7 @@ export function canonicalKey(w: World): string {
     const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
     const o = s.fown;
     const own = o
-      ? `o${o.type}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]`
+      ? `o${o.type}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]${o.setterExec === (1 << (o.setterDomain?.layers.length ?? 0)) - 1 ? '' : `e${o.setterExec}`}`
       : '';
     parts.push(
       `S${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,

@@ -6,6 +6,7 @@
  */
 import { exportSvg, type Layout } from '../format/export/svg.js';
 import { deliveryText, renderOutcomes, stepText } from '../format/render.js';
+import { recordText } from '../model/audit.js';
 import type { CellResult } from '../properties/check.js';
 import { describeDomain } from '../model/domain.js';
 
@@ -149,7 +150,7 @@ function stepsTable(c: CellResult): string {
     const o = outs[i]!;
     const cls = o.result === 'ok' ? 'ok' : o.denial ? 'denied' : 'err';
     const reason = o.denial ? `layer ${o.denial.layer} (${o.denial.mechanism}, ${o.denial.hook}): ${o.denial.reason}` : (o.note ?? '');
-    const why = [reason, ...(o.deliveries ?? []).map((d) => `→ ${deliveryText(d)}`)].filter(Boolean).map(html).join('<br>');
+    const why = [reason, ...(o.deliveries ?? []).map((d) => `→ ${deliveryText(d)}`), ...(o.audit ?? []).map((r) => `audit: ${recordText(r)}`)].filter(Boolean).map(html).join('<br>');
     return `<tr${c.violation?.step === i ? ' class="violation"' : ''}><td>#${i}</td><td>${html(stepText(st))}</td><td class="${cls}">${html(o.result)}</td><td>${html(describeDomain(o.domain))}</td><td>${why}</td></tr>`;
   });
   return `<table class="steps"><thead><tr><th>#</th><th>step</th><th>result</th><th>domain of the acting task</th><th>denial / note / signals sent</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
