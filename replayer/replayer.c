@@ -317,6 +317,8 @@ struct vstate {
 	int ntasks, nprocs, nsocks;
 	int task_proc[MAX_TASKS];
 	char proc_alive[MAX_TASKS];
+	char task_gone[MAX_TASKS]; /* a thread ended by its process's exec */
+	char task_main[MAX_TASKS]; /* the main thread of its process (P0, or introduced by a fork) */
 };
 
 #define PERR(...)                                                                                  \
@@ -336,7 +338,7 @@ static int get_task_tok(const char *tok, const struct vstate *v, int must_live, 
 		PERR("step %d: %s: bad task index \"%.20s\" (0..%d)", si, field, tok, MAX_TASKS - 1);
 	if (x >= v->ntasks)
 		PERR("step %d: %s: task %ld is not introduced by an earlier step", si, field, x);
-	if (must_live && !v->proc_alive[v->task_proc[x]])
+	if (must_live && (!v->proc_alive[v->task_proc[x]] || v->task_gone[x]))
 		PERR("step %d: %s: task %ld has exited", si, field, x);
 	*out = (int)x;
 	return 0;
@@ -474,9 +476,19 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			if (*c == 'e')
 				v->proc_alive[v->task_proc[st->by]] = 0;
 			break;
+		case 'E':
+			if (get_task(t, v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+			if (!v->task_main[st->by])
+				PERR("step %d: by: task %d is not the main thread of its process", si, st->by);
+			for (int k = 0; k < v->ntasks; k++)
+				if (k != st->by && v->task_proc[k] == v->task_proc[st->by])
+					v->task_gone[k] = 1;
+			break;
 		case 'f':
 			if (get_new_task(t, v, slot, si, err, errlen))
 				return -1;
+			v->task_main[v->ntasks] = 1;
 			v->task_proc[v->ntasks++] = v->nprocs;
 			v->proc_alive[v->nprocs++] = 1;
 			break;
@@ -580,10 +592,19 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			if (parse_u64(next_tok(t), &st->handled))
 				PERR("step %d: handled_fs: bad mask", si);
 			break;
-		case 'z':
+		case 'x':
+			if (parse_long(next_tok(t), 0, UINT32_MAX, &x))
+				PERR("step %d: flags: bad restrict_self flags", si);
+			st->flags = (uint32_t)x;
+			break;
+		case 'q':
+			if (parse_u64(next_tok(t), &st->quiet))
+				PERR("step %d: quiet: bad mask", si);
+			break;
+		case 'u':
 			if (parse_long(next_tok(t), 0, 1, &x))
-				PERR("step %d: tsync: must be 0 or 1", si);
-			st->tsync = (int)x;
+				PERR("step %d: ruleset: must be 0 or 1", si);
+			st->no_ruleset = !x;
 			break;
 		case 'r':
 			if (parse_long(next_tok(t), 0, MAX_RULES, &x))
@@ -607,6 +628,8 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			}
 			if (x > 0)
 				*uses_fs = 1;
+			if (st->no_ruleset && (x > 0 || st->scoped || st->handled || st->quiet))
+				PERR("step %d: ruleset 0 (no ruleset) with a scope, handled rights, quiet or rules", si);
 			break;
 		default:
 			PERR("step %d: internal error: op signature \"%s\" has an unknown argument '%c'", si, args, *c);
@@ -631,6 +654,7 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 	v.ntasks = 1;
 	v.nprocs = 1;
 	v.proc_alive[0] = 1;
+	v.task_main[0] = 1;
 	sc->nsteps = sc->nrules = 0;
 
 	for (const char *c = line; *c; c++)
@@ -1502,6 +1526,9 @@ int main(int argc, char **argv)
 	int nworkers = 2, no_ns = 0, no_private_tmp = 0, check = 0, guest = 0;
 	const char *tmpdir = NULL, *batch_path = GUEST_BATCH, *out_path = GUEST_OUT;
 
+	if (argc > 1 && !strcmp(argv[1], SCOPECHECK_RESUME_ARG))
+		task_resume(argc, argv); /* a task's new image after its exec step (ops.h) */
+	g_exec_resumable = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		long v;
