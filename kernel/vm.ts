@@ -23,7 +23,7 @@ import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOpti
 import { killAndWait, onInterrupt } from './cleanup.js';
 import { buildInitramfs } from './initramfs.js';
 import { buildInitramfsOf, type CpioEntry } from './initramfs.js';
-import { DEFAULT_TIMEOUT_MS, describeFailure, encodeBatch, type ReplayOutcome } from './replayer.js';
+import { DEFAULT_TIMEOUT_MS, encodeBatch, parseResultLine, ResultLineError, type ReplayOutcome } from './replayer.js';
 
 export type Accel = 'tcg' | 'kvm' | 'auto';
 
@@ -50,6 +50,14 @@ export interface VmOptions {
   resolve?: ResolveOptions;
   /** Enables the replayer's test-only ops ("hang", "crash") in the guest. For tests. */
   testHooks?: boolean;
+  /**
+   * Collect the Landlock audit records of every step (ReplayOutcome.audit; default true): the
+   * kernel boots with audit on and the replayer, PID 1, is its audit daemon (one worker then).
+   * false: audit off on the kernel command line, no records, result lines as on the live kernel.
+   */
+  audit?: boolean;
+  /** Print every raw audit record on the guest's console (the replayer's --audit-debug). For debugging. */
+  auditDebug?: boolean;
   /** Called with qemu's pid once it is spawned. For tests. */
   onSpawn?: (pid: number) => void;
   /** Parent of the temporary directory (default os.tmpdir()). */
@@ -155,19 +163,12 @@ export function parseGuestReport(
     throw new VmError(`the guest's kernel info line is garbled: ${JSON.stringify(info.slice(0, 200))}`, 'garbled');
   }
   const outcomes = results.map((l, i): ReplayOutcome => {
-    const toks = l.split(' ').filter((x) => x !== '');
-    const s = scenarios[i];
-    if (toks[0] === 'R') {
-      const r = toks.slice(1);
-      if (s && r.length !== s.steps.length)
-        throw new VmError(`scenario ${i}: the guest returned ${r.length} results for ${s.steps.length} steps`, 'garbled');
-      return { results: r };
+    try {
+      return parseResultLine(l, i, scenarios[i], scenarioTimeoutMs);
+    } catch (e) {
+      if (e instanceof ResultLineError) throw new VmError(`the guest's report, result line ${i + 1}: ${e.message}`, 'garbled');
+      throw e;
     }
-    if (toks[0] === 'F' && toks[1]) {
-      const r = toks.slice(2);
-      return { results: r, error: describeFailure(i, toks[1], r.length, s, scenarioTimeoutMs) };
-    }
-    throw new VmError(`unexpected result line ${i + 1} in the guest's report: ${JSON.stringify(l.slice(0, 200))}`, 'garbled');
   });
   return { kernel, outcomes };
 }
@@ -252,7 +253,10 @@ async function bootOnce(
   const ram = buildInitramfs(o.binary, lines, o.tmpdir);
   const initArgs = ['--guest', '--workers', String(o.workers ?? 1), '--timeout-ms', String(scenarioTimeoutMs)];
   if (o.testHooks) initArgs.push('--test-hooks');
-  const b = await bootQemu(o.qemu, image, accel, ram, initArgs, boundMs, ` (the boot bound)`, o);
+  const audit = o.audit ?? true;
+  if (!audit) initArgs.push('--no-audit');
+  if (o.auditDebug) initArgs.push('--audit-debug');
+  const b = await bootQemu(o.qemu, image, accel, ram, initArgs, boundMs, ` (the boot bound)`, { ...o, audit });
   try {
     return { ...parseGuestReport(b.report, scenarios, scenarioTimeoutMs), seconds: b.seconds };
   } catch (e) {
@@ -276,7 +280,7 @@ async function bootQemu(
   initArgs: readonly string[],
   boundMs: number,
   boundText: string,
-  o: { memoryMb?: number; onSpawn?: (pid: number) => void },
+  o: { memoryMb?: number; onSpawn?: (pid: number) => void; audit?: boolean },
 ): Promise<{ report: string; consoleTail: string; seconds: number }> {
   const unregisterRam = onInterrupt(ram.cleanup);
   const consolePath = join(ram.dir, 'console.log');
@@ -288,7 +292,9 @@ async function bootQemu(
     '-kernel', image, '-initrd', ram.path,
     // Full kernel log on the console (costs no measurable boot time, and its tail explains
     // a failed boot); panic=-1 + -no-reboot: a panic ends qemu at once.
-    '-append', `console=ttyS0 panic=-1 -- ${initArgs.join(' ')}`,
+    // audit=1: the replayer (PID 1) registers as the audit daemon and collects the Landlock
+    // records (audit_backlog_limit: room for the records queued before it does).
+    '-append', `console=ttyS0 panic=-1 ${o.audit ? 'audit=1 audit_backlog_limit=8192 ' : ''}-- ${initArgs.join(' ')}`,
     '-serial', `file:${consolePath}`, '-serial', `file:${reportPath}`,
   ];
   const t0 = Date.now();
