@@ -14,7 +14,7 @@
  */
 import { EnvironmentError } from '../common/errors.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
@@ -58,6 +58,8 @@ export interface VmOptions {
   audit?: boolean;
   /** Print every raw audit record on the guest's console (the replayer's --audit-debug). For debugging. */
   auditDebug?: boolean;
+  /** Copy the guest's whole console log to this file after the boot. For debugging. */
+  consoleLog?: string;
   /** Called with qemu's pid once it is spawned. For tests. */
   onSpawn?: (pid: number) => void;
   /** Parent of the temporary directory (default os.tmpdir()). */
@@ -120,6 +122,8 @@ export function parseGuestReport(
   text: string,
   scenarios: Scenario[],
   scenarioTimeoutMs = DEFAULT_TIMEOUT_MS,
+  /** The number of scenarios of the batch (default scenarios.length; more for raw lines). */
+  expected = scenarios.length,
 ): { kernel: KernelInfo; outcomes: ReplayOutcome[] } {
   const lines = text.replace(/\r/g, '').split('\n');
   const b = lines.indexOf(BEGIN);
@@ -150,9 +154,9 @@ export function parseGuestReport(
     );
   if (status === 2) throw new VmError('the replayer in the guest rejected its input (exit status 2)', 'rejected');
   if (status !== 0)
-    throw new VmError(`the replayer in the guest exited with status ${status} after ${count} of ${scenarios.length} scenarios`, 'crash');
-  if (count !== scenarios.length)
-    throw new VmError(`the guest answered ${count} of ${scenarios.length} scenarios`, 'garbled');
+    throw new VmError(`the replayer in the guest exited with status ${status} after ${count} of ${expected} scenarios`, 'crash');
+  if (count !== expected)
+    throw new VmError(`the guest answered ${count} of ${expected} scenarios`, 'garbled');
   let kernel: KernelInfo;
   try {
     const j = JSON.parse(info.slice(2)) as Partial<KernelInfo>;
@@ -258,7 +262,7 @@ async function bootOnce(
   if (o.auditDebug) initArgs.push('--audit-debug');
   const b = await bootQemu(o.qemu, image, accel, ram, initArgs, boundMs, ` (the boot bound)`, { ...o, audit });
   try {
-    return { ...parseGuestReport(b.report, scenarios, scenarioTimeoutMs), seconds: b.seconds };
+    return { ...parseGuestReport(b.report, scenarios, scenarioTimeoutMs, lines.length), seconds: b.seconds };
   } catch (e) {
     if (!(e instanceof VmError)) throw e;
     throw new VmError(`${e.message} (kernel ${image}, ${accel})${shownTail(b.consoleTail)}`, e.reason, b.consoleTail);
@@ -280,7 +284,7 @@ async function bootQemu(
   initArgs: readonly string[],
   boundMs: number,
   boundText: string,
-  o: { memoryMb?: number; onSpawn?: (pid: number) => void; audit?: boolean },
+  o: { memoryMb?: number; onSpawn?: (pid: number) => void; audit?: boolean; consoleLog?: string },
 ): Promise<{ report: string; consoleTail: string; seconds: number }> {
   const unregisterRam = onInterrupt(ram.cleanup);
   const consolePath = join(ram.dir, 'console.log');
@@ -322,6 +326,13 @@ async function bootQemu(
     });
     const seconds = (Date.now() - t0) / 1000;
     const tailText = consoleTail(consolePath);
+    if (o.consoleLog) {
+      try {
+        copyFileSync(consolePath, o.consoleLog);
+      } catch {
+        /* no console: nothing to keep */
+      }
+    }
     if (done.error) throw new VmError(`cannot run ${qemu}: ${done.error.message}`, 'qemu');
     if (timedOut)
       throw new VmError(`the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms${boundText}; killed qemu${shownTail(tailText)}`, 'timeout', tailText);
@@ -369,8 +380,16 @@ async function chooseAccel(accel: Accel, image: string, o: VmOptions & { qemu: s
  * once. Does not check the ABI: see checkExpectedAbi.
  */
 export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): Promise<VmResult> {
+  return replayLinesInVm(encodeBatch(scenarios), scenarios, opts);
+}
+
+/**
+ * As replayInVm, for lines already in the replayer's wire format (encodeScenario, or written by
+ * hand: tests of the wire). `scenarios`, when given, names the scenarios in messages and checks
+ * the result counts.
+ */
+export async function replayLinesInVm(lines: string[], scenarios: Scenario[] = [], opts: VmOptions = {}): Promise<VmResult> {
   if (!opts.kernel === !opts.kernelImage) throw new VmError('replayInVm: give exactly one of `kernel` (a Debian version) and `kernelImage`', 'setup');
-  const lines = encodeBatch(scenarios);
   const qemu = findQemu(opts.qemu);
   if (!qemu)
     throw new VmError(
@@ -391,7 +410,7 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
   if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
   const o = { ...opts, qemu, binary };
   const accel = await chooseAccel(opts.accel ?? 'auto', image, o);
-  const bound = opts.bootTimeoutMs ?? bootBoundMs(scenarios.length, opts.timeoutMs);
+  const bound = opts.bootTimeoutMs ?? bootBoundMs(lines.length, opts.timeoutMs);
   let boots = 1;
   let r: BootResult;
   try {
@@ -412,7 +431,7 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
     kernel: r.kernel,
     outcomes: r.outcomes,
     bootSeconds: r.seconds,
-    scenariosPerBootSecond: r.seconds > 0 ? scenarios.length / r.seconds : 0,
+    scenariosPerBootSecond: r.seconds > 0 ? lines.length / r.seconds : 0,
     accel,
     ...(debian ? { debian } : {}),
     boots,
