@@ -153,7 +153,7 @@ function upgradeRestrictSelf(steps: Scenario['steps'], line: string): string {
   const out = toks.slice(0, 2);
   let i = 2;
   for (const st of steps) {
-    const args = (opOf(st).wire as (st: unknown, e: unknown) => string[])(st, enc).join(' ').split(' ');
+    const args = (opOf(st).wire as (st: unknown, e: unknown) => string[])(st, enc).join(' ').split(' ').filter((x) => x !== '');
     const n = 2 + args.length;
     const mine = toks.slice(i, i + n);
     i += n;
@@ -167,7 +167,7 @@ function upgradeRestrictSelf(steps: Scenario['steps'], line: string): string {
     }
     out.push(...mine);
   }
-  return out.join(' ');
+  return i === toks.length ? out.join(' ') : line; // (a walk that went astray: the line as it was)
 }
 
 // ------------------------------------------------------------------------------------------
