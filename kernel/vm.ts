@@ -170,7 +170,7 @@ export function parseGuestReport(
     try {
       return parseResultLine(l, i, scenarios[i], scenarioTimeoutMs);
     } catch (e) {
-      if (e instanceof ResultLineError) throw new VmError(`the guest's report, result line ${i + 1}: ${e.message}`, 'garbled');
+      if (e instanceof ResultLineError) throw new VmError(`unexpected result line ${i + 1} in the guest's report: ${e.message}`, 'garbled');
       throw e;
     }
   });
