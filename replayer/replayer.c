@@ -24,13 +24,13 @@
  * a kill_all step fails with "F internal" (kill(-1) is never sent outside a namespace that
  * holds only the scenario).
  *
- * Wire format 1.1 (stdin, one scenario per line, tokens separated by single spaces):
+ * Wire format 1.2 (stdin, one scenario per line, tokens separated by single spaces):
  *   <nsteps> <caps> <step>...
  *   caps := drop | all     drop: every task has no capability (P0 empties its bounding,
  *                          ambient, effective, permitted and inheritable sets before its first
  *                          step; uid/gid unchanged); all: the runner's capabilities
  *   step := fork BY CHILD | thread BY CHILD | exit BY
- *         | restrict_self BY SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*
+ *         | restrict_self BY SCOPED HANDLED FLAGS QUIET RULESET NRULES (PATH ACCESS)* | exec BY
  *         | mkdir BY PATH | socket BY SOCK TYPE | socketpair BY SOCK SOCK TYPE
  *         | bind BY SOCK ADDR | connect BY SOCK ADDR | sendto BY SOCK ADDR
  *         | listen BY SOCK | send BY SOCK OOB | close BY SOCK | pass BY SOCK TO
@@ -45,9 +45,22 @@
  *   socketpair, accept and pidfd_open introduce one; a socket op on a pidfd, or
  *   pidfd_send_signal on a socket, is EBADF), TYPE is stream|dgram|seqpacket, ADDR is
  *   "a NAME" (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks,
- *   TSYNC, OOB and THREAD are 0|1, SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is
+ *   OOB and THREAD are 0|1, SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is
  *   process|thread|pgrp, MODE is attach|read. What each op does: docs/scenario-format.md
  *   ("Version 1.1 additions") and the task side of ops.h (task_loop()).
+ *   1.2: restrict_self's FLAGS (decimal landlock_restrict_self() flags, passed as they are:
+ *   1 LOG_SAME_EXEC_OFF, 2 LOG_NEW_EXEC_ON, 4 LOG_SUBDOMAINS_OFF, 8 TSYNC, the old TSYNC 1),
+ *   QUIET (decimal quiet_scoped: the 48-byte ABI 10 ruleset attr when not 0, else the 24-byte
+ *   one; the kernel decides, E2BIG before ABI 10) and RULESET (1: create_ruleset, add_rule per
+ *   rule, restrict_self(fd, FLAGS); 0: restrict_self(-1, FLAGS), NRULES, SCOPED, HANDLED and
+ *   QUIET then 0). Before restrict_self with a ruleset the acting thread's comm becomes
+ *   "scD<k>", k = 1 + the domains the scenario has created so far (every restrict_self with a
+ *   ruleset that succeeded: D1, D2, ...): the domain's allocated audit record names it.
+ *   exec BY: BY (the main thread of its process, a live task) executes a new image of the
+ *   replayer (/proc/self/exe) that carries on as the same task (ops.h task_exec()): domain,
+ *   descriptors with their numbers, pending signals and mask, parent-death signal,
+ *   no_new_privs, group and session, no capability (drop); the process's other threads end
+ *   (de_thread()) and no later step names them as BY or TO. Result: ok or execve's errno.
  *   The op names and their arguments are the list SCOPECHECK_OPS in ops.h (the parser's table,
  *   op_specs below, is generated from it; the signature characters are documented there).
  *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY", "crash BY" and
@@ -57,6 +70,24 @@
  *   R <result>...               all steps ran; result = ok | errno name
  *   F <reason> <result>...      the scenario failed (reason = timeout|crash|internal) after
  *                               the listed results; the next step is the one that failed
+ *   ... | <record>...           when audit records are collected (guest mode, PID 1, the
+ *                               audit daemon: audit_helper_main()), "|" and zero or more
+ *                               record tokens, in the order the records came:
+ *     A<step>:D<k>:<blockers>:<object>  AUDIT_LANDLOCK_ACCESS during step <step> (0-based; "t":
+ *                               during the teardown, e.g. a parent-death signal of a killed
+ *                               task); blockers as printed (a comma list stays one); object:
+ *                               opid=<task index of the target process's main thread>,
+ *                               path=@<abstract name> (the per-scenario prefix stripped),
+ *                               path=<path relative to the scenario directory> ("." for it),
+ *                               "-" (no object), "?" (not mapped back: e.g. the target is gone,
+ *                               a name= dentry object)
+ *     N<step>:D<k>              AUDIT_LANDLOCK_DOMAIN status=allocated during step <step>
+ *     X:D<k>:<denials>          status=deallocated (after the teardown, or during the scenario
+ *                               when the domain's last task is gone)
+ *   D<k>: the domain whose allocated record has comm "scD<k>"; a domain id that no allocated
+ *   record of this scenario named is written Dx<hex id>. Records are taken at a barrier after
+ *   each step once the scenario has a domain (before, no task of it can be logged), and after
+ *   the teardown until every domain named by an allocated record is freed (1.5 s at most).
  * Bad input: message on stderr, exit status 2; nothing is written for the bad scenario
  * (scenarios before it are completed and written).
  *
