@@ -14,7 +14,8 @@
  * per-run prefix (g_prefix), pathnames relative to every task's cwd, SIGUSR1, SIGUSR2, SIGIO
  * and SIGURG blocked in every task (a delivered one stays pending until an await_signal takes
  * it), restrict_self = create_ruleset + per rule open(O_PATH) + add_rule + restrict_self (with
- * TSYNC when asked), EBADF for a descriptor the process does not hold (or of the other kind:
+ * the step's flags; or restrict_self(-1, flags) alone), exec = execve of the program's own
+ * image, which resumes the task (task_exec(), task_resume()), EBADF for a descriptor the process does not hold (or of the other kind:
  * a socket op given a pidfd, or the reverse), ESRCH without a syscall for a kill/tgkill of an
  * exited (reaped) task (the other ops that name a task hand the kernel its real pid: see
  * pid_held()), `pass` over SCM_RIGHTS through the channels. P0 leads a new session

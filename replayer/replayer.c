@@ -964,6 +964,8 @@ static void audit_helper_main(int chan)
 
 				d[dl] = 0;
 
+				if (g_audit_debug)
+					fprintf(stderr, PROG ": audit record %d: %s\n", h->nlmsg_type, d);
 				if (h->nlmsg_type == AUDIT_USER) {
 					if (memmem(d, dl, want, strlen(want)))
 						done = 1;
@@ -971,8 +973,6 @@ static void audit_helper_main(int chan)
 				}
 				if (h->nlmsg_type != 1423 && h->nlmsg_type != 1424)
 					continue;
-				if (g_audit_debug)
-					fprintf(stderr, PROG ": audit record %d: %s\n", h->nlmsg_type, d);
 				while (dl > 0 && (d[dl - 1] == 0 || d[dl - 1] == '\n'))
 					dl--;
 				if (h->nlmsg_type == 1423) {
