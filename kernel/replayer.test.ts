@@ -15,6 +15,7 @@ import { ensureReplayer } from './build-replayer.js';
 import {
   encodeScenario,
   kernelInfo,
+  parseResultLine,
   kernelInfoSync,
   landlockAvailable,
   privateTmpAvailable,
@@ -107,9 +108,68 @@ describe('encoding', () => {
       { op: 'kill', by: 'P0', target: 'A', signal: 'SIGUSR1' },
     ]);
     expect(encodeScenario(s)).toBe(
-      `5 drop fork 0 1 socket 1 0 dgram restrict_self 1 2 ${8 + 65536} 0 1 d/e 8 sendto 1 0 a srv kill 0 1 USR1`,
+      `5 drop fork 0 1 socket 1 0 dgram restrict_self 1 2 ${8 + 65536} 0 0 1 1 d/e 8 sendto 1 0 a srv kill 0 1 USR1`,
     );
     expect(() => encodeScenario(sc([{ op: 'listen', by: 'P0', sock: 'nope' }]))).toThrow(/not introduced/);
+  });
+
+  it('writes restrict_self in the 1.2 layout: SCOPED HANDLED FLAGS QUIET RULESET NRULES (TSYNC is FLAGS 8)', () => {
+    const line = encodeScenario(
+      sc([
+        { op: 'thread', by: 'P0', child: 'T' },
+        { op: 'restrict_self', by: 'T', scoped: ['signal'], tsync: true },
+        { op: 'restrict_self', by: 'P0' },
+      ]),
+    );
+    expect(line).toBe('3 drop thread 0 1 restrict_self 1 2 0 8 0 1 0 restrict_self 0 0 0 0 0 1 0');
+  });
+});
+
+describe('result lines and audit records', () => {
+  const s3 = sc([
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'restrict_self', by: 'P1', scoped: ['signal'] },
+    { op: 'kill', by: 'P1', target: 'P0' },
+  ]);
+  it('a line without "|" has no audit', () => {
+    expect(parseResultLine('R ok ok EPERM', 0, s3, 2000)).toEqual({ results: ['ok', 'ok', 'EPERM'] });
+  });
+  it('decodes access, allocated and deallocated records, per step', () => {
+    const o = parseResultLine('R ok ok EPERM | A2:D1:scope.signal:opid=0 N2:D1 X:D1:1', 0, s3, 2000);
+    expect(o.results).toEqual(['ok', 'ok', 'EPERM']);
+    expect(o.audit).toEqual({
+      steps: [[], [], [{ type: 'access', domain: 'D1', blockers: ['scope.signal'], object: { opid: 0 } }, { type: 'allocated', domain: 'D1' }]],
+      freed: [{ domain: 'D1', denials: 1 }],
+    });
+    expect(parseResultLine('R ok ok EPERM |', 0, s3, 2000).audit).toEqual({ steps: [[], [], []], freed: [] });
+  });
+  it('paths, unmapped and absent objects, comma lists, unknown domains, teardown records', () => {
+    const o = parseResultLine(
+      'R ok ok EPERM | A2:D2:fs.make_sock,fs.resolve_unix:path=d/s A2:D1:scope.abstract_unix_socket:path=@srv A2:Dx1f3a:ptrace:? A2:D1:fs.execute:- At:D1:scope.signal:? Nt:D3 X:Dx1f3a:2',
+      0,
+      s3,
+      2000,
+    );
+    expect(o.audit!.steps[2]).toEqual([
+      { type: 'access', domain: 'D2', blockers: ['fs.make_sock', 'fs.resolve_unix'], object: { path: 'd/s' } },
+      { type: 'access', domain: 'D1', blockers: ['scope.abstract_unix_socket'], object: { path: '@srv' } },
+      { type: 'access', domain: 'Dx1f3a', blockers: ['ptrace'], object: 'unmapped' },
+      { type: 'access', domain: 'D1', blockers: ['fs.execute'], object: null },
+    ]);
+    expect(o.audit!.teardown).toEqual([
+      { type: 'access', domain: 'D1', blockers: ['scope.signal'], object: 'unmapped' },
+      { type: 'allocated', domain: 'D3' },
+    ]);
+    expect(o.audit!.freed).toEqual([{ domain: 'Dx1f3a', denials: 2 }]);
+  });
+  it('an F line: the failing step has its records too', () => {
+    const o = parseResultLine('F timeout ok ok | A2:D1:scope.signal:opid=0', 3, s3, 2000);
+    expect(o.error).toMatch(/scenario 3: timed out after 2000 ms at step 2/);
+    expect(o.audit!.steps).toHaveLength(3);
+  });
+  it('rejects a malformed token, naming the scenario', () => {
+    for (const bad of ['A2:D1:scope.signal', 'A9:D1:scope.signal:-', 'N2:E1', 'X:D1:x', 'A2:D0:ptrace:-', 'A2:D1:ptrace:opid=x', 'hello'])
+      expect(() => parseResultLine(`R ok ok EPERM | ${bad}`, 4, { ...s3, name: 'sig' }, 2000), bad).toThrow(/scenario 4 \(sig\)/);
   });
 });
 

@@ -33,6 +33,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { ScenarioValidationError, structuralErrors, type Scenario } from '../format/scenario.js';
 import { encodeSteps } from '../ops/wire.js';
+import { opOf } from '../ops/index.js';
 import type { KernelInfo } from '../format/trace.js';
 import { killAndWait, makeTempDir, onInterrupt, removeTree } from './cleanup.js';
 import { ensureReplayer } from './build-replayer.js';
@@ -45,6 +46,31 @@ export interface ReplayOutcome {
   results: string[];
   /** Set when the scenario did not run to completion (timeout, crash, internal error). */
   error?: string;
+  /** The Landlock audit records the scenario caused (only in a VM, where the replayer is the audit daemon). */
+  audit?: AuditOutcome;
+}
+
+/**
+ * One Landlock audit record of a step, as the replayer maps it back to the scenario. `domain`
+ * is "D<k>" (the scenario's k-th domain, in order of creation) or "Dx<hex>" (a domain id that
+ * no allocated record of the scenario named).
+ *   access: AUDIT_LANDLOCK_ACCESS (1423): `blockers` as the kernel prints them (scope.signal,
+ *     fs.make_sock, ptrace, ...); `object` the target process's task index (opid=), a path
+ *     ("@name" for an abstract socket, else relative to the scenario's directory), null when
+ *     the record names none, 'unmapped' when it names one the replayer could not map back.
+ *   allocated: AUDIT_LANDLOCK_DOMAIN status=allocated (logged with the domain's first logged denial).
+ */
+export type AuditRaw =
+  | { type: 'access'; domain: string; blockers: string[]; object: { opid: number } | { path: string } | null | 'unmapped' }
+  | { type: 'allocated'; domain: string };
+
+export interface AuditOutcome {
+  /** One array per step that ran (the records between the barriers before and after it). */
+  steps: AuditRaw[][];
+  /** status=deallocated records after the teardown (`denials`: the domain's denial count). */
+  freed: { domain: string; denials: number }[];
+  /** Records that came during the teardown itself (e.g. a parent-death signal of a killed task); absent when none. */
+  teardown?: AuditRaw[];
 }
 
 export interface ReplayOptions {
@@ -96,7 +122,52 @@ export class ReplayerError extends EnvironmentError {
 export function encodeScenario(s: Scenario): string {
   const errs = structuralErrors(s);
   if (errs.length) throw new ScenarioValidationError(errs);
-  return encodeSteps(s.steps, s.capabilities === 'all' ? 'all' : 'drop');
+  const line = encodeSteps(s.steps, s.capabilities === 'all' ? 'all' : 'drop');
+  return s.steps.some((st) => st.op === 'restrict_self') ? upgradeRestrictSelf(s.steps, line) : line;
+}
+
+/**
+ * Transitional: the replayer's restrict_self takes "SCOPED HANDLED FLAGS QUIET RULESET NRULES
+ * (PATH ACCESS)*" (wire 1.2); an ops/restrict_self.ts that still writes the 1.1 layout
+ * "SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*" has its steps rewritten here (TSYNC 1 = FLAGS 8,
+ * QUIET 0, RULESET 1). The two layouts are told apart by their length (4 + 2n against 6 + 2n
+ * tokens for n rules), so an encoder that writes the new one passes unchanged.
+ */
+function upgradeRestrictSelf(steps: Scenario['steps'], line: string): string {
+  const toks = line.split(' ');
+  // Walk the steps over the tokens: each step is "<op> <by> <args>", args as the op's wire writes them.
+  const tasks = new Map<string, number>([['P0', 0]]);
+  const socks = new Map<string, number>();
+  const enc = {
+    task: (n: string) => String(tasks.get(n) ?? -1),
+    sock: (n: string) => String(socks.get(n) ?? -1),
+    newTask: (n: string) => (tasks.set(n, tasks.size), String(tasks.size - 1)),
+    newSock: (n: string) => (socks.set(n, socks.size), String(socks.size - 1)),
+    addr: (a: { abstract: string } | { pathname: string }) => ('abstract' in a ? `a ${a.abstract}` : `p ${a.pathname}`),
+    mask: (names: readonly string[] | undefined, order: readonly string[]) => {
+      let m = 0;
+      for (const n of names ?? []) m |= 2 ** order.indexOf(n);
+      return String(m);
+    },
+  };
+  const out = toks.slice(0, 2);
+  let i = 2;
+  for (const st of steps) {
+    const args = (opOf(st).wire as (st: unknown, e: unknown) => string[])(st, enc).join(' ').split(' ').filter((x) => x !== '');
+    const n = 2 + args.length;
+    const mine = toks.slice(i, i + n);
+    i += n;
+    if (st.op === 'restrict_self') {
+      const a = mine.slice(2);
+      const nrules = ((st as { rules?: unknown[] }).rules ?? []).length;
+      if (a.length === 4 + 2 * nrules) {
+        out.push(mine[0]!, mine[1]!, a[0]!, a[1]!, a[2] === '1' ? '8' : '0', '0', '1', ...a.slice(3));
+        continue;
+      }
+    }
+    out.push(...mine);
+  }
+  return i === toks.length ? out.join(' ') : line; // (a walk that went astray: the line as it was)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -170,6 +241,66 @@ export function privateTmpAvailable(binary: string, base: string): boolean {
 // ------------------------------------------------------------------------------------------
 // Running a batch
 
+/** Where a result line does not follow the format: the message of the ReplayerError (VmError in a VM). */
+export class ResultLineError extends Error {}
+
+const DOMAIN = /^(D[1-9][0-9]*|Dx[0-9a-f]+)$/;
+
+function parseAuditToken(tok: string): { step: number | 't'; rec: AuditRaw } | { freed: { domain: string; denials: number } } | undefined {
+  let m = /^X:(D[1-9][0-9]*|Dx[0-9a-f]+):(\d+)$/.exec(tok);
+  if (m) return { freed: { domain: m[1]!, denials: Number(m[2]) } };
+  m = /^N(\d+|t):([^:]+)$/.exec(tok);
+  if (m) return DOMAIN.test(m[2]!) ? { step: m[1] === 't' ? 't' : Number(m[1]), rec: { type: 'allocated', domain: m[2]! } } : undefined;
+  m = /^A(\d+|t):([^:]+):([^:]+):(.+)$/.exec(tok);
+  if (!m || !DOMAIN.test(m[2]!)) return undefined;
+  const blockers = m[3]!.split(',');
+  if (blockers.some((b) => !/^[a-z_.]+$/.test(b))) return undefined;
+  const o = m[4]!;
+  let object: { opid: number } | { path: string } | null | 'unmapped';
+  if (o === '-') object = null;
+  else if (o === '?') object = 'unmapped';
+  else if (/^opid=\d+$/.test(o)) object = { opid: Number(o.slice(5)) };
+  else if (o.startsWith('path=') && o.length > 5) object = { path: o.slice(5) };
+  else return undefined;
+  return { step: m[1] === 't' ? 't' : Number(m[1]), rec: { type: 'access', domain: m[2]!, blockers, object } };
+}
+
+/**
+ * Parses one result line of the replayer ("R <result>... [| <record>...]" or "F <reason>
+ * <result>... [| <record>...]"; see the top of replayer/replayer.c) of scenario `index`.
+ * Throws ResultLineError naming the scenario when the line is malformed.
+ */
+export function parseResultLine(line: string, index: number, s: Scenario | undefined, timeoutMs: number): ReplayOutcome {
+  const all = line.split(' ').filter((x) => x !== '');
+  const bar = all.indexOf('|');
+  const toks = bar >= 0 ? all.slice(0, bar) : all;
+  const name = `scenario ${index}${s?.name ? ` (${s.name})` : ''}`;
+  let out: ReplayOutcome;
+  if (toks[0] === 'R') {
+    const results = toks.slice(1);
+    if (s && results.length !== s.steps.length)
+      throw new ResultLineError(`${name}: the replayer returned ${results.length} results for ${s.steps.length} steps`);
+    out = { results };
+  } else if (toks[0] === 'F' && toks[1]) {
+    const results = toks.slice(2);
+    out = { results, error: describeFailure(index, toks[1], results.length, s, timeoutMs) };
+  } else throw new ResultLineError(`unexpected replayer output line for ${name}: ${JSON.stringify(line.slice(0, 200))}`);
+  if (bar < 0) return out;
+  // The steps that ran: every result, and the failing step of an F line.
+  const ran = out.results.length + (out.error ? 1 : 0);
+  const audit: AuditOutcome = { steps: Array.from({ length: ran }, () => []), freed: [] };
+  for (const tok of all.slice(bar + 1)) {
+    const p = parseAuditToken(tok);
+    if (!p) throw new ResultLineError(`${name}: malformed audit record token ${JSON.stringify(tok.slice(0, 200))}`);
+    if ('freed' in p) audit.freed.push(p.freed);
+    else if (p.step === 't') (audit.teardown ??= []).push(p.rec);
+    else if (p.step >= ran) throw new ResultLineError(`${name}: audit record ${JSON.stringify(tok)} names step ${p.step}, but ${ran} step(s) ran`);
+    else audit.steps[p.step]!.push(p.rec);
+  }
+  out.audit = audit;
+  return out;
+}
+
 export function describeFailure(index: number, reason: string, step: number, s: Scenario | undefined, timeoutMs: number): string {
   const st = s?.steps[step];
   const where = st ? `at step ${step} (${st.op} by ${st.by})` : `at step ${step}`;
@@ -229,18 +360,13 @@ export async function replayEncoded(
   const onLine = (line: string) => {
     const i = outcomes.length;
     const s = scenarios?.[i];
-    const toks = line.split(' ');
-    if (toks[0] === 'R') {
-      const results = toks.slice(1).filter((x) => x !== '');
-      if (s && results.length !== s.steps.length) {
-        protocolError ??= `scenario ${i}: replayer returned ${results.length} results for ${s.steps.length} steps`;
-      }
-      outcomes.push({ results });
-    } else if (toks[0] === 'F' && toks[1]) {
-      const results = toks.slice(2).filter((x) => x !== '');
-      outcomes.push({ results, error: describeFailure(i, toks[1], results.length, s, timeoutMs) });
-    } else {
-      protocolError ??= `unexpected replayer output line ${i + 1}: ${JSON.stringify(line.slice(0, 200))}`;
+    try {
+      outcomes.push(parseResultLine(line, i, s, timeoutMs));
+    } catch (e) {
+      if (!(e instanceof ResultLineError)) throw e;
+      protocolError ??= e.message;
+      const toks = line.split(' ');
+      outcomes.push({ results: toks[0] === 'R' ? toks.slice(1).filter((x) => x !== '' && x !== '|') : [] });
     }
     lastProgress = Date.now();
     opts.onProgress?.(outcomes.length);

@@ -14,7 +14,7 @@ import { DebianKernelError, EXPECTED_ABI, releaseMatches, resolveDebianKernel, t
 import { ensureReplayer } from './build-replayer.js';
 import { guestInitramfs, newcArchive } from './initramfs.js';
 import type { ReplayOutcome } from './replayer.js';
-import { checkExpectedAbi, parseGuestReport, qemuAvailable, replayInVm, VmError, type VmResult } from './vm.js';
+import { checkExpectedAbi, parseGuestReport, qemuAvailable, replayInVm, replayLinesInVm, VmError, type VmResult } from './vm.js';
 
 const QEMU = qemuAvailable();
 if (!QEMU)
@@ -111,6 +111,15 @@ describe('guest report parsing', () => {
     expect(r.outcomes[1]!.error).toMatch(/scenario 1: timed out after 500 ms at step 1 \(bind by P0\)/);
   });
 
+  it('parses the audit records after "|"', () => {
+    const r = parseGuestReport(report([info, 'R ok |', 'R ok EPERM | A1:D1:scope.abstract_unix_socket:path=@x N1:D1 X:D1:1']), [s1, s2]);
+    expect(r.outcomes[0]).toEqual({ results: ['ok'], audit: { steps: [[]], freed: [] } });
+    expect(r.outcomes[1]!.audit).toEqual({
+      steps: [[], [{ type: 'access', domain: 'D1', blockers: ['scope.abstract_unix_socket'], object: { path: '@x' } }, { type: 'allocated', domain: 'D1' }]],
+      freed: [{ domain: 'D1', denials: 1 }],
+    });
+  });
+
   it('rejects missing, truncated, garbled and failed reports', () => {
     const bad = (text: string, reason: string, msg: RegExp) => {
       let err: unknown;
@@ -130,6 +139,7 @@ describe('guest report parsing', () => {
     bad(report([info, 'R ok', 'R ok ok'], 2, 0, '00000000'), 'garbled', /hash/);
     bad(report([info, 'R ok', 'R ok']), 'garbled', /1 results for 2 steps/);
     bad(report([info, 'R ok', 'X ok ok']), 'garbled', /unexpected result line 2/);
+    bad(report([info, 'R ok |', 'R ok ok | A1:D1:scope.signal']), 'garbled', /unexpected result line 2 .*scenario 1: malformed audit record token "A1:D1:scope.signal"/);
     bad(report([info, 'R ok']), 'garbled', /answered 1 of 2/);
     bad(report([info], 0, 2), 'rejected', /rejected its input/);
     bad(report([info, 'R ok'], 1, 1), 'crash', /exited with status 1/);
@@ -234,6 +244,59 @@ describe.skipIf(!QEMU)('replayInVm on Debian kernels', () => {
   it('6.12: ABI 6, abstract scoping EPERM, RESOLVE_UNIX and TSYNC EINVAL', async (ctx) => {
     const r = await boot('6.12', 6);
     if (!r) ctx.skip('the 6.12 kernel cannot be downloaded');
+  }, 600_000);
+
+  /*
+   * Audit records (wire 1.2), raw lines: "expected line | input line". The replayer is the audit
+   * daemon of the guest; records are mapped to the scenario's steps, domains (D<k>) and tasks.
+   */
+  const AUDIT_CASES = (abi: number): [string, string][] => {
+    const sixteen = Array.from({ length: 16 }, () => 'restrict_self 0 2 0 0 0 1 0').join(' ');
+    return [
+      // a scoped child's kill of its parent: one access record, the domain's allocation, its freeing
+      ['R ok ok EPERM | A2:D1:scope.signal:opid=0 N2:D1 X:D1:1', '3 drop fork 0 1 restrict_self 1 2 0 0 0 1 0 kill 1 0 USR1'],
+      // a second denial in the same domain: an access record, no second allocation
+      ['R ok ok EPERM EPERM | A2:D1:scope.signal:opid=0 N2:D1 A3:D1:scope.signal:opid=0 X:D1:2', '4 drop fork 0 1 restrict_self 1 2 0 0 0 1 0 kill 1 0 USR1 kill 1 0 USR2'],
+      // LOG_SAME_EXEC_OFF: nothing logged, and a domain never logged is not logged freed
+      ['R ok ok EPERM |', '3 drop fork 0 1 restrict_self 1 2 0 1 0 1 0 kill 1 0 USR1'],
+      // LOG_SAME_EXEC_OFF | LOG_NEW_EXEC_ON: logged only after an exec; caps stay empty across it
+      ['R ok ok EPERM ok EPERM ok | A4:D1:scope.signal:opid=0 N4:D1 X:D1:2', '6 drop fork 0 1 restrict_self 1 2 0 3 0 1 0 kill 1 0 USR1 exec 1 kill 1 0 USR1 caps 1'],
+      // the default flags: logged before an exec, not after
+      ['R ok ok EPERM ok EPERM | A2:D1:scope.signal:opid=0 N2:D1 X:D1:2', '5 drop fork 0 1 restrict_self 1 2 0 0 0 1 0 kill 1 0 USR1 exec 1 kill 1 0 USR2'],
+      // quiet_scoped = signal (ABI 10): the denial is not logged; E2BIG before
+      abi >= 10 ? ['R ok ok EPERM |', '3 drop fork 0 1 restrict_self 1 2 0 0 2 1 0 kill 1 0 USR1'] : ['R ok E2BIG ok |', '3 drop fork 0 1 restrict_self 1 2 0 0 2 1 0 kill 1 0 USR1'],
+      // nested domains: the inner one (D2) denies
+      ['R ok ok ok EPERM | A3:D2:scope.signal:opid=0 N3:D2 X:D2:1', '4 drop fork 0 1 restrict_self 1 1 0 0 0 1 0 restrict_self 1 2 0 0 0 1 0 kill 1 0 USR1'],
+      // abstract unix socket scoping: the name without the replayer's prefix
+      ['R ok ok ok ok ok ok EPERM | A6:D1:scope.abstract_unix_socket:path=@srv N6:D1 X:D1:1', '7 drop socket 0 0 stream bind 0 0 a srv listen 0 0 fork 0 1 restrict_self 1 1 0 0 0 1 0 socket 1 1 stream connect 1 1 a srv'],
+      // ptrace of a process outside the domain
+      ['R ok ok EPERM | A2:D1:ptrace:opid=0 N2:D1 X:D1:1', '3 drop fork 0 1 restrict_self 1 0 8 0 0 1 0 ptrace 1 0 attach'],
+      // 16 nested layers, then a 17th: E2BIG (no denial: nothing logged)
+      [`R ${Array(16).fill('ok').join(' ')} E2BIG |`, `17 drop ${sixteen} restrict_self 0 2 0 0 0 1 0`],
+    ];
+  };
+
+  it.each([
+    ['7.3', 11],
+    ['6.18', 7],
+  ] as const)('%s: the Landlock audit records of each step (raw wire lines)', async (version, abi, ctx) => {
+    const k = await kernelOrSkip(version);
+    if (!k) return ctx.skip(`the ${version} kernel cannot be downloaded`);
+    const cases = AUDIT_CASES(abi);
+    const r = await replayLinesInVm(cases.map((c) => c[1]), [], { kernel: version, accel: 'tcg', testHooks: true });
+    expect(r.kernel.abi).toBe(abi);
+    console.info(`[kernel/vm.test.ts] audit cases on ${r.kernel.release}: ${cases.length} in ${r.bootSeconds.toFixed(2)} s`);
+    const got = r.outcomes.map((o) => {
+      const a = o.audit!;
+      const tok = (st: string, x: (typeof a.steps)[number][number]) =>
+        x.type === 'allocated' ? `N${st}:${x.domain}` : `A${st}:${x.domain}:${x.blockers.join(',')}:${x.object === null ? '-' : x.object === 'unmapped' ? '?' : 'opid' in x.object ? `opid=${x.object.opid}` : `path=${x.object.path}`}`;
+      return [
+        `${o.error ? 'F' : 'R'} ${o.results.join(' ')} |`,
+        ...a.steps.flatMap((xs, i) => xs.map((x) => tok(String(i), x))),
+        ...a.freed.map((f) => `X:${f.domain}:${f.denials}`),
+      ].join(' ');
+    });
+    expect(got).toEqual(cases.map((c) => c[0]));
   }, 600_000);
 
   it('a hanging guest is a clear error within its bound, and qemu is killed', async () => {

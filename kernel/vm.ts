@@ -14,7 +14,7 @@
  */
 import { EnvironmentError } from '../common/errors.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo } from '../format/trace.js';
@@ -23,7 +23,7 @@ import { expectedAbiOf, resolveDebianKernel, type DebianKernel, type ResolveOpti
 import { killAndWait, onInterrupt } from './cleanup.js';
 import { buildInitramfs } from './initramfs.js';
 import { buildInitramfsOf, type CpioEntry } from './initramfs.js';
-import { DEFAULT_TIMEOUT_MS, describeFailure, encodeBatch, type ReplayOutcome } from './replayer.js';
+import { DEFAULT_TIMEOUT_MS, encodeBatch, parseResultLine, ResultLineError, type ReplayOutcome } from './replayer.js';
 
 export type Accel = 'tcg' | 'kvm' | 'auto';
 
@@ -50,6 +50,16 @@ export interface VmOptions {
   resolve?: ResolveOptions;
   /** Enables the replayer's test-only ops ("hang", "crash") in the guest. For tests. */
   testHooks?: boolean;
+  /**
+   * Collect the Landlock audit records of every step (ReplayOutcome.audit; default true): the
+   * kernel boots with audit on and the replayer, PID 1, is its audit daemon (one worker then).
+   * false: audit off on the kernel command line, no records, result lines as on the live kernel.
+   */
+  audit?: boolean;
+  /** Print every raw audit record on the guest's console (the replayer's --audit-debug). For debugging. */
+  auditDebug?: boolean;
+  /** Copy the guest's whole console log to this file after the boot. For debugging. */
+  consoleLog?: string;
   /** Called with qemu's pid once it is spawned. For tests. */
   onSpawn?: (pid: number) => void;
   /** Parent of the temporary directory (default os.tmpdir()). */
@@ -112,6 +122,8 @@ export function parseGuestReport(
   text: string,
   scenarios: Scenario[],
   scenarioTimeoutMs = DEFAULT_TIMEOUT_MS,
+  /** The number of scenarios of the batch (default scenarios.length; more for raw lines). */
+  expected = scenarios.length,
 ): { kernel: KernelInfo; outcomes: ReplayOutcome[] } {
   const lines = text.replace(/\r/g, '').split('\n');
   const b = lines.indexOf(BEGIN);
@@ -142,9 +154,9 @@ export function parseGuestReport(
     );
   if (status === 2) throw new VmError('the replayer in the guest rejected its input (exit status 2)', 'rejected');
   if (status !== 0)
-    throw new VmError(`the replayer in the guest exited with status ${status} after ${count} of ${scenarios.length} scenarios`, 'crash');
-  if (count !== scenarios.length)
-    throw new VmError(`the guest answered ${count} of ${scenarios.length} scenarios`, 'garbled');
+    throw new VmError(`the replayer in the guest exited with status ${status} after ${count} of ${expected} scenarios`, 'crash');
+  if (count !== expected)
+    throw new VmError(`the guest answered ${count} of ${expected} scenarios`, 'garbled');
   let kernel: KernelInfo;
   try {
     const j = JSON.parse(info.slice(2)) as Partial<KernelInfo>;
@@ -155,19 +167,12 @@ export function parseGuestReport(
     throw new VmError(`the guest's kernel info line is garbled: ${JSON.stringify(info.slice(0, 200))}`, 'garbled');
   }
   const outcomes = results.map((l, i): ReplayOutcome => {
-    const toks = l.split(' ').filter((x) => x !== '');
-    const s = scenarios[i];
-    if (toks[0] === 'R') {
-      const r = toks.slice(1);
-      if (s && r.length !== s.steps.length)
-        throw new VmError(`scenario ${i}: the guest returned ${r.length} results for ${s.steps.length} steps`, 'garbled');
-      return { results: r };
+    try {
+      return parseResultLine(l, i, scenarios[i], scenarioTimeoutMs);
+    } catch (e) {
+      if (e instanceof ResultLineError) throw new VmError(`unexpected result line ${i + 1} in the guest's report: ${e.message}`, 'garbled');
+      throw e;
     }
-    if (toks[0] === 'F' && toks[1]) {
-      const r = toks.slice(2);
-      return { results: r, error: describeFailure(i, toks[1], r.length, s, scenarioTimeoutMs) };
-    }
-    throw new VmError(`unexpected result line ${i + 1} in the guest's report: ${JSON.stringify(l.slice(0, 200))}`, 'garbled');
   });
   return { kernel, outcomes };
 }
@@ -252,9 +257,12 @@ async function bootOnce(
   const ram = buildInitramfs(o.binary, lines, o.tmpdir);
   const initArgs = ['--guest', '--workers', String(o.workers ?? 1), '--timeout-ms', String(scenarioTimeoutMs)];
   if (o.testHooks) initArgs.push('--test-hooks');
-  const b = await bootQemu(o.qemu, image, accel, ram, initArgs, boundMs, ` (the boot bound)`, o);
+  const audit = o.audit ?? true;
+  if (!audit) initArgs.push('--no-audit');
+  if (o.auditDebug) initArgs.push('--audit-debug');
+  const b = await bootQemu(o.qemu, image, accel, ram, initArgs, boundMs, ` (the boot bound)`, { ...o, audit });
   try {
-    return { ...parseGuestReport(b.report, scenarios, scenarioTimeoutMs), seconds: b.seconds };
+    return { ...parseGuestReport(b.report, scenarios, scenarioTimeoutMs, lines.length), seconds: b.seconds };
   } catch (e) {
     if (!(e instanceof VmError)) throw e;
     throw new VmError(`${e.message} (kernel ${image}, ${accel})${shownTail(b.consoleTail)}`, e.reason, b.consoleTail);
@@ -276,7 +284,7 @@ async function bootQemu(
   initArgs: readonly string[],
   boundMs: number,
   boundText: string,
-  o: { memoryMb?: number; onSpawn?: (pid: number) => void },
+  o: { memoryMb?: number; onSpawn?: (pid: number) => void; audit?: boolean; consoleLog?: string },
 ): Promise<{ report: string; consoleTail: string; seconds: number }> {
   const unregisterRam = onInterrupt(ram.cleanup);
   const consolePath = join(ram.dir, 'console.log');
@@ -288,7 +296,9 @@ async function bootQemu(
     '-kernel', image, '-initrd', ram.path,
     // Full kernel log on the console (costs no measurable boot time, and its tail explains
     // a failed boot); panic=-1 + -no-reboot: a panic ends qemu at once.
-    '-append', `console=ttyS0 panic=-1 -- ${initArgs.join(' ')}`,
+    // audit=1: the replayer (PID 1) registers as the audit daemon and collects the Landlock
+    // records (audit_backlog_limit: room for the records queued before it does).
+    '-append', `console=ttyS0 panic=-1 ${o.audit ? 'audit=1 audit_backlog_limit=8192 ' : ''}-- ${initArgs.join(' ')}`,
     '-serial', `file:${consolePath}`, '-serial', `file:${reportPath}`,
   ];
   const t0 = Date.now();
@@ -316,6 +326,13 @@ async function bootQemu(
     });
     const seconds = (Date.now() - t0) / 1000;
     const tailText = consoleTail(consolePath);
+    if (o.consoleLog) {
+      try {
+        copyFileSync(consolePath, o.consoleLog);
+      } catch {
+        /* no console: nothing to keep */
+      }
+    }
     if (done.error) throw new VmError(`cannot run ${qemu}: ${done.error.message}`, 'qemu');
     if (timedOut)
       throw new VmError(`the VM (${accel}, kernel ${image}) did not power off within ${boundMs} ms${boundText}; killed qemu${shownTail(tailText)}`, 'timeout', tailText);
@@ -363,8 +380,16 @@ async function chooseAccel(accel: Accel, image: string, o: VmOptions & { qemu: s
  * once. Does not check the ABI: see checkExpectedAbi.
  */
 export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): Promise<VmResult> {
+  return replayLinesInVm(encodeBatch(scenarios), scenarios, opts);
+}
+
+/**
+ * As replayInVm, for lines already in the replayer's wire format (encodeScenario, or written by
+ * hand: tests of the wire). `scenarios`, when given, names the scenarios in messages and checks
+ * the result counts.
+ */
+export async function replayLinesInVm(lines: string[], scenarios: Scenario[] = [], opts: VmOptions = {}): Promise<VmResult> {
   if (!opts.kernel === !opts.kernelImage) throw new VmError('replayInVm: give exactly one of `kernel` (a Debian version) and `kernelImage`', 'setup');
-  const lines = encodeBatch(scenarios);
   const qemu = findQemu(opts.qemu);
   if (!qemu)
     throw new VmError(
@@ -385,7 +410,7 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
   if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
   const o = { ...opts, qemu, binary };
   const accel = await chooseAccel(opts.accel ?? 'auto', image, o);
-  const bound = opts.bootTimeoutMs ?? bootBoundMs(scenarios.length, opts.timeoutMs);
+  const bound = opts.bootTimeoutMs ?? bootBoundMs(lines.length, opts.timeoutMs);
   let boots = 1;
   let r: BootResult;
   try {
@@ -406,7 +431,7 @@ export async function replayInVm(scenarios: Scenario[], opts: VmOptions = {}): P
     kernel: r.kernel,
     outcomes: r.outcomes,
     bootSeconds: r.seconds,
-    scenariosPerBootSecond: r.seconds > 0 ? scenarios.length / r.seconds : 0,
+    scenariosPerBootSecond: r.seconds > 0 ? lines.length / r.seconds : 0,
     accel,
     ...(debian ? { debian } : {}),
     boots,

@@ -14,7 +14,8 @@
  * per-run prefix (g_prefix), pathnames relative to every task's cwd, SIGUSR1, SIGUSR2, SIGIO
  * and SIGURG blocked in every task (a delivered one stays pending until an await_signal takes
  * it), restrict_self = create_ruleset + per rule open(O_PATH) + add_rule + restrict_self (with
- * TSYNC when asked), EBADF for a descriptor the process does not hold (or of the other kind:
+ * the step's flags; or restrict_self(-1, flags) alone), exec = execve of the program's own
+ * image, which resumes the task (task_exec(), task_resume()), EBADF for a descriptor the process does not hold (or of the other kind:
  * a socket op given a pidfd, or the reverse), ESRCH without a syscall for a kill/tgkill of an
  * exited (reaped) task (the other ops that name a task hand the kernel its real pid: see
  * pid_held()), `pass` over SCM_RIGHTS through the channels. P0 leads a new session
@@ -57,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -124,12 +126,18 @@
 #define LL_RULE_PATH_BENEATH 1
 #define LL_RESTRICT_SELF_TSYNC (1U << 3)
 
-/* Our own copies of the uAPI structures (include/uapi/linux/landlock.h). */
+/* Our own copies of the uAPI structures (include/uapi/linux/landlock.h). The first 24 bytes
+ * are the ABI 6 layout (what is passed when quiet_scoped is 0), the whole the ABI 10 one. */
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
 	uint64_t handled_access_net;
 	uint64_t scoped;
+	uint64_t quiet_access_fs;
+	uint64_t quiet_access_net;
+	uint64_t quiet_scoped;
 };
+#define LL_RULESET_ATTR_SIZE_V6 24
+#define LL_RULESET_ATTR_SIZE_V10 48
 
 struct ll_path_beneath_attr {
 	uint64_t allowed_access;
@@ -174,14 +182,18 @@ struct ll_path_beneath_attr {
  *   P  PATH     a relative path                                  -> addr (kind 'p')
  *   m  SCOPED   a decimal bit mask                               -> scoped
  *   h  HANDLED  a decimal bit mask (filesystem access rights)    -> handled
- *   z  TSYNC    0 | 1                                            -> tsync
+ *   E  BY       a live task, the main thread of its process (the one introduced by its fork,
+ *               or P0), whose other threads end with the step (exec: de_thread()) -> by
+ *   x  FLAGS    landlock_restrict_self() flags, decimal (bit 3: TSYNC) -> flags
+ *   q  QUIET    a decimal bit mask (quiet_scoped)                -> quiet
+ *   u  RULESET  0 | 1 (0: no ruleset, restrict_self(-1, FLAGS))  -> no_ruleset (1 - RULESET)
  *   r  NRULES (PATH ACCESS)*  the rules, ACCESS a decimal mask   -> nrules, rules
  */
 #define SCOPECHECK_OPS(X)                              \
 	X(fork, FORK, "bf")                            \
 	X(thread, THREAD, "bt")                        \
 	X(exit, EXIT, "e")                             \
-	X(restrict_self, RESTRICT_SELF, "bmhzr")       \
+	X(restrict_self, RESTRICT_SELF, "bmhxqur")     \
 	X(mkdir, MKDIR, "bP")                          \
 	X(socket, SOCKET, "bny")                       \
 	X(socketpair, SOCKETPAIR, "bnny")              \
@@ -205,7 +217,8 @@ struct ll_path_beneath_attr {
 	X(setown, SETOWN, "bsKwR")                     \
 	X(accept, ACCEPT, "bsn")                       \
 	X(ptrace, PTRACE, "bgM")                       \
-	X(ptrace_traceme, PTRACE_TRACEME, "b")
+	X(ptrace_traceme, PTRACE_TRACEME, "b")         \
+	X(exec, EXEC, "E")
 
 /* Test hooks of the replayer, not ops of the model (its parser accepts them only with
  * SCOPECHECK_REPLAY_TEST_HOOKS=1): hang = the task never answers, crash = its process dies,
@@ -256,8 +269,11 @@ struct step {
 	int type;         /* SOCK_* */
 	struct addr addr; /* bind/connect/sendto; the mkdir path */
 	uint64_t scoped, handled;
-	int tsync, nrules;
+	int tsync, nrules; /* tsync: TSYNC added to flags (the 1.1 field; FLAGS & 8 says it too) */
 	const struct rule *rules;
+	uint32_t flags;   /* restrict_self: landlock_restrict_self() flags */
+	uint64_t quiet;   /* restrict_self: quiet_scoped (0: the 24-byte ruleset attr) */
+	int no_ruleset;   /* restrict_self: landlock_restrict_self(-1, flags), nothing created */
 };
 
 static const struct step *g_steps; /* the scenario, inherited by every task */
@@ -461,6 +477,7 @@ struct cmd {
 	int pid;  /* the step's pid, as the scenario's tasks see it (co_step()); reap/detach: the pid */
 	int tid;  /* tgkill: target thread */
 	int sock; /* install */
+	int dom;  /* restrict_self: k of the comm "scD<k>" the domain is created under */
 };
 
 /* err: 0 or an errno; val: fork's pid, a hello's pid or tid, or REPLY_BROKEN: the step could
@@ -591,18 +608,30 @@ static socklen_t make_addr(const struct addr *a, struct sockaddr_un *sa)
 	return offsetof(struct sockaddr_un, sun_path) + n + 1;
 }
 
-/* landlock_create_ruleset, then per rule open(O_PATH) + landlock_add_rule, then
- * landlock_restrict_self: the first error, or 0. */
-static int do_restrict_self(const struct step *st)
+/*
+ * restrict_self. With a ruleset (st->no_ruleset 0): landlock_create_ruleset (the 24-byte
+ * attr when quiet_scoped is 0, else the 48-byte ABI 10 one: an older kernel answers E2BIG),
+ * then per rule open(O_PATH) + landlock_add_rule, then the comm "scD<dom>" (PR_SET_NAME: the
+ * domain's allocated audit record names it, so records map back to the scenario's layers)
+ * and landlock_restrict_self(fd, flags). Without: landlock_restrict_self(-1, flags). The
+ * first error, or 0.
+ */
+static int do_restrict_self(const struct step *st, int dom)
 {
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = st->handled,
 		.handled_access_net = 0,
 		.scoped = st->scoped,
+		.quiet_scoped = st->quiet,
 	};
+	uint32_t flags = st->flags | (st->tsync ? LL_RESTRICT_SELF_TSYNC : 0U);
+	char comm[16];
 	int rfd, e = 0;
 
-	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0U);
+	if (st->no_ruleset)
+		return syscall(SYS_landlock_restrict_self, -1, flags) < 0 ? errno : 0;
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr,
+			   st->quiet ? LL_RULESET_ATTR_SIZE_V10 : LL_RULESET_ATTR_SIZE_V6, 0U);
 	if (rfd < 0)
 		return errno;
 	for (int i = 0; i < st->nrules && !e; i++) {
@@ -619,8 +648,12 @@ static int do_restrict_self(const struct step *st)
 			e = errno;
 		close(pfd);
 	}
-	if (!e && syscall(SYS_landlock_restrict_self, rfd, st->tsync ? LL_RESTRICT_SELF_TSYNC : 0U) < 0)
-		e = errno;
+	if (!e) {
+		snprintf(comm, sizeof(comm), "scD%d", dom);
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+		if (syscall(SYS_landlock_restrict_self, rfd, flags) < 0)
+			e = errno;
+	}
 	close(rfd);
 	return e;
 }
@@ -725,6 +758,175 @@ static int check_no_caps(void)
 
 static void task_loop(int chan) __attribute__((noreturn));
 
+/*
+ * exec: the task (the main thread of its process) executes a new image of this program, which
+ * carries on as the same task (task_resume()): the kernel keeps its domain (counted as created
+ * by another executable from then on: domain_exec), its descriptors (the channel and every
+ * scenario descriptor, with the same numbers: FD_CLOEXEC cleared for them, every other one is
+ * closed), pending signals and the signal mask, the parent-death signal, no_new_privs, process
+ * group and session, and (caps drop: nothing to regain from an empty bounding set) no
+ * capability; it ends the process's other threads (de_thread()). The scenario and the task's
+ * state go to the new image in a memfd. Only a program that calls task_resume() from its main
+ * when given SCOPECHECK_RESUME_ARG sets g_exec_resumable; elsewhere the step cannot be
+ * performed (REPLY_BROKEN). Returns only when execve failed: its errno (or -1: broken).
+ */
+#define SCOPECHECK_RESUME_ARG "--scopecheck-resume"
+#define SCOPECHECK_RESUME_MAGIC 0x53434531u
+static int g_exec_resumable;
+
+struct resume_hdr {
+	uint32_t magic;
+	int nsteps, nrules, chan, caps_all, want_pidns;
+	size_t prefix_len;
+	char prefix[sizeof(g_prefix)];
+	int sock[MAX_SOCKS];
+};
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void set_cloexec(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+}
+
+static int task_exec(int chan)
+{
+	struct resume_hdr h;
+	char fdarg[16];
+	char *argv[4];
+	int mfd, e;
+
+	if (!g_exec_resumable)
+		return -1;
+	memset(&h, 0, sizeof(h));
+	h.magic = SCOPECHECK_RESUME_MAGIC;
+	h.nsteps = g_nsteps;
+	for (int i = 0; i < g_nsteps; i++)
+		h.nrules += g_steps[i].nrules;
+	h.chan = chan;
+	h.caps_all = g_caps_all;
+	h.want_pidns = g_want_pidns;
+	h.prefix_len = g_prefix_len;
+	memcpy(h.prefix, g_prefix, sizeof(h.prefix));
+	memcpy(h.sock, g_sock, sizeof(h.sock));
+	mfd = (int)syscall(SYS_memfd_create, "scopecheck-exec", 0U);
+	if (mfd < 0)
+		return -1;
+	e = write_full(mfd, &h, sizeof(h)) || write_full(mfd, g_steps, sizeof(*g_steps) * (size_t)g_nsteps);
+	for (int i = 0; i < g_nsteps && !e; i++)
+		if (g_steps[i].nrules)
+			e = write_full(mfd, g_steps[i].rules, sizeof(struct rule) * (size_t)g_steps[i].nrules);
+	if (e || lseek(mfd, 0, SEEK_SET) != 0) {
+		close(mfd);
+		return -1;
+	}
+	set_cloexec(chan, 0);
+	for (int i = 0; i < MAX_SOCKS; i++)
+		if (g_sock[i] >= 0)
+			set_cloexec(g_sock[i], 0);
+	snprintf(fdarg, sizeof(fdarg), "%d", mfd);
+	argv[0] = (char *)"scopecheck-task";
+	argv[1] = (char *)SCOPECHECK_RESUME_ARG;
+	argv[2] = fdarg;
+	argv[3] = NULL;
+	execve("/proc/self/exe", argv, environ);
+	e = errno;
+	set_cloexec(chan, 1);
+	for (int i = 0; i < MAX_SOCKS; i++)
+		if (g_sock[i] >= 0)
+			set_cloexec(g_sock[i], 1);
+	close(mfd);
+	return e;
+}
+
+/*
+ * The new image of a task after its exec step (main() calls it when argv[1] is
+ * SCOPECHECK_RESUME_ARG; argv[2] is the memfd task_exec() wrote): restores the scenario and the
+ * task's descriptors, answers the exec step (ok) and serves the coordinator as before.
+ */
+static void task_resume(int argc, char **argv) __attribute__((noreturn, unused));
+static void task_resume(int argc, char **argv)
+{
+	static struct resume_hdr h;
+	struct step *steps;
+	struct rule *rules;
+	struct reply r = { 0, 0 };
+	int mfd = argc > 2 ? atoi(argv[2]) : -1, k = 0;
+
+	if (mfd < 0 || read_full(mfd, &h, sizeof(h)) || h.magic != SCOPECHECK_RESUME_MAGIC || h.nsteps < 0 ||
+	    h.nrules < 0)
+		_exit(127);
+	steps = calloc((size_t)h.nsteps + 1, sizeof(*steps));
+	rules = calloc((size_t)h.nrules + 1, sizeof(*rules));
+	if (!steps || !rules || read_full(mfd, steps, sizeof(*steps) * (size_t)h.nsteps) ||
+	    read_full(mfd, rules, sizeof(*rules) * (size_t)h.nrules))
+		_exit(127);
+	close(mfd);
+	for (int i = 0; i < h.nsteps; i++) {
+		if (steps[i].nrules < 0 || k + steps[i].nrules > h.nrules)
+			_exit(127);
+		steps[i].rules = steps[i].nrules ? &rules[k] : NULL;
+		k += steps[i].nrules;
+	}
+	g_steps = steps;
+	g_nsteps = h.nsteps;
+	g_caps_all = h.caps_all;
+	g_want_pidns = h.want_pidns;
+	g_prefix_len = h.prefix_len;
+	memcpy(g_prefix, h.prefix, sizeof(g_prefix));
+	memcpy(g_sock, h.sock, sizeof(g_sock));
+	memset(g_is_pidfd, 0, sizeof(g_is_pidfd));
+	for (int i = 0; i < g_nsteps; i++)
+		if (g_steps[i].op == OP_PIDFD_OPEN && g_steps[i].b >= 0 && g_steps[i].b < MAX_SOCKS)
+			g_is_pidfd[g_steps[i].b] = 1;
+	set_cloexec(h.chan, 1);
+	for (int i = 0; i < MAX_SOCKS; i++)
+		if (g_sock[i] >= 0)
+			set_cloexec(g_sock[i], 1);
+	g_chans[0] = h.chan;
+	g_nchans = 1;
+	install_sigusr1();
+	g_exec_resumable = 1;
+	if (send_msg(h.chan, &r, sizeof(r), -1))
+		_exit(0);
+	task_loop(h.chan);
+}
+
 static void *thread_main(void *arg)
 {
 	int ch = (int)(intptr_t)arg;
@@ -814,7 +1016,14 @@ static void task_loop(int chan)
 			case OP_EXIT:
 				_exit(0); /* exit_group: the whole process; the coordinator sees EOF */
 			case OP_RESTRICT_SELF:
-				r.err = do_restrict_self(st);
+				r.err = do_restrict_self(st, c.dom);
+				break;
+			case OP_EXEC:
+				r.err = task_exec(chan); /* returns only when execve failed */
+				if (r.err < 0) {
+					r.err = 0;
+					r.val = REPLY_BROKEN;
+				}
 				break;
 			case OP_MKDIR:
 				if (mkdir(st->addr.name, 0755) < 0)
@@ -1061,6 +1270,8 @@ static struct ctask g_ct[MAX_TASKS];
 static struct cproc g_cp[MAX_TASKS];
 static int g_nct, g_ncp;
 static int64_t g_deadline; /* of the whole scenario, now_ms() time */
+static int g_ndomains;     /* Landlock domains the scenario has created so far (restrict_self
+			    * steps with a ruleset that succeeded): D1, D2, ... in that order */
 
 /* The scenario init I, when the scenario has a PID namespace of its own (see the top). */
 static int g_init_chan = -1; /* its channel, or -1: no namespace */
@@ -1153,6 +1364,7 @@ static void co_reset(void)
 		g_ct[t].proc = -1;
 	}
 	g_nct = g_ncp = 0;
+	g_ndomains = 0;
 	for (int s = 0; s < MAX_SOCKS; s++)
 		g_sock[s] = -1;
 }
@@ -1368,7 +1580,7 @@ static int co_reap_orphan(int p)
 	int f;
 
 	if (g_init_chan >= 0) {
-		struct cmd rc = { CMD_REAP, 0, g_cp[p].pid, 0, 0 };
+		struct cmd rc = { CMD_REAP, 0, g_cp[p].pid, 0, 0, 0 };
 
 		f = co_call_chan(g_init_chan, &rc, -1, &r, NULL);
 		return f ? f : r.err ? FAIL_INTERNAL : FAIL_NONE;
@@ -1388,7 +1600,7 @@ static int co_reap_orphan(int p)
 static int co_detach_traceme(int t)
 {
 	int tracer = g_cp[g_ct[t].proc].ptask, e;
-	struct cmd dc = { CMD_DETACH, 0, g_ct[t].tid, 0, 0 };
+	struct cmd dc = { CMD_DETACH, 0, g_ct[t].tid, 0, 0, 0 };
 	struct reply r;
 	int f;
 
@@ -1424,7 +1636,7 @@ static int pid_held(pid_t id)
 static int co_step(int i, int *res)
 {
 	const struct step *st = &g_steps[i];
-	struct cmd c = { CMD_STEP, i, 0, 0, 0 };
+	struct cmd c = { CMD_STEP, i, 0, 0, 0, 0 };
 	struct reply r = { 0, 0 };
 	int f, by = st->by;
 
@@ -1494,7 +1706,7 @@ static int co_step(int i, int *res)
 				return f;
 		} else { /* reaped by its parent process */
 			int t = live_task_of(g_cp[p].parent);
-			struct cmd rc = { CMD_REAP, 0, g_cp[p].pid, 0, 0 };
+			struct cmd rc = { CMD_REAP, 0, g_cp[p].pid, 0, 0, 0 };
 
 			if (t < 0)
 				return FAIL_INTERNAL;
@@ -1535,7 +1747,7 @@ static int co_step(int i, int *res)
 	}
 	case OP_PASS: {
 		int fd;
-		struct cmd ic = { CMD_INSTALL, i, 0, 0, st->a };
+		struct cmd ic = { CMD_INSTALL, i, 0, 0, st->a, 0 };
 
 		f = co_call(by, &c, -1, &r, &fd);
 		if (f)
@@ -1628,6 +1840,31 @@ static int co_step(int i, int *res)
 			return f;
 		return co_detach_traceme(by); /* the tracee has stopped itself, or is about to */
 	case OP_RESTRICT_SELF:
+		c.dom = g_ndomains + 1;
+		f = co_call(by, &c, -1, &r, NULL);
+		*res = r.err;
+		if (!f && !r.err && !st->no_ruleset)
+			g_ndomains++;
+		return f;
+	case OP_EXEC: {
+		int p = g_ct[by].proc;
+
+		/* the new image answers (task_resume()); the process's other threads are gone */
+		f = co_call(by, &c, -1, &r, NULL);
+		*res = r.err;
+		if (f || r.err)
+			return f;
+		for (int t = 0; t < g_nct; t++)
+			if (t != by && g_ct[t].proc == p && g_ct[t].chan >= 0) {
+				close(g_ct[t].chan);
+				g_ct[t].chan = -1;
+			}
+		g_ct[by].tid = g_cp[p].pid; /* the exec'ing thread has the process's pid */
+		for (int q = 0; q < g_ncp; q++) /* children of the ended threads: now the survivor's */
+			if (g_cp[q].ptask >= 0 && g_cp[q].ptask != by && g_ct[g_cp[q].ptask].proc == p)
+				g_cp[q].ptask = by;
+		return FAIL_NONE;
+	}
 	case OP_MKDIR:
 	case OP_SOCKET:
 	case OP_SOCKETPAIR:

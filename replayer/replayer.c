@@ -24,13 +24,13 @@
  * a kill_all step fails with "F internal" (kill(-1) is never sent outside a namespace that
  * holds only the scenario).
  *
- * Wire format 1.1 (stdin, one scenario per line, tokens separated by single spaces):
+ * Wire format 1.2 (stdin, one scenario per line, tokens separated by single spaces):
  *   <nsteps> <caps> <step>...
  *   caps := drop | all     drop: every task has no capability (P0 empties its bounding,
  *                          ambient, effective, permitted and inheritable sets before its first
  *                          step; uid/gid unchanged); all: the runner's capabilities
  *   step := fork BY CHILD | thread BY CHILD | exit BY
- *         | restrict_self BY SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*
+ *         | restrict_self BY SCOPED HANDLED FLAGS QUIET RULESET NRULES (PATH ACCESS)* | exec BY
  *         | mkdir BY PATH | socket BY SOCK TYPE | socketpair BY SOCK SOCK TYPE
  *         | bind BY SOCK ADDR | connect BY SOCK ADDR | sendto BY SOCK ADDR
  *         | listen BY SOCK | send BY SOCK OOB | close BY SOCK | pass BY SOCK TO
@@ -45,9 +45,22 @@
  *   socketpair, accept and pidfd_open introduce one; a socket op on a pidfd, or
  *   pidfd_send_signal on a socket, is EBADF), TYPE is stream|dgram|seqpacket, ADDR is
  *   "a NAME" (abstract) or "p PATH" (pathname), SCOPED/HANDLED/ACCESS are decimal bit masks,
- *   TSYNC, OOB and THREAD are 0|1, SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is
+ *   OOB and THREAD are 0|1, SIG is 0|USR1|USR2|IO|URG, RSIG the same without 0, KIND is
  *   process|thread|pgrp, MODE is attach|read. What each op does: docs/scenario-format.md
  *   ("Version 1.1 additions") and the task side of ops.h (task_loop()).
+ *   1.2: restrict_self's FLAGS (decimal landlock_restrict_self() flags, passed as they are:
+ *   1 LOG_SAME_EXEC_OFF, 2 LOG_NEW_EXEC_ON, 4 LOG_SUBDOMAINS_OFF, 8 TSYNC, the old TSYNC 1),
+ *   QUIET (decimal quiet_scoped: the 48-byte ABI 10 ruleset attr when not 0, else the 24-byte
+ *   one; the kernel decides, E2BIG before ABI 10) and RULESET (1: create_ruleset, add_rule per
+ *   rule, restrict_self(fd, FLAGS); 0: restrict_self(-1, FLAGS), NRULES, SCOPED, HANDLED and
+ *   QUIET then 0). Before restrict_self with a ruleset the acting thread's comm becomes
+ *   "scD<k>", k = 1 + the domains the scenario has created so far (every restrict_self with a
+ *   ruleset that succeeded: D1, D2, ...): the domain's allocated audit record names it.
+ *   exec BY: BY (the main thread of its process, a live task) executes a new image of the
+ *   replayer (/proc/self/exe) that carries on as the same task (ops.h task_exec()): domain,
+ *   descriptors with their numbers, pending signals and mask, parent-death signal,
+ *   no_new_privs, group and session, no capability (drop); the process's other threads end
+ *   (de_thread()) and no later step names them as BY or TO. Result: ok or execve's errno.
  *   The op names and their arguments are the list SCOPECHECK_OPS in ops.h (the parser's table,
  *   op_specs below, is generated from it; the signature characters are documented there).
  *   With SCOPECHECK_REPLAY_TEST_HOOKS=1 in the environment, "hang BY", "crash BY" and
@@ -57,6 +70,24 @@
  *   R <result>...               all steps ran; result = ok | errno name
  *   F <reason> <result>...      the scenario failed (reason = timeout|crash|internal) after
  *                               the listed results; the next step is the one that failed
+ *   ... | <record>...           when audit records are collected (guest mode, PID 1, the
+ *                               audit daemon: audit_helper_main()), "|" and zero or more
+ *                               record tokens, in the order the records came:
+ *     A<step>:D<k>:<blockers>:<object>  AUDIT_LANDLOCK_ACCESS during step <step> (0-based; "t":
+ *                               during the teardown, e.g. a parent-death signal of a killed
+ *                               task); blockers as printed (a comma list stays one); object:
+ *                               opid=<task index of the target process's main thread>,
+ *                               path=@<abstract name> (the per-scenario prefix stripped),
+ *                               path=<path relative to the scenario directory> ("." for it),
+ *                               "-" (no object), "?" (not mapped back: e.g. the target is gone,
+ *                               a name= dentry object)
+ *     N<step>:D<k>              AUDIT_LANDLOCK_DOMAIN status=allocated during step <step>
+ *     X:D<k>:<denials>          status=deallocated (after the teardown, or during the scenario
+ *                               when the domain's last task is gone)
+ *   D<k>: the domain whose allocated record has comm "scD<k>"; a domain id that no allocated
+ *   record of this scenario named is written Dx<hex id>. Records are taken at a barrier after
+ *   each step once the scenario has a domain (before, no task of it can be logged), and after
+ *   the teardown until every domain named by an allocated record is freed (1.5 s at most).
  * Bad input: message on stderr, exit status 2; nothing is written for the bad scenario
  * (scenarios before it are completed and written).
  *
@@ -109,6 +140,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,7 +158,7 @@
 #define MAX_STEPS 1024     /* steps of a scenario */
 #define MAX_RULES 4096     /* rules of a scenario, all restrict_self steps together */
 #define MAX_LINE (1 << 20) /* bytes of an input line (one scenario), without its '\n' */
-#define MAX_RESULT_LINE (MAX_STEPS * 20 + 64) /* bytes of a result line: 20 per step is plenty */
+#define MAX_RESULT_LINE (1 << 18) /* bytes of a result line: 20 per step is plenty, the rest for audit records */
 #define MAX_WORKERS 16     /* --workers */
 /*
  * The private tmpfs of a batch (setup_batchdir()). No op writes file data (mkdir and bind
@@ -317,6 +350,8 @@ struct vstate {
 	int ntasks, nprocs, nsocks;
 	int task_proc[MAX_TASKS];
 	char proc_alive[MAX_TASKS];
+	char task_gone[MAX_TASKS]; /* a thread ended by its process's exec */
+	char task_main[MAX_TASKS]; /* the main thread of its process (P0, or introduced by a fork) */
 };
 
 #define PERR(...)                                                                                  \
@@ -336,7 +371,7 @@ static int get_task_tok(const char *tok, const struct vstate *v, int must_live, 
 		PERR("step %d: %s: bad task index \"%.20s\" (0..%d)", si, field, tok, MAX_TASKS - 1);
 	if (x >= v->ntasks)
 		PERR("step %d: %s: task %ld is not introduced by an earlier step", si, field, x);
-	if (must_live && !v->proc_alive[v->task_proc[x]])
+	if (must_live && (!v->proc_alive[v->task_proc[x]] || v->task_gone[x]))
 		PERR("step %d: %s: task %ld has exited", si, field, x);
 	*out = (int)x;
 	return 0;
@@ -474,9 +509,19 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			if (*c == 'e')
 				v->proc_alive[v->task_proc[st->by]] = 0;
 			break;
+		case 'E':
+			if (get_task(t, v, 1, &st->by, "by", si, err, errlen))
+				return -1;
+			if (!v->task_main[st->by])
+				PERR("step %d: by: task %d is not the main thread of its process", si, st->by);
+			for (int k = 0; k < v->ntasks; k++)
+				if (k != st->by && v->task_proc[k] == v->task_proc[st->by])
+					v->task_gone[k] = 1;
+			break;
 		case 'f':
 			if (get_new_task(t, v, slot, si, err, errlen))
 				return -1;
+			v->task_main[v->ntasks] = 1;
 			v->task_proc[v->ntasks++] = v->nprocs;
 			v->proc_alive[v->nprocs++] = 1;
 			break;
@@ -580,10 +625,19 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			if (parse_u64(next_tok(t), &st->handled))
 				PERR("step %d: handled_fs: bad mask", si);
 			break;
-		case 'z':
+		case 'x':
+			if (parse_long(next_tok(t), 0, UINT32_MAX, &x))
+				PERR("step %d: flags: bad restrict_self flags", si);
+			st->flags = (uint32_t)x;
+			break;
+		case 'q':
+			if (parse_u64(next_tok(t), &st->quiet))
+				PERR("step %d: quiet: bad mask", si);
+			break;
+		case 'u':
 			if (parse_long(next_tok(t), 0, 1, &x))
-				PERR("step %d: tsync: must be 0 or 1", si);
-			st->tsync = (int)x;
+				PERR("step %d: ruleset: must be 0 or 1", si);
+			st->no_ruleset = !x;
 			break;
 		case 'r':
 			if (parse_long(next_tok(t), 0, MAX_RULES, &x))
@@ -607,6 +661,8 @@ static int parse_args(struct toks *t, struct vstate *v, struct scenario *sc, str
 			}
 			if (x > 0)
 				*uses_fs = 1;
+			if (st->no_ruleset && (x > 0 || st->scoped || st->handled || st->quiet))
+				PERR("step %d: ruleset 0 (no ruleset) with a scope, handled rights, quiet or rules", si);
 			break;
 		default:
 			PERR("step %d: internal error: op signature \"%s\" has an unknown argument '%c'", si, args, *c);
@@ -631,6 +687,7 @@ static int parse_scenario(char *line, struct scenario *sc, char *err, size_t err
 	v.ntasks = 1;
 	v.nprocs = 1;
 	v.proc_alive[0] = 1;
+	v.task_main[0] = 1;
 	sc->nsteps = sc->nrules = 0;
 
 	for (const char *c = line; *c; c++)
@@ -699,15 +756,522 @@ static void p0_main(int chan, const char *dir)
 	task_start(chan, dir);
 }
 
-/* Runs g_sc as scenario number idx; writes the result line (with '\n') into out. */
+/* ------------------------------------------------------------------------------------ */
+/* Audit collection (guest mode: the replayer's helper is the audit daemon)             */
+
+/*
+ * g_audit_fd: the worker's end of a stream socketpair to the audit helper (audit_helper_main(),
+ * a child of PID 1 in the initial PID and user namespaces, which owns the audit netlink socket:
+ * the kernel takes AUDIT_SET and AUDIT_USER only from there, audit_netlink_ok()). A barrier:
+ * the worker writes 'B'; the helper sends an AUDIT_USER message with a fresh marker and reads
+ * every record until that marker comes back (kauditd delivers them in order), then answers a
+ * uint32 length and the Landlock records (1423, 1424) as lines "<type> <nspid> <text>", nspid
+ * the last NSpid: entry of /proc/<opid>/status (the pid as the scenario sees it; 0 if none).
+ */
+static int g_audit_fd = -1;
+static int g_audit_on;    /* the kernel info's "audit" */
+static int g_audit_debug; /* every raw record on stderr */
+
+static int read_exact(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int nl_send(int nl, int type, int flags, const void *data, size_t len, uint32_t seq)
+{
+	char buf[NLMSG_SPACE(1024)];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+
+	if (len > 1024)
+		return -1;
+	memset(buf, 0, sizeof(buf));
+	h->nlmsg_len = NLMSG_LENGTH(len);
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | flags;
+	h->nlmsg_seq = seq;
+	memcpy(NLMSG_DATA(h), data, len);
+	for (;;) {
+		ssize_t n = sendto(nl, buf, h->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to));
+
+		if (n >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* The last NSpid: entry of /proc/<pid>/status, or 0. */
+static long nspid_of(long pid)
+{
+	char path[48], buf[4096], *p;
+	int fd, n = 0;
+	ssize_t k;
+	long last = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (n < (int)sizeof(buf) - 1 && (k = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (int)k;
+	close(fd);
+	buf[n] = 0;
+	p = strstr(buf, "\nNSpid:");
+	if (!p)
+		return 0;
+	for (p += 7; *p && *p != '\n';) {
+		char *e;
+		long v = strtol(p, &e, 10);
+
+		if (e == p)
+			break;
+		last = v;
+		p = e;
+	}
+	return last;
+}
+
+struct abuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void abuf_add(struct abuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 65536;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = realloc(b->p, cap);
+		if (!b->p)
+			_exit(1);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void audit_helper_main(int chan) __attribute__((noreturn));
+static void audit_helper_main(int chan)
+{
+	static char rbuf[1 << 16];
+	struct audit_status st;
+	struct abuf out = { 0 };
+	uint32_t seq = 1;
+	unsigned long marker = 0;
+	int nl, ok = 0, size = 8 << 20;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	close_all_but(chan, -1);
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (nl >= 0) {
+		setsockopt(nl, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+		memset(&st, 0, sizeof(st));
+		st.mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID;
+		st.enabled = 1;
+		st.pid = (uint32_t)getpid();
+		if (nl_send(nl, AUDIT_SET, NLM_F_ACK, &st, sizeof(st), seq) == 0) {
+			/* the ack (records held back for the daemon may come first) */
+			for (int tries = 0; tries < 10000 && !ok; tries++) {
+				struct pollfd pf = { nl, POLLIN, 0 };
+				ssize_t n;
+
+				if (poll(&pf, 1, 2000) <= 0)
+					break;
+				n = recv(nl, rbuf, sizeof(rbuf), 0);
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n <= 0)
+					break;
+				for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+					if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == seq) {
+						struct nlmsgerr *e = NLMSG_DATA(h);
+
+						ok = e->error == 0 ? 1 : -1;
+					}
+			}
+		}
+	}
+	{
+		char c = ok == 1 ? 'Y' : 'N';
+
+		if (write(chan, &c, 1) != 1 || ok != 1)
+			_exit(0);
+	}
+	for (;;) {
+		char req, text[64], want[80];
+		int done = 0;
+		uint32_t len;
+
+		if (read_exact(chan, &req, 1))
+			_exit(0);
+		out.len = 0;
+		abuf_add(&out, "", 0);
+		marker++;
+		snprintf(text, sizeof(text), "scopecheck-barrier-%lu", marker);
+		snprintf(want, sizeof(want), "msg='%s'", text);
+		if (nl_send(nl, AUDIT_USER, 0, text, strlen(text) + 1, ++seq) < 0) {
+			abuf_add(&out, "E send\n", 7);
+			done = 1;
+		}
+		while (!done) {
+			struct pollfd pf = { nl, POLLIN, 0 };
+			ssize_t n;
+			int pr = poll(&pf, 1, 3000);
+
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0) {
+				abuf_add(&out, "E timeout\n", 10);
+				break;
+			}
+			n = recv(nl, rbuf, sizeof(rbuf) - 1, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == ENOBUFS) {
+				abuf_add(&out, "E enobufs\n", 10);
+				continue;
+			}
+			if (n <= 0) {
+				abuf_add(&out, "E recv\n", 7);
+				break;
+			}
+			/*
+			 * One record per datagram (kauditd sends each skb alone); its nlmsg_len is not
+			 * to be trusted (audit_log_end() sets it to the payload's length), so the
+			 * datagram's length is.
+			 */
+			if (n >= (ssize_t)NLMSG_HDRLEN) {
+				struct nlmsghdr *h = (struct nlmsghdr *)rbuf;
+				char *d = rbuf + NLMSG_HDRLEN, line[64];
+				size_t dl = (size_t)n - NLMSG_HDRLEN;
+				long ns = 0;
+
+				d[dl] = 0;
+
+				if (g_audit_debug)
+					fprintf(stderr, PROG ": audit record %d: %s\n", h->nlmsg_type, d);
+				if (h->nlmsg_type == AUDIT_USER) {
+					if (memmem(d, dl, want, strlen(want)))
+						done = 1;
+					continue;
+				}
+				if (h->nlmsg_type != 1423 && h->nlmsg_type != 1424)
+					continue;
+				while (dl > 0 && (d[dl - 1] == 0 || d[dl - 1] == '\n'))
+					dl--;
+				if (h->nlmsg_type == 1423) {
+					char *o = memmem(d, dl, " opid=", 6);
+
+					if (o)
+						ns = nspid_of(strtol(o + 6, NULL, 10));
+				}
+				snprintf(line, sizeof(line), "%d %ld ", h->nlmsg_type, ns);
+				abuf_add(&out, line, strlen(line));
+				for (size_t i = 0; i < dl; i++)
+					if (d[i] == '\n' || d[i] == 0)
+						d[i] = ' ';
+				abuf_add(&out, d, dl);
+				abuf_add(&out, "\n", 1);
+			}
+		}
+		len = (uint32_t)out.len;
+		if (write_all(chan, (char *)&len, sizeof(len)) || write_all(chan, out.p, out.len))
+			_exit(0);
+	}
+}
+
+/*
+ * Starts the audit helper (guest mode, PID 1): its channel in g_audit_fd and g_audit_on set
+ * when it became the audit daemon; else nothing is collected.
+ */
+static void audit_helper_start(void)
+{
+	int sv[2];
+	char c = 0;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		audit_helper_main(sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0 || read_exact(sv[0], &c, 1) || c != 'Y') {
+		close(sv[0]);
+		fprintf(stderr, PROG ": warning: cannot become the audit daemon: no audit records are collected\n");
+		return;
+	}
+	g_audit_fd = sv[0];
+	g_audit_on = 1;
+}
+
+/* A barrier (see above): the records since the previous one, NUL-terminated, or NULL. */
+static char *audit_barrier(void)
+{
+	static struct abuf b;
+	uint32_t len;
+
+	if (g_audit_fd < 0 || write_all(g_audit_fd, "B", 1) || read_exact(g_audit_fd, &len, sizeof(len)))
+		return NULL;
+	b.len = 0;
+	abuf_add(&b, "", 0);
+	if (len) {
+		abuf_add(&b, "", 0);
+		if (b.cap < (size_t)len + 1) {
+			b.p = realloc(b.p, (size_t)len + 1);
+			if (!b.p)
+				_exit(1);
+			b.cap = (size_t)len + 1;
+		}
+		if (read_exact(g_audit_fd, b.p, len))
+			return NULL;
+		b.len = len;
+		b.p[len] = 0;
+	}
+	return b.p;
+}
+
+/* The audit records of a scenario: the domain ids the allocated records named, in order. */
+#define MAX_ADOMAINS 256
+static struct {
+	unsigned long long id;
+	int k;     /* D<k>; 0: not named by an allocated record of this scenario */
+	int freed; /* its deallocated record came */
+} g_adom[MAX_ADOMAINS];
+static int g_nadom;
+
+static int adom_find(unsigned long long id)
+{
+	for (int i = 0; i < g_nadom; i++)
+		if (g_adom[i].id == id)
+			return i;
+	return -1;
+}
+
+/* The value of " key=" in text (up to a space), or NULL; copied into v. */
+static const char *rec_field(const char *text, const char *key, char *v, size_t vcap)
+{
+	char k[32];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(text, k);
+	if (!p && !strncmp(text, k + 1, strlen(k) - 1))
+		p = text - 1;
+	if (!p)
+		return NULL;
+	p += strlen(k);
+	if (*p == '"') {
+		for (p++; *p && *p != '"' && n + 1 < vcap; p++)
+			v[n++] = *p;
+	} else {
+		for (; *p && *p != ' ' && n + 1 < vcap; p++)
+			v[n++] = *p;
+	}
+	v[n] = 0;
+	return v;
+}
+
+/* An audit_log_untrustedstring() value: "quoted" (rec_field() took the quotes) or hex. */
+static size_t untrusted_decode(const char *text, const char *key, char *out, size_t cap)
+{
+	char k[32], v[600];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(text, k);
+	if (!p || !rec_field(text, key, v, sizeof(v)))
+		return (size_t)-1;
+	if (p[strlen(k)] == '"') {
+		n = strlen(v) < cap - 1 ? strlen(v) : cap - 1;
+		memcpy(out, v, n);
+	} else {
+		for (size_t i = 0; v[i] && v[i + 1] && n + 1 < cap; i += 2) {
+			unsigned int x;
+
+			if (sscanf(v + i, "%2x", &x) != 1)
+				return (size_t)-1;
+			out[n++] = (char)x;
+		}
+	}
+	out[n] = 0;
+	return n;
+}
+
+static void tok_add(char *out, size_t cap, size_t *o, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void tok_add(char *out, size_t cap, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*o + 2 >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out + *o, cap - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0 || *o + (size_t)n + 2 >= cap) {
+		out[*o] = 0; /* no room: the token is left out */
+		return;
+	}
+	*o += (size_t)n;
+}
+
+static void dom_name(unsigned long long id, char *buf, size_t cap)
+{
+	int i = adom_find(id);
+
+	if (i >= 0 && g_adom[i].k > 0)
+		snprintf(buf, cap, "D%d", g_adom[i].k);
+	else
+		snprintf(buf, cap, "Dx%llx", id);
+}
+
+/*
+ * Turns the records of one barrier into tokens (appended to out, each preceded by a space):
+ * step: the step index, or -1 for the teardown. dir: the scenario directory (pathnames).
+ */
+static void audit_tokens(char *recs, int step, const char *dir, char *out, size_t cap, size_t *o)
+{
+	char stepname[16], v[600], obj[700], dn[40];
+
+	if (step < 0)
+		snprintf(stepname, sizeof(stepname), "t");
+	else
+		snprintf(stepname, sizeof(stepname), "%d", step);
+	/* first the allocated records: an access record's domain is named by the one after it */
+	for (int pass = 0; pass < 2; pass++) {
+		char *line = recs;
+
+		while (line && *line) {
+			char *nl = strchr(line, '\n'), *text;
+			int type;
+			long ns;
+			unsigned long long id = 0;
+
+			if (nl)
+				*nl = 0;
+			if (pass == 0 && g_audit_debug)
+				fprintf(stderr, PROG ": audit (step %s): %s\n", stepname, line);
+			if (line[0] == 'E') {
+				if (pass == 0)
+					fprintf(stderr, PROG ": audit barrier: %s\n", line);
+				goto next;
+			}
+			if (sscanf(line, "%d %ld", &type, &ns) != 2)
+				goto next;
+			text = strstr(line, "): ");
+			text = text ? text + 2 : line;
+			if (rec_field(text, "domain", v, sizeof(v)))
+				id = strtoull(v, NULL, 16);
+			if (type == 1424 && strstr(text, " status=allocated")) {
+				char comm[64];
+				int k = 0, i;
+
+				if (pass == 1) {
+					dom_name(id, dn, sizeof(dn));
+					tok_add(out, cap, o, " N%s:%s", stepname, dn);
+					goto next;
+				}
+				if (untrusted_decode(text, "comm", comm, sizeof(comm)) != (size_t)-1 && !strncmp(comm, "scD", 3))
+					k = atoi(comm + 3);
+				i = adom_find(id);
+				if (i < 0 && g_nadom < MAX_ADOMAINS) {
+					i = g_nadom++;
+					g_adom[i].id = id;
+					g_adom[i].freed = 0;
+				}
+				if (i >= 0)
+					g_adom[i].k = k;
+			} else if (type == 1424 && strstr(text, " status=deallocated") && pass == 1) {
+				int i = adom_find(id);
+
+				if (i >= 0)
+					g_adom[i].freed = 1;
+				dom_name(id, dn, sizeof(dn));
+				tok_add(out, cap, o, " X:%s:%s", dn, rec_field(text, "denials", v, sizeof(v)) ? v : "0");
+			} else if (type == 1423 && pass == 1) {
+				char blockers[256];
+				char path[600];
+				size_t pl;
+
+				if (!rec_field(text, "blockers", blockers, sizeof(blockers)))
+					snprintf(blockers, sizeof(blockers), "?");
+				if (strstr(text, " opid=")) {
+					int p = -1, t = -1;
+
+					for (int q = 0; q < g_ncp && ns > 0; q++)
+						if (g_cp[q].pid == (pid_t)ns)
+							p = q;
+					for (int u = 0; u < g_nct && p >= 0 && t < 0; u++)
+						if (g_ct[u].proc == p)
+							t = u;
+					if (t >= 0)
+						snprintf(obj, sizeof(obj), "opid=%d", t);
+					else
+						snprintf(obj, sizeof(obj), "?");
+				} else if ((pl = untrusted_decode(text, "path", path, sizeof(path))) != (size_t)-1) {
+					size_t dl = strlen(dir);
+
+					if (pl > 0 && path[0] == 0 && pl - 1 >= g_prefix_len && !memcmp(path + 1, g_prefix, g_prefix_len))
+						snprintf(obj, sizeof(obj), "path=@%.*s", (int)(pl - 1 - g_prefix_len), path + 1 + g_prefix_len);
+					else if (pl > 0 && path[0] == 0)
+						snprintf(obj, sizeof(obj), "?");
+					else if (!strcmp(path, dir))
+						snprintf(obj, sizeof(obj), "path=.");
+					else if (!strncmp(path, dir, dl) && path[dl] == '/' && path[dl + 1])
+						snprintf(obj, sizeof(obj), "path=%s", path + dl + 1);
+					else
+						snprintf(obj, sizeof(obj), "?");
+					for (char *c = obj; *c; c++) /* a token has no space */
+						if (*c == ' ' || (unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+							*c = '?';
+				} else {
+					snprintf(obj, sizeof(obj), "-");
+				}
+				dom_name(id, dn, sizeof(dn));
+				tok_add(out, cap, o, " A%s:%s:%s:%s", stepname, dn, blockers, obj);
+			}
+		next:
+			if (nl) {
+				*nl = '\n';
+				line = nl + 1;
+			} else {
+				line = NULL;
+			}
+		}
+	}
+}
+
+/* Runs g_sc as scenario number idx; writes the result line (with '\\n') into out. */
 static void run_scenario(long idx, char *out, size_t outcap)
 {
 	static int results[MAX_STEPS];
+	static char atoks[MAX_RESULT_LINE - MAX_STEPS * 20 - 64];
 	char dir[PATH_MAX];
 	char ebuf[16];
-	int nres = 0, fail = FAIL_NONE;
+	int nres = 0, fail = FAIL_NONE, collect = g_audit_fd >= 0;
 	pid_t pid = -1;
-	size_t o = 0;
+	size_t o = 0, ao = 0;
 
 	co_reset();
 	g_steps = g_sc.steps;
@@ -733,16 +1297,49 @@ static void run_scenario(long idx, char *out, size_t outcap)
 		fail = FAIL_INTERNAL;
 		goto done;
 	}
+	g_nadom = 0;
+	atoks[0] = 0;
 	for (int i = 0; i < g_sc.nsteps; i++) {
 		int res;
+		char *recs;
 
 		fail = co_step(i, &res);
+		/* no task of the scenario is in a domain before its first one: nothing to log */
+		if (collect && g_ndomains > 0 && (recs = audit_barrier()))
+			audit_tokens(recs, i, dir[0] ? dir : g_batchdir, atoks, sizeof(atoks), &ao);
 		if (fail)
 			break;
 		results[nres++] = res;
 	}
 done:
 	teardown(pid);
+	/*
+	 * The domains are freed after the teardown, by a work queue once their last credential is
+	 * gone (RCU): wait (bounded) for the deallocated record of every domain this scenario's
+	 * records named, so that none comes during the next scenario.
+	 */
+	if (collect && g_ndomains > 0) {
+		int64_t until = now_ms() + 1500;
+
+		for (;;) {
+			char *recs = audit_barrier();
+			int all = 1;
+
+			if (!recs)
+				break;
+			audit_tokens(recs, -1, dir[0] ? dir : g_batchdir, atoks, sizeof(atoks), &ao);
+			for (int d = 0; d < g_nadom; d++)
+				if (g_adom[d].k > 0 && !g_adom[d].freed)
+					all = 0;
+			if (all || now_ms() > until)
+				break;
+			{
+				struct timespec ts = { 0, 5 * 1000000 };
+
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
 	if (dir[0])
 		rm_tree(dir);
 
@@ -752,6 +1349,8 @@ done:
 		o += snprintf(out + o, outcap - o, "R");
 	for (int i = 0; i < nres && o + 24 < outcap; i++)
 		o += snprintf(out + o, outcap - o, " %s", errno_name(results[i], ebuf, sizeof(ebuf)));
+	if (collect && o + ao + 4 < outcap)
+		o += snprintf(out + o, outcap - o, " |%s", atoks);
 	out[o++] = '\n';
 	out[o] = 0;
 }
@@ -913,7 +1512,7 @@ static int dispatcher_main(int nworkers)
 	int in_eof = 0, bad = 0, status = 0;
 	char err[512], why[256];
 	char *scratch = malloc(MAX_LINE + 32);
-	char *obuf = malloc(1 << 16);
+	char *obuf = malloc(MAX_RESULT_LINE + (1 << 16));
 	size_t olen = 0;
 
 	if (!scratch || !obuf)
@@ -932,6 +1531,7 @@ static int dispatcher_main(int nworkers)
 			int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 			int win = fcntl(a[0], F_DUPFD_CLOEXEC, 1000);
 			int wout = fcntl(b[1], F_DUPFD_CLOEXEC, 1001);
+			int aud = g_audit_fd >= 0 ? fcntl(g_audit_fd, F_DUPFD_CLOEXEC, 1002) : -1;
 
 			if (devnull < 0 || win < 0 || wout < 0)
 				_exit(1);
@@ -940,7 +1540,10 @@ static int dispatcher_main(int nworkers)
 			syscall(SYS_close_range, 3, 999, 0);
 			dup3(win, 3, O_CLOEXEC);
 			dup3(wout, 4, O_CLOEXEC);
-			close_from(5);
+			g_audit_fd = -1;
+			if (aud >= 0 && dup3(aud, 5, O_CLOEXEC) == 5)
+				g_audit_fd = 5;
+			close_from(g_audit_fd >= 0 ? 6 : 5);
 			worker_main(3, 4, i);
 		}
 		close(a[0]);
@@ -1012,7 +1615,7 @@ static int dispatcher_main(int nworkers)
 			{
 				size_t len = strlen(line);
 
-				if (olen + len + 1 > (1 << 16)) {
+				if (olen + len + 1 > (1 << 16)) { /* obuf has room for one more line */
 					if (write_all(1, obuf, olen))
 						die("stdout: %s", strerror(errno));
 					olen = 0;
@@ -1099,8 +1702,8 @@ static void format_info(char *buf, size_t cap)
 	if (errata < 0)
 		errata = 0;
 	/* release/machine come from uname: no characters that need JSON escaping in practice */
-	snprintf(buf, cap, "{\"release\":\"%s\",\"abi\":%ld,\"errata\":%ld,\"arch\":\"%s\"}", u.release, abi,
-		 errata, u.machine);
+	snprintf(buf, cap, "{\"release\":\"%s\",\"abi\":%ld,\"errata\":%ld,\"arch\":\"%s\",\"audit\":%s}", u.release,
+		 abi, errata, u.machine, g_audit_on ? "true" : "false");
 }
 
 static void print_info(void)
@@ -1402,7 +2005,8 @@ static void guest_mount(const char *src, const char *dir, const char *type, mode
 		guest_fail("mount %s on %s: %s", type, dir, strerror(errno));
 }
 
-static int guest_main(const char *batch_path, const char *out_path, int nworkers, int no_ns, int no_private_tmp)
+static int guest_main(const char *batch_path, const char *out_path, int nworkers, int no_ns, int no_private_tmp,
+		      int audit)
 {
 	char info[512], buf[4096], line[MAX_RESULT_LINE];
 	size_t llen = 0;
@@ -1416,6 +2020,12 @@ static int guest_main(const char *batch_path, const char *out_path, int nworkers
 		guest_mount("devtmpfs", "/dev", "devtmpfs", 0755);
 		guest_mount("proc", "/proc", "proc", 0555);
 		guest_mount("tmpfs", "/tmp", "tmpfs", 01777);
+		/* the audit daemon: records of one scenario at a time, so one worker */
+		if (audit) {
+			audit_helper_start();
+			if (g_audit_fd >= 0)
+				nworkers = 1;
+		}
 	}
 	g_guest_out = open(out_path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (g_guest_pid1 ? 0 : O_CREAT | O_TRUNC), 0644);
 	if (g_guest_out < 0)
@@ -1499,9 +2109,12 @@ static int guest_main(const char *batch_path, const char *out_path, int nworkers
 
 int main(int argc, char **argv)
 {
-	int nworkers = 2, no_ns = 0, no_private_tmp = 0, check = 0, guest = 0;
+	int nworkers = 2, no_ns = 0, no_private_tmp = 0, check = 0, guest = 0, audit = 1;
 	const char *tmpdir = NULL, *batch_path = GUEST_BATCH, *out_path = GUEST_OUT;
 
+	if (argc > 1 && !strcmp(argv[1], SCOPECHECK_RESUME_ARG))
+		task_resume(argc, argv); /* a task's new image after its exec step (ops.h) */
+	g_exec_resumable = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		long v;
@@ -1524,6 +2137,10 @@ int main(int argc, char **argv)
 			out_path = argv[++i];
 		} else if (!strcmp(a, "--test-hooks")) {
 			setenv("SCOPECHECK_REPLAY_TEST_HOOKS", "1", 1);
+		} else if (!strcmp(a, "--no-audit")) {
+			audit = 0;
+		} else if (!strcmp(a, "--audit-debug")) {
+			g_audit_debug = 1;
 		} else if (!strcmp(a, "--no-pin")) {
 			g_pin = 0;
 		} else if (!strcmp(a, "--no-namespaces")) {
@@ -1549,7 +2166,7 @@ int main(int argc, char **argv)
 	}
 	g_test_hooks = getenv("SCOPECHECK_REPLAY_TEST_HOOKS") && !strcmp(getenv("SCOPECHECK_REPLAY_TEST_HOOKS"), "1");
 	if (guest || (getpid() == 1 && argc == 1))
-		return guest_main(batch_path, out_path, nworkers, no_ns, no_private_tmp);
+		return guest_main(batch_path, out_path, nworkers, no_ns, no_private_tmp, audit);
 	if (check)
 		return check_private_tmp(no_ns, no_private_tmp, tmpdir);
 	return serve_main(nworkers, no_ns, no_private_tmp, tmpdir);

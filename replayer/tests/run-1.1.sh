@@ -29,7 +29,7 @@ R ok ok ok ok EAGAIN | 5 drop fork 0 1 kill 0 1 USR2 kill 0 1 USR2 await_signal 
 R ok ok ok ok EAGAIN | 5 drop fork 0 1 thread 1 2 kill 0 1 USR1 await_signal 2 USR1 await_signal 1 USR1
 R ok ok ok EAGAIN ok | 5 drop fork 0 1 thread 1 2 tgkill 0 2 USR1 await_signal 1 USR1 await_signal 2 USR1
 R ok ok ESRCH ESRCH | 4 drop fork 0 1 exit 1 kill 0 1 IO tgkill 0 1 URG
-R ok ok EPERM | 3 drop fork 0 1 restrict_self 1 2 0 0 0 kill 1 0 USR1
+R ok ok EPERM | 3 drop fork 0 1 restrict_self 1 2 0 0 0 1 0 kill 1 0 USR1
 # sessions and groups
 R EPERM ok ok EPERM | 4 drop setsid 0 fork 0 1 setsid 1 setsid 1
 R ok ok ok ok ok ok ok EAGAIN ok | 9 drop fork 0 1 fork 0 2 setpgid 1 - setpgid 2 1 killpg 0 1 USR1 await_signal 1 USR1 await_signal 2 USR1 await_signal 0 USR1 killpg 0 0 IO
@@ -42,7 +42,7 @@ R ok ok ok ok ok ok ok ok | 8 drop fork 0 1 setpgid 1 - fork 1 2 exit 1 killpg 0
 R ok ok ok ok ok EAGAIN | 6 drop fork 0 1 fork 1 2 kill_all 0 USR1 await_signal 1 USR1 await_signal 2 USR1 await_signal 0 USR1
 R ESRCH ESRCH | 2 drop kill_all 0 USR1 kill_all 0 0
 R ok ok ok ok EAGAIN ok ok | 7 drop fork 0 1 thread 1 2 kill_all 2 USR2 await_signal 0 USR2 await_signal 1 USR2 kill_all 0 0 kill_all 1 IO
-R ok ok ok ok ok EAGAIN EAGAIN ok | 8 drop fork 0 1 fork 0 2 restrict_self 1 2 0 0 0 fork 1 3 kill_all 1 USR1 await_signal 2 USR1 await_signal 0 USR1 await_signal 3 USR1
+R ok ok ok ok ok EAGAIN EAGAIN ok | 8 drop fork 0 1 fork 0 2 restrict_self 1 2 0 0 0 1 0 fork 1 3 kill_all 1 USR1 await_signal 2 USR1 await_signal 0 USR1 await_signal 3 USR1
 # pidfds: one index space with the sockets
 R ok ok ok ok EAGAIN | 5 drop fork 0 1 pidfd_open 0 1 0 0 pidfd_send_signal 0 0 USR1 await_signal 1 USR1 await_signal 1 USR1
 R ok ok ok ok EAGAIN ok EAGAIN | 7 drop fork 0 1 thread 1 2 pidfd_open 0 2 0 1 pidfd_send_signal 0 0 USR2 await_signal 1 USR2 await_signal 2 USR2 await_signal 2 USR2
@@ -52,15 +52,15 @@ R ok ok ok ESRCH ESRCH | 5 drop fork 0 1 pidfd_open 0 1 0 0 exit 1 pidfd_send_si
 R ok EBADF ok ok EBADF EBADF | 6 drop pidfd_open 0 0 0 0 send 0 0 0 close 0 0 socket 0 1 dgram pidfd_send_signal 0 1 0 close 0 0
 R ok ok ok ok ok EBADF | 6 drop fork 0 1 pidfd_open 0 0 0 0 fork 0 2 pidfd_send_signal 2 0 IO await_signal 0 IO pidfd_send_signal 1 0 0
 R ok ok ok ok ok ok EBADF | 7 drop fork 0 1 fork 0 2 pidfd_open 0 1 0 0 pass 0 0 2 pidfd_send_signal 2 0 URG await_signal 1 URG pidfd_send_signal 1 0 0
-R ok ok ok EPERM | 4 drop fork 0 1 pidfd_open 1 0 0 0 restrict_self 1 2 0 0 0 pidfd_send_signal 1 0 0
+R ok ok ok EPERM | 4 drop fork 0 1 pidfd_open 1 0 0 0 restrict_self 1 2 0 0 0 1 0 pidfd_send_signal 1 0 0
 # the parent-death signal: sent when the parent (the forking thread) exits, scope-checked
 R ok ok ok ok ok EAGAIN ok | 7 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 exit 1 await_signal 2 USR1 await_signal 2 USR1 exit 2
 R ok ok ok EAGAIN ok | 5 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 await_signal 2 USR1 exit 2
 R ok ok ok ok ok ok ok | 7 drop fork 0 1 thread 1 2 fork 2 3 pdeathsig 3 USR2 exit 1 await_signal 3 USR2 exit 3
 R ok ok ok ok ok ok EAGAIN | 7 drop fork 0 1 fork 1 2 thread 2 3 pdeathsig 3 IO exit 1 await_signal 2 IO await_signal 3 IO
-R ok ok ok ok ok EAGAIN ok | 7 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 restrict_self 1 2 0 0 0 exit 1 await_signal 2 USR1 kill 2 0 0
+R ok ok ok ok ok EAGAIN ok | 7 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 restrict_self 1 2 0 0 0 1 0 exit 1 await_signal 2 USR1 kill 2 0 0
 R ok ok ok ok ok EAGAIN ok | 7 drop fork 0 1 fork 1 2 pdeathsig 2 USR1 fork 2 3 exit 1 await_signal 3 USR1 await_signal 2 USR1
-R ok ok ok ok ok ok ok EPERM | 8 drop fork 0 1 restrict_self 1 2 0 0 0 fork 1 2 restrict_self 2 2 0 0 0 pdeathsig 2 USR1 exit 1 await_signal 2 USR1 kill 2 0 0
+R ok ok ok ok ok ok ok EPERM | 8 drop fork 0 1 restrict_self 1 2 0 0 0 1 0 fork 1 2 restrict_self 2 2 0 0 0 1 0 pdeathsig 2 USR1 exit 1 await_signal 2 USR1 kill 2 0 0
 R ok ok ok ok | 4 drop fork 0 1 exit 0 socket 1 0 stream exit 1
 R ok ok ok ok ok ok | 6 drop fork 0 1 pdeathsig 1 URG exit 0 await_signal 1 URG ptrace_traceme 1 socket 1 0 dgram
 R ok ok ok ok ok | 5 drop thread 0 1 fork 1 2 pdeathsig 2 USR2 exit 0 await_signal 2 USR2
@@ -82,7 +82,7 @@ R ok ok ok ok EAGAIN ok | 6 drop socketpair 0 0 1 stream setown 0 1 process 0 IO
 R ok ok ok ok ok ok ok EAGAIN | 8 drop socket 0 0 stream bind 0 0 a L listen 0 0 setown 0 0 process 0 IO socket 0 1 stream connect 0 1 a L await_signal 0 IO await_signal 0 URG
 R ok ok ok ok ok ok EAGAIN | 7 drop socket 0 0 stream bind 0 0 a L listen 0 0 socket 0 1 stream setown 0 1 process 0 IO connect 0 1 a L await_signal 0 IO
 R ok ok ok ok ok ok ok ok | 8 drop socket 0 0 stream bind 0 0 a L listen 0 0 socket 0 1 stream connect 0 1 a L setown 0 1 process 0 IO close 0 0 await_signal 0 IO
-R ok ok ok ok ok ok ok ok EPERM ok ok ok EAGAIN | 13 drop socket 0 0 dgram bind 0 0 a D fork 0 1 setown 0 0 process 1 IO restrict_self 1 2 0 0 0 socket 1 1 dgram sendto 1 1 a D await_signal 1 IO kill 1 0 0 restrict_self 0 2 0 0 0 setown 0 0 process 1 IO sendto 1 1 a D await_signal 1 IO
+R ok ok ok ok ok ok ok ok EPERM ok ok ok EAGAIN | 13 drop socket 0 0 dgram bind 0 0 a D fork 0 1 setown 0 0 process 1 IO restrict_self 1 2 0 0 0 1 0 socket 1 1 dgram sendto 1 1 a D await_signal 1 IO kill 1 0 0 restrict_self 0 2 0 0 0 1 0 setown 0 0 process 1 IO sendto 1 1 a D await_signal 1 IO
 R ok ok ok ok EAGAIN ok ok | 7 drop socketpair 0 0 1 stream setown 0 1 process 0 IO fork 0 1 close 0 0 await_signal 0 IO exit 1 await_signal 0 IO
 R ok ok ok ok ok EAGAIN ok ok EAGAIN | 9 drop socketpair 0 0 1 stream fork 0 1 setown 1 1 process 1 IO close 1 0 close 0 1 await_signal 1 IO exit 0 await_signal 1 IO await_signal 1 IO
 # accept
@@ -94,21 +94,21 @@ R ok EBADF EBADF | 3 drop pidfd_open 0 0 0 0 accept 0 0 1 close 0 1
 R ok ok ok ok ok ok ok | 7 drop socket 0 0 seqpacket bind 0 0 a Q listen 0 0 socket 0 1 seqpacket connect 0 1 a Q fork 0 1 accept 1 0 2
 # ptrace: attach (seize, interrupt, wait, detach) and read (/proc/<pid>/environ)
 R ok ok ok ok ok | 5 drop fork 0 1 ptrace 0 1 attach ptrace 0 1 read socket 1 0 stream kill 0 1 USR1
-R ok ok EPERM EACCES ok ok | 6 drop fork 0 1 restrict_self 1 0 8 0 0 ptrace 1 0 attach ptrace 1 0 read ptrace 0 1 attach ptrace 0 1 read
+R ok ok EPERM EACCES ok ok | 6 drop fork 0 1 restrict_self 1 0 8 0 0 1 0 ptrace 1 0 attach ptrace 1 0 read ptrace 0 1 attach ptrace 0 1 read
 R ok ok ESRCH ENOENT | 4 drop fork 0 1 exit 1 ptrace 0 1 attach ptrace 0 1 read
 R ok EPERM ok EPERM | 4 drop thread 0 1 ptrace 0 1 attach ptrace 0 1 read ptrace 0 0 attach
 R ok ok ok ok ok ok | 6 drop fork 0 1 thread 1 2 ptrace 0 2 attach ptrace 0 2 read tgkill 0 2 USR1 await_signal 2 USR1
 R ok ok ok ok ok | 5 drop fork 0 1 ptrace 1 0 attach ptrace 1 0 read ptrace 1 0 attach socket 0 0 dgram
-R ok ok ok ok EPERM EACCES | 6 drop fork 0 1 fork 0 2 restrict_self 1 0 8 0 0 restrict_self 2 0 8 0 0 ptrace 1 2 attach ptrace 1 2 read
-R ok ok EPERM ok | 4 all fork 0 1 restrict_self 1 0 8 0 0 ptrace 1 0 attach ptrace 1 0 read
+R ok ok ok ok EPERM EACCES | 6 drop fork 0 1 fork 0 2 restrict_self 1 0 8 0 0 1 0 restrict_self 2 0 8 0 0 1 0 ptrace 1 2 attach ptrace 1 2 read
+R ok ok EPERM ok | 4 all fork 0 1 restrict_self 1 0 8 0 0 1 0 ptrace 1 0 attach ptrace 1 0 read
 # ptrace_traceme: the tracer (the forking task, or the runner) ends the tracing at once
 R ok ok ok | 3 drop ptrace_traceme 0 socket 0 0 stream ptrace_traceme 0
 R ok ok ok ok ok | 5 drop fork 0 1 ptrace_traceme 1 socket 1 0 stream kill 0 1 USR1 await_signal 1 USR1
 R ok ok ok ok | 4 drop thread 0 1 fork 1 2 ptrace_traceme 2 socket 2 0 dgram
 R ok ok ok ok ok | 5 drop fork 0 1 fork 1 2 exit 1 ptrace_traceme 2 socket 2 0 stream
 R ok ok ok ok | 4 drop fork 0 1 thread 1 2 ptrace_traceme 2 socket 2 0 stream
-R ok ok EPERM ok | 4 drop fork 0 1 restrict_self 0 0 8 0 0 ptrace_traceme 1 socket 1 0 stream
-R ok ok ok ok ok | 5 drop fork 0 1 restrict_self 1 0 8 0 0 ptrace_traceme 1 ptrace 0 1 attach ptrace 0 1 read
+R ok ok EPERM ok | 4 drop fork 0 1 restrict_self 0 0 8 0 0 1 0 ptrace_traceme 1 socket 1 0 stream
+R ok ok ok ok ok | 5 drop fork 0 1 restrict_self 1 0 8 0 0 1 0 ptrace_traceme 1 ptrace 0 1 attach ptrace 0 1 read
 R ok ok ok ok ok ok | 6 drop fork 0 1 ptrace_traceme 1 ptrace 0 1 attach fork 1 2 ptrace_traceme 2 exit 2
 # capabilities (caps: a test hook, ok when every capability set is empty)
 R ok | 1 drop caps 0
@@ -116,9 +116,9 @@ R ok ok ok | 3 drop fork 0 1 thread 1 2 caps 2
 R ENOTEMPTY | 1 all caps 0
 R ok ENOTEMPTY | 2 all fork 0 1 caps 1
 # version-1 ops, unchanged
-R ok ok ok ok ok ok EPERM | 7 drop fork 0 1 socket 0 0 stream bind 0 0 a srv listen 0 0 restrict_self 1 1 0 0 0 socket 1 1 stream connect 1 1 a srv
+R ok ok ok ok ok ok EPERM | 7 drop fork 0 1 socket 0 0 stream bind 0 0 a srv listen 0 0 restrict_self 1 1 0 0 0 1 0 socket 1 1 stream connect 1 1 a srv
 R ok ok ok ok ok ok ok ok | 8 drop mkdir 0 d socket 0 0 dgram bind 0 0 p d/s fork 0 1 socket 1 1 dgram sendto 1 1 p d/s socketpair 1 2 3 seqpacket pass 1 2 0
-R ok ok ok ok ENOENT | 5 drop mkdir 0 d restrict_self 0 0 8 0 1 d 8 fork 0 1 thread 1 2 restrict_self 2 0 8 0 1 e 8
+R ok ok ok ok ENOENT | 5 drop mkdir 0 d restrict_self 0 0 8 0 0 1 1 d 8 fork 0 1 thread 1 2 restrict_self 2 0 8 0 0 1 1 e 8
 # failures: a hang is a timeout, a dead task a crash; the next scenario runs as usual
 F timeout ok | 3 drop fork 0 1 hang 1 socket 0 0 stream
 F timeout ok | 2 drop ptrace_traceme 0 hang 0
