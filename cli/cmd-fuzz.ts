@@ -57,7 +57,7 @@ export function registerFuzz(program: Command, io: Io, setExit: (c: number) => v
         return {
           kernel: r.kernel,
           results: r.outcomes.map((x) => (x.error ? null : x.results)),
-          rows: r.outcomes.map((x, i) => (x.error ? null : traceRowOf(batch[i]!, x as Parameters<typeof traceRowOf>[1]))),
+          rows: r.outcomes.map((x, i) => (x.error ? null : traceRowOf(batch[i]!, x))),
         };
       };
       const bar = progressFor(io);

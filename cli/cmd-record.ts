@@ -58,7 +58,7 @@ export function registerRecord(program: Command, io: Io, setExit: (c: number) =>
         setExit(1);
         return;
       }
-      const rows = r.outcomes.map((x, i) => traceRowOf(scenarios[i]!, x as Parameters<typeof traceRowOf>[1]));
+      const rows = r.outcomes.map((x, i) => traceRowOf(scenarios[i]!, x));
       if (asSet) writeTraceset(o.out, corpusFile, corpusSha, r.kernel, RECORDER, rows);
       else {
         const traces = tracesOf(scenarios, r.kernel, RECORDER, rows);

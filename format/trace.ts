@@ -36,11 +36,14 @@ export interface Trace {
   audit?: string[][];
   /** With `audit`: the deallocation records of the logged domains, after the scenario ended (model/audit.ts freedText). */
   audit_freed?: string[];
+  /** With `audit`: access records the runner's teardown caused (a parent-death signal of a killed task…); not the scenario's. */
+  audit_teardown?: string[];
 }
 
 
 /** Per step, the records (model/audit.ts recordText). */
 export const auditSchema = z.array(z.array(z.string().regex(RECORD_TEXT, 'must be an audit record as scopecheck writes it ("AUDIT_LANDLOCK_ACCESS domain=D1 blockers=…")')));
+export const teardownSchema = z.array(z.string().regex(RECORD_TEXT, 'must be an audit record as scopecheck writes it'));
 export const freedSchema = z.array(z.string().regex(FREED_TEXT, 'must be a deallocation record ("AUDIT_LANDLOCK_DOMAIN domain=D1 status=deallocated denials=N")'));
 
 export const traceSchema = z.strictObject({
@@ -56,6 +59,7 @@ export const traceSchema = z.strictObject({
   results: z.array(result),
   audit: auditSchema.optional(),
   audit_freed: freedSchema.optional(),
+  audit_teardown: teardownSchema.optional(),
 });
 
 /** What one trace holds of a kernel's run of its scenario: a trace set's row. */
@@ -63,11 +67,12 @@ export interface TraceRow {
   results: string[];
   audit?: string[][];
   audit_freed?: string[];
+  audit_teardown?: string[];
 }
 
 /** The audit part of a row: absent, or both (audit_freed then defaults to none). */
-export function auditOf(r: { audit?: string[][] | undefined; audit_freed?: string[] | undefined }): Pick<TraceRow, 'audit' | 'audit_freed'> {
-  return r.audit ? { audit: r.audit, audit_freed: r.audit_freed ?? [] } : {};
+export function auditOf(r: { audit?: string[][] | undefined; audit_freed?: string[] | undefined; audit_teardown?: string[] | undefined }): Pick<TraceRow, 'audit' | 'audit_freed' | 'audit_teardown'> {
+  return r.audit ? { audit: r.audit, audit_freed: r.audit_freed ?? [], ...(r.audit_teardown?.length ? { audit_teardown: r.audit_teardown } : {}) } : {};
 }
 
 export class TraceValidationError extends InputError {
@@ -122,10 +127,10 @@ export function parseTrace(raw: unknown, file = '<trace>', line = 1): Trace {
     ]);
   if (r.data.audit && r.data.audit.length !== r.data.results.length)
     throw new TraceValidationError(file, line, [{ step: null, field: 'audit', message: `has records for ${r.data.audit.length} steps, not ${r.data.results.length}` }]);
-  if (r.data.audit_freed && !r.data.audit)
+  if ((r.data.audit_freed || r.data.audit_teardown) && !r.data.audit)
     throw new TraceValidationError(file, line, [{ step: null, field: 'audit_freed', message: 'needs "audit"' }]);
-  const { audit, audit_freed, ...rest } = r.data;
-  return { ...rest, format: TRACE_FORMAT, scenario, ...auditOf({ audit, audit_freed }) };
+  const { audit, audit_freed, audit_teardown, ...rest } = r.data;
+  return { ...rest, format: TRACE_FORMAT, scenario, ...auditOf({ audit, audit_freed, audit_teardown }) };
 }
 
 /** Parses a whole .jsonl text (at least one trace); blank lines are skipped. */

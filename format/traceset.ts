@@ -15,7 +15,7 @@ import { result } from '../ops/fields.js';
 import { MAX_LINE_BYTES } from '../ops/limits.js';
 import { parseJson } from './json.js';
 import { formatScenarioError, parseScenario, ScenarioValidationError, type Scenario } from './scenario.js';
-import { TRACE_FORMAT, auditOf, auditSchema, freedSchema, word, type KernelInfo, type Trace, type TraceRow } from './trace.js';
+import { TRACE_FORMAT, auditOf, auditSchema, freedSchema, teardownSchema, word, type KernelInfo, type Trace, type TraceRow } from './trace.js';
 
 export const CORPUS_FORMAT = 'scopecheck-corpus/1';
 export const TRACESET_FORMAT = 'scopecheck-traceset/1';
@@ -129,7 +129,7 @@ export function parseTraceset(text: string, file: string): { header: TracesetHea
   const h = tracesetHeader.safeParse(parseLine(file, ls[0]!.n, ls[0]!.l));
   if (!h.success) throw new StoreError(file, 1, `header: ${h.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}`);
   const res = z.array(result);
-  const withAudit = z.strictObject({ results: res, audit: auditSchema, audit_freed: freedSchema.optional() });
+  const withAudit = z.strictObject({ results: res, audit: auditSchema, audit_freed: freedSchema.optional(), audit_teardown: teardownSchema.optional() });
   const rows = ls.slice(1).map(({ n, l }): TraceRow => {
     const v = parseLine(file, n, l);
     if (Array.isArray(v)) {

@@ -393,7 +393,7 @@ describe.skipIf(!LANDLOCK)('known kernel facts', () => {
   it('records scopecheck-trace/1 records', async () => {
     const s = sc([{ op: 'restrict_self', by: 'P0', scoped: ['signal'] }]);
     const r = await replayScenarios([s]);
-    const [t] = tracesOf([s], r.kernel, RECORDER, r.outcomes.map((o) => o.results));
+    const [t] = tracesOf([s], r.kernel, RECORDER, r.outcomes.map((o) => ({ results: o.results })));
     expect(t!.recorder).toEqual({ name: 'scopecheck-replay', version: '0.1.0' });
     expect(t!.results).toEqual(['ok']);
     const back = parseTrace(JSON.parse(JSON.stringify(t)));

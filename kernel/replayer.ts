@@ -33,7 +33,6 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { ScenarioValidationError, structuralErrors, type Scenario } from '../format/scenario.js';
 import { encodeSteps } from '../ops/wire.js';
-import { opOf } from '../ops/index.js';
 import type { KernelInfo } from '../format/trace.js';
 import { killAndWait, makeTempDir, onInterrupt, removeTree } from './cleanup.js';
 import { ensureReplayer } from './build-replayer.js';
@@ -122,52 +121,7 @@ export class ReplayerError extends EnvironmentError {
 export function encodeScenario(s: Scenario): string {
   const errs = structuralErrors(s);
   if (errs.length) throw new ScenarioValidationError(errs);
-  const line = encodeSteps(s.steps, s.capabilities === 'all' ? 'all' : 'drop');
-  return s.steps.some((st) => st.op === 'restrict_self') ? upgradeRestrictSelf(s.steps, line) : line;
-}
-
-/**
- * Transitional: the replayer's restrict_self takes "SCOPED HANDLED FLAGS QUIET RULESET NRULES
- * (PATH ACCESS)*" (wire 1.2); an ops/restrict_self.ts that still writes the 1.1 layout
- * "SCOPED HANDLED TSYNC NRULES (PATH ACCESS)*" has its steps rewritten here (TSYNC 1 = FLAGS 8,
- * QUIET 0, RULESET 1). The two layouts are told apart by their length (4 + 2n against 6 + 2n
- * tokens for n rules), so an encoder that writes the new one passes unchanged.
- */
-function upgradeRestrictSelf(steps: Scenario['steps'], line: string): string {
-  const toks = line.split(' ');
-  // Walk the steps over the tokens: each step is "<op> <by> <args>", args as the op's wire writes them.
-  const tasks = new Map<string, number>([['P0', 0]]);
-  const socks = new Map<string, number>();
-  const enc = {
-    task: (n: string) => String(tasks.get(n) ?? -1),
-    sock: (n: string) => String(socks.get(n) ?? -1),
-    newTask: (n: string) => (tasks.set(n, tasks.size), String(tasks.size - 1)),
-    newSock: (n: string) => (socks.set(n, socks.size), String(socks.size - 1)),
-    addr: (a: { abstract: string } | { pathname: string }) => ('abstract' in a ? `a ${a.abstract}` : `p ${a.pathname}`),
-    mask: (names: readonly string[] | undefined, order: readonly string[]) => {
-      let m = 0;
-      for (const n of names ?? []) m |= 2 ** order.indexOf(n);
-      return String(m);
-    },
-  };
-  const out = toks.slice(0, 2);
-  let i = 2;
-  for (const st of steps) {
-    const args = (opOf(st).wire as (st: unknown, e: unknown) => string[])(st, enc).join(' ').split(' ').filter((x) => x !== '');
-    const n = 2 + args.length;
-    const mine = toks.slice(i, i + n);
-    i += n;
-    if (st.op === 'restrict_self') {
-      const a = mine.slice(2);
-      const nrules = ((st as { rules?: unknown[] }).rules ?? []).length;
-      if (a.length === 4 + 2 * nrules) {
-        out.push(mine[0]!, mine[1]!, a[0]!, a[1]!, a[2] === '1' ? '8' : '0', '0', '1', ...a.slice(3));
-        continue;
-      }
-    }
-    out.push(...mine);
-  }
-  return i === toks.length ? out.join(' ') : line; // (a walk that went astray: the line as it was)
+  return encodeSteps(s.steps, s.capabilities === 'all' ? 'all' : 'drop');
 }
 
 // ------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import type { KernelInfo, TraceRow } from '../format/trace.js';
 import { stepsTasks } from '../ops/index.js';
 import { statSync } from 'node:fs';
 import { InputError } from '../common/errors.js';
-import { replayScenarios, type ReplayOutcome } from './replayer.js';
+import { replayScenarios, type AuditOutcome, type AuditRaw, type ReplayOutcome } from './replayer.js';
 
 export interface KernelTarget {
   /** A Debian kernel version to boot under qemu (e.g. "7.3"). */
@@ -57,30 +57,24 @@ export function failedOutcomes(outcomes: readonly ReplayOutcome[]): string[] {
   return outcomes.flatMap((o, i) => (o.error ? [`scenario ${i}: ${o.error}`] : []));
 }
 
-/** The audit records a replayer collected (kernel/replayer.ts ReplayOutcome.audit), as it reports them. */
-export interface RawAudit {
-  steps: (
-    | { type: 'access'; domain: string; blockers: string[]; object: { opid: number } | { path: string } | null | 'unmapped' }
-    | { type: 'allocated'; domain: string }
-  )[][];
-  freed: { domain: string; denials: number }[];
-}
-
 /**
  * A trace row from one outcome: its results and, where the replayer collected them, its audit
  * records in the text model/audit.ts writes (task indices become the scenario's task names).
  */
-export function traceRowOf(s: Scenario, o: { results: string[]; audit?: RawAudit | undefined }): TraceRow {
+export function traceRowOf(s: Scenario, o: { results: string[]; audit?: AuditOutcome | undefined }): TraceRow {
   if (!o.audit) return { results: o.results };
   const tasks = stepsTasks(s.steps);
-  const audit = s.steps.map((_, i) =>
-    (o.audit!.steps[i] ?? []).map((r) => {
-      if (r.type === 'allocated') return `AUDIT_LANDLOCK_DOMAIN domain=${r.domain} status=allocated`;
-      const obj = r.object;
-      const tail =
-        obj === null ? '' : obj === 'unmapped' ? ' ?' : 'opid' in obj ? (tasks[obj.opid] ? ` opid=${tasks[obj.opid]}` : ' ?') : ` path=${obj.path}`;
-      return `AUDIT_LANDLOCK_ACCESS domain=${r.domain} blockers=${r.blockers.join(',')}${tail}`;
-    }),
-  );
-  return { results: o.results, audit, audit_freed: o.audit.freed.map((f) => `AUDIT_LANDLOCK_DOMAIN domain=${f.domain} status=deallocated denials=${f.denials}`) };
+  const text = (r: AuditRaw): string => {
+    if (r.type === 'allocated') return `AUDIT_LANDLOCK_DOMAIN domain=${r.domain} status=allocated`;
+    const obj = r.object;
+    const tail = obj === null ? '' : obj === 'unmapped' ? ' ?' : 'opid' in obj ? (tasks[obj.opid] ? ` opid=${tasks[obj.opid]}` : ' ?') : ` path=${obj.path}`;
+    return `AUDIT_LANDLOCK_ACCESS domain=${r.domain} blockers=${r.blockers.join(',')}${tail}`;
+  };
+  const audit = s.steps.map((_, i) => (o.audit!.steps[i] ?? []).map(text));
+  return {
+    results: o.results,
+    audit,
+    audit_freed: o.audit.freed.map((f) => `AUDIT_LANDLOCK_DOMAIN domain=${f.domain} status=deallocated denials=${f.denials}`),
+    ...(o.audit.teardown?.length ? { audit_teardown: o.audit.teardown.map(text) } : {}),
+  };
 }

@@ -72,7 +72,7 @@ export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: n
   const model = outcomes.map((o) => o.result);
   const steps = model.flatMap((r, i) => (r !== t.results[i] ? [i] : []));
   if (!t.audit) return { model, steps, outcomes, auditSteps: [], freed: null };
-  return { model, steps, outcomes, ...compareAudit(outcomes, freed, t.audit, t.audit_freed ?? []) };
+  return { model, steps, outcomes, ...compareAudit(outcomes, freed, t.audit, t.audit_freed ?? [], t.audit_teardown ?? []) };
 }
 
 /**
@@ -87,6 +87,7 @@ export function compareAudit(
   freed: readonly FreedRecord[],
   kernel: readonly (readonly string[])[],
   kernelFreed: readonly string[],
+  kernelTeardown: readonly string[] = [],
 ): { auditSteps: AuditStepDiff[]; freed: Disagreement['freed'] } {
   const loose = new Set<number>();
   for (const o of outcomes) for (const r of o.audit ?? []) if (r.uncertain) loose.add(r.domain);
@@ -114,7 +115,11 @@ export function compareAudit(
     }
     if (!ok) auditSteps.push({ step: i, model: sure, maybe: recs.filter((r) => r.uncertain).map(recordText), kernel: k });
   });
-  // Deallocations: every logged domain once, with its count (a loose domain's may be lower, or missing).
+  // Deallocations: every logged domain once, with its count (a loose domain's may be lower, or
+  // missing). The runner's teardown (killing what is left: parent-death signals, last closes
+  // signalling owners) is not the scenario's: a domain it caused denials in may count more, and a
+  // domain the teardown logged first has a deallocation the model cannot know.
+  const teardownDomains = new Set(kernelTeardown.flatMap((t) => /domain=(D[0-9a-fx]+)/.exec(t)?.[1] ?? []));
   const byDomain = new Map(freed.map((f) => [`D${f.domain}`, f]));
   const seen = new Set<string>();
   let freedOk = true;
@@ -122,6 +127,10 @@ export function compareAudit(
     const m = /^AUDIT_LANDLOCK_DOMAIN domain=(D[0-9a-fx]+) status=deallocated denials=([0-9]+)$/.exec(text);
     const f = m ? byDomain.get(m[1]!) : undefined;
     const n = m ? Number(m[2]) : -1;
+    if (m && teardownDomains.has(m[1]!) && (!f || n >= f.denials - (f.uncertain ?? 0))) {
+      seen.add(m[1]!);
+      continue;
+    }
     if (!f || seen.has(m![1]!) || n > f.denials || n < f.denials - (f.uncertain ?? 0)) freedOk = false;
     else seen.add(m![1]!);
   }

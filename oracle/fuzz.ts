@@ -23,7 +23,7 @@ export function rowDisagrees(s: Scenario, row: TraceRow, sem: Semantics): boolea
   const { outcomes, freed } = evaluateAll(s, sem);
   if (differs(row.results, outcomes.map((o) => o.result))) return true;
   if (!row.audit) return false;
-  const c = compareAudit(outcomes, freed, row.audit, row.audit_freed ?? []);
+  const c = compareAudit(outcomes, freed, row.audit, row.audit_freed ?? [], row.audit_teardown ?? []);
   return c.auditSteps.length > 0 || c.freed !== null;
 }
 
@@ -55,6 +55,7 @@ export interface FuzzFinding {
   /** The kernel's audit records of the shrunk scenario, where the runner collected them. */
   audit?: string[][];
   audit_freed?: string[];
+  audit_teardown?: string[];
 }
 
 export interface FuzzReport {
@@ -102,7 +103,7 @@ export async function shrinkOnKernel<T>(
 /** A key grouping record disagreements: the first step whose records differ, its op and the kernel's blockers there. */
 function auditSignature(s: Scenario, row: TraceRow, sem: Semantics): string {
   const { outcomes, freed } = evaluateAll(s, sem);
-  const c = compareAudit(outcomes, freed, row.audit ?? [], row.audit_freed ?? []);
+  const c = compareAudit(outcomes, freed, row.audit ?? [], row.audit_freed ?? [], row.audit_teardown ?? []);
   const a = c.auditSteps[0];
   if (!a) return 'freed';
   return `${s.steps[a.step]?.op}:${a.kernel.map((r) => r.replace(/ domain=\S+/, '').replace(/ (opid|path)=\S+/, '')).sort().join('+')}/${a.model.length}`;
