@@ -57,6 +57,9 @@ const bidirectional: Semantics = {
   expectations: {
     // The point of the proposal.
     'inbound-closed': 'holds',
+    // Open in the proposal: an inbound denial is blamed on a layer of the *target's* domain, which
+    // an audit record (logged for the subject, the sender) cannot name (security/landlock/log.c).
+    'denial-logged': 'violated',
     // Its price: a parent can no longer reach into a child's nested scoped domain.
     'inside-reachable': 'violated',
   },

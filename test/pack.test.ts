@@ -31,7 +31,7 @@ describe('the packed package, installed into an empty project', () => {
   test('check writes its counterexamples to --out', () => {
     const r = npx(['check', '--runs', '300', '--out', 'my-cx']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/91 cells, 91 as expected/); // 13 properties × 7 semantics
+    expect(r.stdout).toMatch(/105 cells, 105 as expected/); // 15 properties × 7 semantics
     expect(readdirSync(join(proj, 'my-cx')).sort()).toContain('abi7');
     expect(existsSync(join(proj, 'counterexamples'))).toBe(false);
   }, 300_000);

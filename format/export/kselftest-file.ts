@@ -85,7 +85,8 @@ function shapeOf(steps: readonly Step[]): { base: Step[]; baseIndex: number[]; k
       return;
     }
     const gap = base.length;
-    const kind = `${gap}|${st.by}|${st.tsync ? 1 : 0}|${canon(st.rules ?? [])}`;
+    // Only the masks may differ between variants: flags, quiet_scoped and a missing ruleset are the step's shape.
+    const kind = `${gap}|${st.by}|${st.tsync ? 1 : 0}|${canon(st.rules ?? [])}|${canon(st.log ?? [])}|${canon(st.quiet_scoped ?? [])}|${st.ruleset === false ? 0 : 1}`;
     const n = seen.get(kind) ?? 0;
     seen.set(kind, n + 1);
     slots.push({ key: `${kind}|${n}`, gap, index: i });
