@@ -51,6 +51,8 @@ export interface FreedRecord {
   readonly denials: number;
   /** Some of the denials counted may or may not have happened (timing): `denials` is the most. */
   readonly uncertain?: number;
+  /** Ending the scenario may add denials the scenario's steps do not make (a runner's teardown: see teardownDomains). */
+  readonly teardown?: true;
 }
 
 /** What logging has done so far in one evaluation (mutable; World.audit). */
@@ -149,11 +151,11 @@ export function logDenial(a: AuditState, sem: Semantics, call: AuditCall, denial
   return { node, silenced: null };
 }
 
-/** The deallocation records: every logged node, by id, with its denial count. */
-export function freedRecords(a: AuditState): FreedRecord[] {
+/** The deallocation records: every logged node, by id, with its denial count; `teardown`: the node ids ending the scenario may add denials to. */
+export function freedRecords(a: AuditState, teardown: ReadonlySet<number> = new Set()): FreedRecord[] {
   return [...a.recorded].sort((x, y) => x - y).map((id) => {
     const u = a.uncertain.get(id) ?? 0;
-    return { domain: id, denials: a.denials.get(id) ?? 0, ...(u ? { uncertain: u } : {}) };
+    return { domain: id, denials: a.denials.get(id) ?? 0, ...(u ? { uncertain: u } : {}), ...(teardown.has(id) ? { teardown: true as const } : {}) };
   });
 }
 

@@ -253,13 +253,28 @@ export interface Semantics {
    * than the kernel's struct with a non-zero tail (copy_min_struct_from_user: E2BIG). Optional:
    * absent, nothing is logged and quiet_scoped is refused so.
    */
-  readonly audit?: { readonly quietScoped: boolean };
+  readonly audit?: AuditFacts;
   /** af_unix behaviour of the kernels this semantics describes, where kernels differ (optional; additive to version 1). */
   readonly afUnix?: AfUnixQuirks;
   /** pidfd behaviour, where kernels differ (optional). */
   readonly pidfd?: PidfdQuirks;
   /** ptrace behaviour outside Landlock, where kernels differ (optional). */
   readonly ptrace?: PtraceQuirks;
+}
+
+/** What a semantics logs, and kernel-version differences of logging that the model reproduces. */
+export interface AuditFacts {
+  /** The ruleset's quiet_scoped exists (ABI 10). */
+  readonly quietScoped: boolean;
+  /**
+   * LOG_SUBDOMAINS_OFF is kept in new credentials only when they have a domain (cred.c:
+   * hook_cred_transfer copied the Landlock blob only `if (old_llcred->domain)`): set by
+   * restrict_self(-1, LOG_SUBDOMAINS_OFF) on a task without a domain, it is lost at the next
+   * prepare_creds() — the next restrict_self, a fork, an exec — and silences nothing. Found on
+   * Debian's 6.18.15 (`scopecheck diff traces/6.18.15/audit.results.jsonl.gz`); 7.0.13 and later
+   * copy the blob whatever it holds ("it does not require a current domain", cred.h).
+   */
+  readonly subdomainsOffNeedsDomain?: boolean;
 }
 
 /** Kernel-version differences of pidfds that the model reproduces. */

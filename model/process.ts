@@ -66,3 +66,22 @@ export function setsid(w: World, t: Task): { result: string; note?: string } {
   p.joined = w.joins++;
   return { result: 'ok' };
 }
+
+/**
+ * The hierarchy nodes whose denial counts ending the scenario may raise: a runner ends it by
+ * killing what is left, in an order it does not promise, and then a live child's parent-death
+ * signal is sent by its exiting parent (kernel/exit.c), and a last close can signal a file owner
+ * (the recorded domain judges it). For comparing deallocation records (oracle/diff.ts).
+ */
+export function teardownDomains(w: World): Set<number> {
+  const out = new Set<number>();
+  const add = (d: Task['domain']) => {
+    for (const l of d?.layers ?? []) out.add(l.node.id);
+  };
+  for (const p of w.procs) {
+    if (!p.alive) continue;
+    for (const t of p.tasks) if (t.pdeathsig && p.parent?.proc.alive) for (const x of p.parent.proc.tasks) add(x.domain);
+    for (const s of p.fds) if (s.fown) add(s.fown.record?.domain ?? s.fown.setterDomain);
+  }
+  return out;
+}

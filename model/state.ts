@@ -277,11 +277,14 @@ export function newProcess(w: World, name: string, parent: Task | null): Task {
 
 /** A task of `proc` (its first, or a new thread), with a copy of the credentials of `from` (fork, clone), or none. */
 export function newTask(w: World, name: string, proc: Proc, from: Task | null): Task {
-  const t: Task = { name, proc, domain: from?.domain ?? null, pending: new Set(), pdeathsig: null, exec: from?.exec ?? 0, logSubdomainsOff: from?.logSubdomainsOff ?? false };
+  const t: Task = { name, proc, domain: from?.domain ?? null, pending: new Set(), pdeathsig: null, exec: from?.exec ?? 0, logSubdomainsOff: from ? keptSubdomainsOff(w, from) : false };
   proc.tasks.push(t);
   w.tasks.set(name, t);
   return t;
 }
+
+/** Whether a copy of `t`'s credentials (prepare_creds: fork, clone, restrict_self, execve) keeps LOG_SUBDOMAINS_OFF (AuditFacts.subdomainsOffNeedsDomain). */
+export const keptSubdomainsOff = (w: World, t: Task): boolean => t.logSubdomainsOff && (t.domain !== null || !w.semantics.audit?.subdomainsOffNeedsDomain);
 
 /** A socket created by `creator` (socket(), socketpair()), whose file has its domain. */
 export function newSock(w: World, name: string, type: SocketType, creator: Task): Sock {

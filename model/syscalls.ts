@@ -17,7 +17,7 @@ import {
   scopeMask,
   scopeNames,
 } from './limits.js';
-import type { Task, World } from './state.js';
+import { keptSubdomainsOff, type Task, type World } from './state.js';
 import type { FsRightName, LogFlagName, ScopeName } from './uapi.js';
 
 /** What a restrict_self step asks for: the ruleset's handled masks, its path rules, the flags. */
@@ -86,12 +86,14 @@ export function restrictSelf(w: World, task: Task, st: RulesetRequest): Restrict
   // LOG_SUBDOMAINS_OFF for what it creates later.
   const sameExec = !(flags & RESTRICT_SELF_LOG_SAME_EXEC_OFF);
   const newExec = (flags & RESTRICT_SELF_LOG_NEW_EXEC_ON) !== 0;
-  const log: NodeLog = { sameExec, newExec, disabled: (!sameExec && !newExec) || task.logSubdomainsOff, quietScope: quiet };
+  // (prepare_creds() copied the caller's credentials first: see keptSubdomainsOff)
+  const prevOff = keptSubdomainsOff(w, task);
+  const log: NodeLog = { sameExec, newExec, disabled: (!sameExec && !newExec) || prevOff, quietScope: quiet };
   const domain = mergeRuleset(task.domain, w.nextNode, { fs, scope, rules }, log);
   if (!domain) return { result: 'E2BIG', note: 'already 16 layers' };
   w.nextNode++;
   const exec = task.exec | (1 << (domain.layers.length - 1));
-  const subdomainsOff = task.logSubdomainsOff || (flags & RESTRICT_SELF_LOG_SUBDOMAINS_OFF) !== 0;
+  const subdomainsOff = prevOff || (flags & RESTRICT_SELF_LOG_SUBDOMAINS_OFF) !== 0;
   for (const t of st.tsync ? task.proc.tasks : [task]) {
     t.domain = domain;
     t.exec = exec;

@@ -5,6 +5,7 @@
  */
 import type { Semantics } from '../model/hooks.js';
 import { freedRecords, type FreedRecord } from '../model/audit.js';
+import { teardownDomains } from '../model/process.js';
 import { newWorld, type StepOutcome, type World } from '../model/state.js';
 import { opOf, type Step } from './index.js';
 import { taskOf } from './world.js';
@@ -33,7 +34,7 @@ export function evaluateAll(
     w.stepIndex = i;
     return step(w, st);
   });
-  return { outcomes, freed: freedRecords(w.audit) };
+  return { outcomes, freed: freedRecords(w.audit, teardownDomains(w)) };
 }
 
 /** Just the results, as a trace stores them. */

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { base } from './fields.js';
+import { keptSubdomainsOff } from '../model/state.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('exec'), ...base });
@@ -22,8 +23,9 @@ export const exec: OpDef<ExecStep> = {
   names: { singleThreaded: true },
   text: (st) => `${st.by} exec`,
   wire: () => [],
-  apply: (_w, t) => {
+  apply: (w, t) => {
     t.exec = 0;
+    t.logSubdomainsOff = keptSubdomainsOff(w, t); // prepare_exec_creds()
     return { result: 'ok', note: 'a new program image: every layer now counts as created by another executable (domain_exec = 0)' };
   },
   readOnly: false,

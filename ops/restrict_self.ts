@@ -69,6 +69,8 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
       if (g.logging.flags && v < 4) logging.log = LOGS[v]!.slice();
       if (g.logging.quiet && v === 4 && p.scoped?.length) logging.quiet_scoped = p.scoped.filter((x) => x !== 'pathname_unix_socket').slice(0, 1);
       if (logging.quiet_scoped?.length === 0) delete logging.quiet_scoped;
+      // …and one in sixteen turns LOG_SUBDOMAINS_OFF on first, without a ruleset.
+      if (g.logging.flags && v === 5) g.push({ op: 'restrict_self', by, ruleset: false, log: ['subdomains_off'] });
       g.push({ op: 'restrict_self', by, ...p, ...logging });
       if (g.dual && g.profileOf(n) === 0) g.push({ op: 'restrict_self', by, ...g.dual(n) });
       if (g.dual && g.profileOf(n) === 7) {

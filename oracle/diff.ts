@@ -127,7 +127,7 @@ export function compareAudit(
     const m = /^AUDIT_LANDLOCK_DOMAIN domain=(D[0-9a-fx]+) status=deallocated denials=([0-9]+)$/.exec(text);
     const f = m ? byDomain.get(m[1]!) : undefined;
     const n = m ? Number(m[2]) : -1;
-    if (m && teardownDomains.has(m[1]!) && (!f || n >= f.denials - (f.uncertain ?? 0))) {
+    if (m && (teardownDomains.has(m[1]!) || f?.teardown) && (!f || n >= f.denials - (f.uncertain ?? 0))) {
       seen.add(m[1]!);
       continue;
     }

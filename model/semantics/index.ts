@@ -96,6 +96,7 @@ export interface KernelRelease {
   readonly afUnix?: NonNullable<Semantics['afUnix']>;
   readonly pidfd?: NonNullable<Semantics['pidfd']>;
   readonly ptrace?: NonNullable<Semantics['ptrace']>;
+  readonly audit?: Partial<NonNullable<Semantics['audit']>>;
   /** Whether hook_file_set_fowner has the process-group fix (fown_tg; spec §4.6, open question 2). */
   readonly fownPgidFix: boolean;
 }
@@ -114,7 +115,17 @@ export const KERNEL_RELEASES: readonly KernelRelease[] = [
   },
   // listen() on a connected stream/seqpacket socket returns 0 and changes nothing on 6.18.15 and
   // 7.0.13; 6.12.117, 6.18.44, 7.1.13, 7.2.13 and 7.3.4 return EINVAL.
-  { release: '6.18.15', where: 'Debian linux-image-6.18.15+deb13-cloud-amd64', abi: 7, errata: 7, afUnix: { listenOnConnected: 'ok-no-effect' }, fownPgidFix: false },
+  // …and LOG_SUBDOMAINS_OFF without a domain is lost at the next prepare_creds() on 6.18.15 only
+  // (its audit records; 6.18.44, the live kernel, gives no records to tell).
+  {
+    release: '6.18.15',
+    where: 'Debian linux-image-6.18.15+deb13-cloud-amd64',
+    abi: 7,
+    errata: 7,
+    afUnix: { listenOnConnected: 'ok-no-effect' },
+    audit: { subdomainsOffNeedsDomain: true },
+    fownPgidFix: false,
+  },
   { release: '6.18.44', where: "this machine's kernel (6.18.44-fc)", abi: 7, errata: 7, fownPgidFix: true },
   { release: '7.0.13', where: 'Debian linux-image-7.0.13+deb13-cloud-amd64', abi: 8, errata: 7, afUnix: { listenOnConnected: 'ok-no-effect' }, fownPgidFix: false },
   { release: '7.1.13', where: 'Debian linux-image-7.1.13+deb13-cloud-amd64', abi: 9, errata: 7, fownPgidFix: true },
@@ -141,6 +152,7 @@ export function releaseSemantics(release: string): Semantics | undefined {
       ...(r.afUnix ? Object.entries(r.afUnix).map(([k, v]) => `${k}=${v}`) : []),
       ...(r.pidfd ? Object.entries(r.pidfd).map(([k, v]) => `pidfd ${k}=${v}`) : []),
       ...(r.ptrace ? Object.entries(r.ptrace).map(([k, v]) => `ptrace ${k}=${v}`) : []),
+      ...(r.audit ? Object.entries(r.audit).map(([k, v]) => `audit ${k}=${v}`) : []),
       r.fownPgidFix ? 'with the process-group owner fix' : 'WITHOUT the process-group owner fix (fown_tg)',
     ];
     s = kernelSemantics({
@@ -151,6 +163,7 @@ export function releaseSemantics(release: string): Semantics | undefined {
       ...(r.afUnix ? { afUnix: r.afUnix } : {}),
       ...(r.pidfd ? { pidfd: r.pidfd } : {}),
       ...(r.ptrace ? { ptrace: r.ptrace } : {}),
+      ...(r.audit ? { audit: r.audit } : {}),
       judgedAsAbi: true,
       description: `Linux ${r.release} as recorded (${r.where}): ${base.name}'s semantics; ${facts.join('; ')}`,
     });

@@ -35,6 +35,8 @@ export interface KernelOptions {
   afUnix?: Semantics['afUnix'];
   pidfd?: Semantics['pidfd'];
   ptrace?: Semantics['ptrace'];
+  /** Logging facts of a release (model/hooks.ts AuditFacts), over its ABI's. */
+  audit?: Partial<NonNullable<Semantics['audit']>>;
   /**
    * The process-group owner fix of hook_file_set_fowner (fown_tg; no erratum, spec §4.6): group
    * owners always record the domain, the owner's own process is exempt at delivery. Without it
@@ -62,7 +64,7 @@ export function kernelSemantics(o: KernelOptions): Semantics {
     fsRights: fsRightsOfAbi(o.abi),
     restrictSelfFlags: (o.abi >= 7 ? RESTRICT_SELF_LOG_FLAGS : 0) | (o.abi >= 8 ? RESTRICT_SELF_TSYNC : 0),
     // Audit (ABI 7, security/landlock/log.c and audit.c); quiet_scoped (ABI 10).
-    ...(o.abi >= 7 ? { audit: { quietScoped: o.abi >= 10 } } : {}),
+    ...(o.abi >= 7 ? { audit: { quietScoped: o.abi >= 10, ...o.audit } } : {}),
     pathnameRestriction: o.pathnameScopeBit ? 'scope' : resolveUnix ? 'resolve_unix' : 'none',
     fownGroupOwnerBypass: !o.fownPgidFix && !o.judgedAsAbi,
     ...(o.afUnix ? { afUnix: o.afUnix } : {}),
