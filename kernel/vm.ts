@@ -94,10 +94,17 @@ export class VmError extends EnvironmentError {
   }
 }
 
-/** Time allowed for a boot of n scenarios: 60 s of boot + 30 ms per scenario + two scenario watchdogs. */
-export function bootBoundMs(n: number, scenarioTimeoutMs = DEFAULT_TIMEOUT_MS): number {
-  return 60_000 + 30 * n + 2 * scenarioTimeoutMs;
+/**
+ * Time allowed for a boot of n scenarios of `steps` steps in all: 60 s of boot + 30 ms per
+ * scenario + 8 ms per step (collecting audit records fences every step of a sandboxed scenario
+ * with a round trip through the audit daemon) + two scenario watchdogs.
+ */
+export function bootBoundMs(n: number, scenarioTimeoutMs = DEFAULT_TIMEOUT_MS, steps = 0): number {
+  return 60_000 + 30 * n + 8 * steps + 2 * scenarioTimeoutMs;
 }
+
+/** The steps of encoded scenario lines (each starts with its step count). */
+const stepsOf = (lines: readonly string[]): number => lines.reduce((a, l) => a + (Number.parseInt(l, 10) || 0), 0);
 
 // ------------------------------------------------------------------------------------------
 // The guest's report
@@ -410,7 +417,7 @@ export async function replayLinesInVm(lines: string[], scenarios: Scenario[] = [
   if (!image || !existsSync(image)) throw new VmError(`kernel image ${image} does not exist`, 'setup');
   const o = { ...opts, qemu, binary };
   const accel = await chooseAccel(opts.accel ?? 'auto', image, o);
-  const bound = opts.bootTimeoutMs ?? bootBoundMs(lines.length, opts.timeoutMs);
+  const bound = opts.bootTimeoutMs ?? bootBoundMs(lines.length, opts.timeoutMs, stepsOf(lines));
   let boots = 1;
   let r: BootResult;
   try {

@@ -176,3 +176,22 @@ describe('records in traces and their comparison', () => {
     expect(compareAudit(outcomes, freed, [[], [], [ACC(1), ALLOC(1)]], []).freed).not.toBeNull();
   });
 });
+
+describe('fuzz shrinks a record disagreement', () => {
+  test('a kernel that logs nothing for a denial the model logs: found, and shrunk to the few steps that show it', async () => {
+    const { fuzz } = await import('../oracle/fuzz.js');
+    const { profilesOf } = await import('../properties/arbitrary.js');
+    // A fake kernel: the model's own results, but no audit record at all (deallocations neither).
+    const kernel = { release: '7.3.4', abi: 11, errata: 15, arch: 'x86_64' };
+    const run = async (batch: Scenario[]) => {
+      const results = batch.map((s) => evaluate(s, abi11).map((o) => o.result));
+      return { kernel, results, rows: results.map((r) => ({ results: r, audit: r.map(() => []), audit_freed: [] })) };
+    };
+    const rep = await fuzz({ seed: 7, runs: 300, batch: 100, maxShrink: 1, profiles: profilesOf(abi11) }, run);
+    expect(rep.disagreeing).toBeGreaterThan(0);
+    const f = rep.findings[0]!;
+    expect(f.steps).toEqual([]); // the results agree: it is the records
+    expect(f.scenario.steps.length).toBeLessThanOrEqual(4);
+    expect(f.audit?.every((r) => r.length === 0)).toBe(true);
+  });
+});

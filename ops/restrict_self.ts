@@ -89,6 +89,9 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
   c: (st, x) => {
     const f = [`.scoped = ${x.mask(st.scoped, 'LL_SCOPE_')}`, `.handled = ${x.mask(st.handled_fs, 'LL_FS_')}`];
     if (st.tsync) f.push('.tsync = 1');
+    if (st.log?.length) f.push(`.flags = ${logFlagMask(st.log)} /* LOG_${st.log.map((l) => l.toUpperCase()).join(' | LOG_')} */`);
+    if (st.quiet_scoped?.length) f.push(`.quiet = ${x.mask(st.quiet_scoped, 'LL_SCOPE_')}`);
+    if (st.ruleset === false) f.push('.no_ruleset = 1');
     const rs = st.rules ?? [];
     if (rs.length) {
       x.declare(`static const struct rule rules_${x.i}[] = {\n${rs.map((r) => `\t{ ${x.mask(r.access, 'LL_FS_')}, ${x.str(r.path)} },`).join('\n')}\n};`);

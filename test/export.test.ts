@@ -115,6 +115,14 @@ describe('export --as c, compiled and run on the live kernel', () => {
     }
   });
 
+  test.skipIf(!LIVE)('exec and log flags: the program re-executes itself and carries on (audit_exec, as abi7 predicts)', async () => {
+    const f = join(ROOT, 'scenarios/selftests/audit/exec/cross_exec_on.json');
+    const r = await buildAndRun(f, 'abi7');
+    expect(r.code, r.out + r.err).toBe(0);
+    expectResults(r.out, f, 'abi7');
+    expect(r.out).toMatch(/step 2: P1 exec = ok \(expected ok\)/);
+  });
+
   test.skipIf(!LIVE)('under a semantics the kernel disagrees with (abi11, resolve_unix): exit 1', async () => {
     const r = await buildAndRun(TMUX, 'abi11');
     expect(r.code).toBe(1);

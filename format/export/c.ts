@@ -136,7 +136,7 @@ static void p0_main(int chan, const char *dir)
 	task_start(chan, dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[4096], buf[16];
@@ -145,6 +145,10 @@ int main(void)
 	long abi, errata;
 	pid_t p0;
 
+	/* An exec step re-executes this program, which carries on as the same task (ops.h task_resume). */
+	if (argc > 1 && !strcmp(argv[1], SCOPECHECK_RESUME_ARG))
+		task_resume(argc, argv);
+	g_exec_resumable = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
 	if (abi < 0)
