@@ -64,6 +64,13 @@ export function registerRecord(program: Command, io: Io, setExit: (c: number) =>
         const traces = tracesOf(scenarios, r.kernel, RECORDER, rows);
         writeFileAtomic(o.out, traces.map((t) => JSON.stringify(t)).join('\n') + '\n');
       }
+      const withAudit = rows.filter((x) => x.audit).length;
+      const nrec = rows.reduce((a, x) => a + (x.audit ?? []).reduce((b, st) => b + st.length, 0), 0);
+      io.out(
+        withAudit
+          ? `audit records: ${nrec} collected (${rows.reduce((a, x) => a + (x.audit_freed ?? []).length, 0)} deallocations) in ${withAudit} scenario(s)`
+          : 'audit records: not collected — the replayer owns the audit socket only as PID 1 of a VM (--kernel V); here it records results only',
+      );
       io.out(
         `recorded ${scenarios.length} scenario(s) on ${r.kernel.release} (Landlock ABI ${r.kernel.abi}, errata ${r.kernel.errata}) in ${secs.toFixed(2)} s${r.bootSeconds !== undefined ? ` (boot ${r.bootSeconds.toFixed(1)} s)` : ''} → ${o.out}`,
       );

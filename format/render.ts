@@ -45,7 +45,7 @@ export function renderOutcomes(s: Scenario, outcomes: readonly StepOutcome[], o:
       lines.push(`        denied by layer ${out.denial.layer} (${out.denial.mechanism}, ${out.denial.hook}): ${out.denial.reason}`);
     else if (out.note && out.result !== 'ok') lines.push(`        ${out.note}`);
     for (const d of out.deliveries ?? []) lines.push(`        → ${deliveryText(d)}`);
-    for (const r of out.audit ?? []) lines.push(`        audit: ${recordText(r)}${r.uncertain ? '  (if the signal is sent: timing)' : ''}`);
+    for (const r of out.audit ?? []) lines.push(`        audit: ${recordText(r)}${r.uncertain ? '  (possible: it depends on timing or on the order of a release)' : ''}`);
     for (const why of out.auditSilenced ?? []) lines.push(`        audit: not logged: ${why}`);
     if (o.checkExpect && st.expect !== undefined && st.expect !== out.result)
       lines.push(`        ✗ expected ${st.expect}, got ${out.result}`);

@@ -69,7 +69,7 @@ function recipients(w: World, f: Fown): { task: Task; queue: SignalQueue }[] {
 }
 
 /** send_sigio / send_sigurg to every recipient of the owner of `s`, each checked by file_send_sigiotask. */
-function signalOwner(w: World, s: Sock, signal: string, via: 'sigio' | 'sigurg'): void {
+function signalOwner(w: World, s: Sock, signal: string, via: 'sigio' | 'sigurg', uncertain = false): void {
   const f = s.fown;
   if (!f) return;
   for (const r of recipients(w, f)) {
@@ -86,6 +86,7 @@ function signalOwner(w: World, s: Sock, signal: string, via: 'sigio' | 'sigurg')
       // its domain_exec included), blamed at its fown_layer: the record's layer.
       subject: { domain: f.record?.domain ?? f.setterDomain, exec: f.setterExec },
       object: taskObject(r.task),
+      ...(uncertain ? { uncertain: true } : {}),
     });
     if (!denial) queueSignal(r.task, signal, r.queue);
     w.deliveries.push({
@@ -107,11 +108,25 @@ function signalOwner(w: World, s: Sock, signal: string, via: 'sigio' | 'sigurg')
  * the fasync list when F_SETSIG is not 0 (fs/fcntl.c: kill_fasync_rcu).
  */
 export function socketEvent(w: World, s: Sock, event: 'readable' | 'urgent'): void {
-  if (!s.fown || s.dead) return;
-  if (event === 'urgent') {
-    signalOwner(w, s, 'SIGURG', 'sigurg');
-    if (s.async && s.fsig !== 'SIGIO') signalOwner(w, s, s.fsig, 'sigio');
+  if (!s.fown) return;
+  // An event on a socket the same exit releases: whether it comes before that socket's own
+  // release depends on the order (exitProcess): deferred, then sent as possible.
+  if (w.releasing?.socks.has(s)) {
+    const e = w.releasing.events.get(s) ?? new Set();
+    e.add(event);
+    w.releasing.events.set(s, e);
     return;
   }
-  if (s.async) signalOwner(w, s, s.fsig, 'sigio');
+  if (s.dead) return;
+  fire(w, s, event);
+}
+
+/** The owner signals of one event on `s`; `uncertain`: the event may or may not happen (its order against a release). */
+export function fire(w: World, s: Sock, event: 'readable' | 'urgent', uncertain = false): void {
+  if (event === 'urgent') {
+    signalOwner(w, s, 'SIGURG', 'sigurg', uncertain);
+    if (s.async && s.fsig !== 'SIGIO') signalOwner(w, s, s.fsig, 'sigio', uncertain);
+    return;
+  }
+  if (s.async) signalOwner(w, s, s.fsig, 'sigio', uncertain);
 }

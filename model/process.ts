@@ -3,6 +3,7 @@
  * forget_original_parent), as far as scoping can observe them.
  */
 import { closeFd } from './af_unix.js';
+import { fire } from './fown.js';
 import { killMember } from './signals.js';
 import type { Task, World } from './state.js';
 
@@ -19,7 +20,18 @@ export function exitProcess(w: World, t: Task): void {
   proc.alive = false;
   proc.pending.clear();
   for (const x of proc.tasks) x.pending.clear();
+  // The sockets this exit releases go in descending descriptor order (close_files() closes them
+  // in ascending order and each final fput() is a task_work, run last-in first-out), and the
+  // descriptor numbers are the runner's, not the scenario's: an event one release causes on
+  // another of them (a stream peer's hang-up, a datagram peer's reset, a connection's listener)
+  // may come before that one's own release, or not. Such events are sent as possible
+  // (uncertain records; the signal counts as pending), whatever the order the model closes in.
+  const released = new Set([...proc.fds].filter((s) => !w.procs.some((p) => p !== proc && p.alive && p.fds.has(s))));
+  w.releasing = released.size > 1 ? { socks: released, events: new Map() } : null;
   for (const s of [...proc.fds]) closeFd(w, proc, s);
+  const deferred = w.releasing?.events;
+  w.releasing = null;
+  for (const [s, events] of deferred ?? []) for (const e of events) fire(w, s, e, true);
   proc.pidfds.clear();
   // exit_group(): the threads exit in an order the scheduler decides. A thread's children go to
   // the first thread of its group still alive (find_alive_thread), and every hand-over sends

@@ -76,6 +76,7 @@ export function cloneWorld(w: World): World {
     decisions: [],
     deliveries: [],
     audit: cloneAuditState(w.audit),
+    releasing: null,
   };
 }
 

@@ -132,6 +132,11 @@ export interface World {
   deliveries: Delivery[];
   /** What Landlock's logging did so far (model/audit.ts); its `records` are the step's. */
   readonly audit: AuditState;
+  /**
+   * While an exit releases several sockets at once: those sockets, and the events their releases
+   * cause on one another (deferred: model/process.ts exitProcess). Null between steps.
+   */
+  releasing: { readonly socks: ReadonlySet<Sock>; readonly events: Map<Sock, Set<'readable' | 'urgent'>> } | null;
 }
 
 /** One signal to one recipient that Landlock decided (a killpg member, an owner's SIGIO, a parent-death signal…). */
@@ -242,6 +247,7 @@ export function newWorld(semantics: Semantics, errata = semantics.errata, capabi
     decisions: [],
     deliveries: [],
     audit: newAuditState(),
+    releasing: null,
   };
   newProcess(w, 'P0', null);
   return w;
