@@ -17,9 +17,10 @@ import type { Task, World } from './state.js';
  */
 export function exitProcess(w: World, t: Task): void {
   const proc = t.proc;
-  proc.alive = false;
-  proc.pending.clear();
-  for (const x of proc.tasks) x.pending.clear();
+  // do_exit(): exit_files() and exit_task_work() release the sockets while the process is still
+  // hashed (a member of its group, an owner's target: it can be signalled, and refused, by its
+  // own releases — found on 7.0.13, which has no own-process exemption); exit_notify() then
+  // hands its children over (the parent-death signal) and it is gone.
   // The sockets this exit releases go in descending descriptor order (close_files() closes them
   // in ascending order and each final fput() is a task_work, run last-in first-out), and the
   // descriptor numbers are the runner's, not the scenario's: an event one release causes on
@@ -32,6 +33,9 @@ export function exitProcess(w: World, t: Task): void {
   const deferred = w.releasing?.events;
   w.releasing = null;
   for (const [s, events] of deferred ?? []) for (const e of events) fire(w, s, e, true);
+  proc.alive = false;
+  proc.pending.clear();
+  for (const x of proc.tasks) x.pending.clear();
   proc.pidfds.clear();
   // exit_group(): the threads exit in an order the scheduler decides. A thread's children go to
   // the first thread of its group still alive (find_alive_thread), and every hand-over sends

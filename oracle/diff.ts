@@ -101,18 +101,28 @@ export function compareAudit(
     const sure = recs.filter((r) => !r.uncertain && !(r.type === 'allocated' && loose.has(r.domain))).map(recordText);
     const maybe = recs.filter((r) => r.uncertain || (r.type === 'allocated' && loose.has(r.domain))).map(recordText);
     const k = [...(kernel[i] ?? [])];
-    const rest = [...k];
+    // A kernel record whose object the recorder could not map ("?": its task was gone) matches a
+    // record of the model that differs only by its object; exact matches are taken first.
+    const objectless = (r: string) => r.replace(/ (?:opid|path)=\S+$| \?$/, '');
+    const take = (from: string[], r: string): boolean => {
+      let j = from.indexOf(r);
+      if (j < 0 && r.endsWith(' ?')) j = from.findIndex((x) => objectless(x) === objectless(r));
+      if (j < 0) return false;
+      from.splice(j, 1);
+      return true;
+    };
+    const rest = k.filter((r) => !r.endsWith(' ?'));
+    const unmapped = k.filter((r) => r.endsWith(' ?'));
     let ok = true;
+    const sureLeft: string[] = [];
     for (const m of sure) {
       const j = rest.indexOf(m);
-      if (j < 0) ok = false;
+      if (j < 0) sureLeft.push(m);
       else rest.splice(j, 1);
     }
-    for (const r of rest) {
-      const j = maybe.indexOf(r);
-      if (j >= 0) maybe.splice(j, 1);
-      else if (!isLooseAlloc(r)) ok = false;
-    }
+    for (const r of rest) if (!take(maybe, r) && !isLooseAlloc(r)) ok = false;
+    for (const r of unmapped) if (!take(sureLeft, r) && !take(maybe, r)) ok = false;
+    if (sureLeft.length) ok = false;
     if (!ok) auditSteps.push({ step: i, model: sure, maybe: recs.filter((r) => r.uncertain).map(recordText), kernel: k });
   });
   // Deallocations: every logged domain once, with its count (a loose domain's may be lower, or
