@@ -128,7 +128,7 @@ export function parseTrace(raw: unknown, file = '<trace>', line = 1): Trace {
   if (r.data.audit && r.data.audit.length !== r.data.results.length)
     throw new TraceValidationError(file, line, [{ step: null, field: 'audit', message: `has records for ${r.data.audit.length} steps, not ${r.data.results.length}` }]);
   if ((r.data.audit_freed || r.data.audit_teardown) && !r.data.audit)
-    throw new TraceValidationError(file, line, [{ step: null, field: 'audit_freed', message: 'needs "audit"' }]);
+    throw new TraceValidationError(file, line, [{ step: null, field: r.data.audit_freed ? 'audit_freed' : 'audit_teardown', message: 'needs "audit"' }]);
   const { audit, audit_freed, audit_teardown, ...rest } = r.data;
   return { ...rest, format: TRACE_FORMAT, scenario, ...auditOf({ audit, audit_freed, audit_teardown }) };
 }

@@ -140,7 +140,9 @@ export function parseTraceset(text: string, file: string): { header: TracesetHea
     const r = withAudit.safeParse(v);
     if (!r.success) {
       const i = r.error.issues[0]!;
-      throw new StoreError(file, n, `${i.path.map(String).join('.') || '(line)'}: ${i.message}`);
+      // "step 8: audit.0: …", as a trace names a record
+      const where = i.path[0] === 'audit' && typeof i.path[1] === 'number' ? `step ${i.path[1]}: audit${i.path.length > 2 ? `.${String(i.path[2])}` : ''}` : i.path.map(String).join('.') || '(line)';
+      throw new StoreError(file, n, `${where}: ${i.message}`);
     }
     if (r.data.audit.length !== r.data.results.length) throw new StoreError(file, n, `audit: records for ${r.data.audit.length} steps, not ${r.data.results.length}`);
     return { results: r.data.results, ...auditOf(r.data) };

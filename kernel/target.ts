@@ -5,6 +5,7 @@
 import type { Scenario } from '../format/scenario.js';
 import type { KernelInfo, TraceRow } from '../format/trace.js';
 import { stepsTasks } from '../ops/index.js';
+import { RECORD_PATH } from '../model/audit.js';
 import { statSync } from 'node:fs';
 import { InputError } from '../common/errors.js';
 import { replayScenarios, type AuditOutcome, type AuditRaw, type ReplayOutcome } from './replayer.js';
@@ -67,7 +68,9 @@ export function traceRowOf(s: Scenario, o: { results: string[]; audit?: AuditOut
   const text = (r: AuditRaw): string => {
     if (r.type === 'allocated') return `AUDIT_LANDLOCK_DOMAIN domain=${r.domain} status=allocated`;
     const obj = r.object;
-    const tail = obj === null ? '' : obj === 'unmapped' ? ' ?' : 'opid' in obj ? (tasks[obj.opid] ? ` opid=${tasks[obj.opid]}` : ' ?') : ` path=${obj.path}`;
+    // (a path the scenario could not have named — not printable as a record — is unmapped)
+    const tail =
+      obj === null ? '' : obj === 'unmapped' ? ' ?' : 'opid' in obj ? (tasks[obj.opid] ? ` opid=${tasks[obj.opid]}` : ' ?') : RECORD_PATH.test(obj.path) ? ` path=${obj.path}` : ' ?';
     return `AUDIT_LANDLOCK_ACCESS domain=${r.domain} blockers=${r.blockers.join(',')}${tail}`;
   };
   const audit = s.steps.map((_, i) => (o.audit!.steps[i] ?? []).map(text));

@@ -195,3 +195,25 @@ describe('fuzz shrinks a record disagreement', () => {
     expect(f.audit?.every((r) => r.length === 0)).toBe(true);
   });
 });
+
+describe('the comparison is strict where the model is sure', () => {
+  // D1: a sure denial at step 3, an unsure one (a parent-death signal a sibling thread may re-send) after it.
+  const s = sc([
+    { op: 'fork', by: 'P0', child: 'P1' },
+    { op: 'restrict_self', by: 'P1', scoped: ['signal'] },
+    { op: 'thread', by: 'P1', child: 'T1' },
+    KILL,
+    { op: 'fork', by: 'P1', child: 'P2' },
+    { op: 'pdeathsig', by: 'P2', signal: 'SIGUSR1' },
+  ]);
+  test('an allocation twice, a stray allocation, a missing or duplicated deallocation are disagreements', () => {
+    const { outcomes, freed } = evaluateAll(s, abi11);
+    const k = outcomes.map((o) => (o.audit ?? []).map(recordText));
+    const F = freed.map(freedText);
+    expect(compareAudit(outcomes, freed, k, F)).toEqual({ auditSteps: [], freed: null });
+    const twice = k.map((r, i) => (i === 4 ? [...r, ALLOC(1)] : r));
+    expect(compareAudit(outcomes, freed, twice, F).auditSteps.map((a) => a.step)).toEqual([4]);
+    expect(compareAudit(outcomes, freed, k, []).freed).not.toBeNull();
+    expect(compareAudit(outcomes, freed, k, [...F, ...F], ['AUDIT_LANDLOCK_ACCESS domain=D1 blockers=scope.signal opid=P2']).freed).not.toBeNull();
+  });
+});

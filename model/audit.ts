@@ -174,5 +174,7 @@ export const freedText = (f: { domain: number; denials: number }): string => `AU
 
 /** The record texts a trace may hold (what recordText/freedText write, a kernel-side "Dx…" domain, an unmapped object "?"). */
 export const RECORD_TEXT =
-  /^AUDIT_LANDLOCK_(?:ACCESS domain=D(?:[1-9][0-9]{0,3}|x[0-9a-f]{1,16}) blockers=[a-z_.,]{1,200}(?: opid=[A-Za-z0-9_.-]{1,64}| path=[^\s]{1,300}| \?)?|DOMAIN domain=D(?:[1-9][0-9]{0,3}|x[0-9a-f]{1,16}) status=allocated)$/;
+  /^AUDIT_LANDLOCK_(?:ACCESS domain=D(?:[1-9][0-9]{0,3}|x[0-9a-f]{1,16}) blockers=[a-z_.,]{1,200}(?: opid=[A-Za-z][A-Za-z0-9_]{0,31}| path=@?[A-Za-z0-9._/-]{1,300}| \?)?|DOMAIN domain=D(?:[1-9][0-9]{0,3}|x[0-9a-f]{1,16}) status=allocated)$/;
+/** A path or abstract name as a record may show it (printable, no spaces, no terminal controls). */
+export const RECORD_PATH = /^@?[A-Za-z0-9._/-]{1,300}$/;
 export const FREED_TEXT = /^AUDIT_LANDLOCK_DOMAIN domain=D(?:[1-9][0-9]{0,3}|x[0-9a-f]{1,16}) status=deallocated denials=(?:0|[1-9][0-9]{0,9})$/;

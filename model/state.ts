@@ -7,7 +7,7 @@ import { logDenial, newAuditState, type AuditCall, type AuditRecord, type AuditS
 import type { MaybeDomain } from './domain.js';
 import type { Tree } from './fs.js';
 import { callHook, type Decision, type Denial, type FownRecord, type HookContexts, type HookName, type HookResults, type Semantics } from './hooks.js';
-import type { Address, SocketType } from './uapi.js';
+import { FS_RIGHT_NAMES, type Address, type SocketType } from './uapi.js';
 
 export interface Task {
   readonly name: string;
@@ -174,8 +174,28 @@ export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts
  * hook_path_mknod, hook_path_mkdir → current_check_access_path on the parent directory): logged
  * as `fs.<right>` with the directory's path ("." for the scenario's own).
  */
-export function logFsDenial(w: World, t: Task, right: string, layer: number, dir: string): void {
-  logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: { path: dir === '' ? '.' : dir } }, { mechanism: `fs.${right}`, layer });
+export function logFsDenial(w: World, t: Task, right: string, layer: number, dir: string | null): void {
+  logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: dir === null ? null : { path: dir === '' ? '.' : dir } }, { mechanism: `fs.${right}`, layer });
+}
+
+/**
+ * hook_file_open (security/landlock/fs.c) on a file outside the scenario's directory, which no
+ * rule can name (the runner's own program for exec, a /proc file for a ptrace read): refused by
+ * the youngest layer that handles one of `rights`, logged with the rights that layer handles
+ * (get_denied_layer; log_blockers lists them in bit order). The record's path is the runner's,
+ * not the scenario's: it has no object here (a recorder writes "?"). Returns the layer, or -1.
+ */
+export function fileOpenOutside(w: World, t: Task, rights: number): { layer: number; blockers: string } | null {
+  const d = t.domain;
+  for (let j = (d?.layers.length ?? 0) - 1; j >= 0; j--) {
+    const handled = d!.layers[j]!.fs & rights;
+    if (!handled) continue;
+    const names = FS_RIGHT_NAMES.filter((_, i) => handled & (1 << i));
+    const blockers = names.map((n) => `fs.${n}`).join(',');
+    logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: null }, { mechanism: blockers, layer: j });
+    return { layer: j, blockers };
+  }
+  return null;
 }
 
 /** The audit subject of a task acting now: its domain and domain_exec. */
@@ -283,13 +303,24 @@ export function newProcess(w: World, name: string, parent: Task | null): Task {
 
 /** A task of `proc` (its first, or a new thread), with a copy of the credentials of `from` (fork, clone), or none. */
 export function newTask(w: World, name: string, proc: Proc, from: Task | null): Task {
-  const t: Task = { name, proc, domain: from?.domain ?? null, pending: new Set(), pdeathsig: null, exec: from?.exec ?? 0, logSubdomainsOff: from ? keptSubdomainsOff(w, from) : false };
+  // A new process gets a copy of the credentials (copy_creds → prepare_creds); a thread shares them
+  // (copy_creds with CLONE_THREAD), so nothing of them is lost (keptSubdomainsOff).
+  const sameCreds = from !== null && from.proc === proc;
+  const t: Task = {
+    name,
+    proc,
+    domain: from?.domain ?? null,
+    pending: new Set(),
+    pdeathsig: null,
+    exec: from?.exec ?? 0,
+    logSubdomainsOff: from ? (sameCreds ? from.logSubdomainsOff : keptSubdomainsOff(w, from)) : false,
+  };
   proc.tasks.push(t);
   w.tasks.set(name, t);
   return t;
 }
 
-/** Whether a copy of `t`'s credentials (prepare_creds: fork, clone, restrict_self, execve) keeps LOG_SUBDOMAINS_OFF (AuditFacts.subdomainsOffNeedsDomain). */
+/** Whether a copy of `t`'s credentials (prepare_creds: fork, restrict_self, execve; not a thread, which shares them) keeps LOG_SUBDOMAINS_OFF (AuditFacts.subdomainsOffNeedsDomain). */
 export const keptSubdomainsOff = (w: World, t: Task): boolean => t.logSubdomainsOff && (t.domain !== null || !w.semantics.audit?.subdomainsOffNeedsDomain);
 
 /** A socket created by `creator` (socket(), socketpair()), whose file has its domain. */

@@ -11,7 +11,8 @@
  */
 import { z } from 'zod';
 import { base } from './fields.js';
-import { keptSubdomainsOff } from '../model/state.js';
+import { FS } from '../model/limits.js';
+import { fileOpenOutside, keptSubdomainsOff } from '../model/state.js';
 import type { OpDef } from './types.js';
 
 const schema = z.strictObject({ op: z.literal('exec'), ...base });
@@ -24,6 +25,10 @@ export const exec: OpDef<ExecStep> = {
   text: (st) => `${st.by} exec`,
   wire: () => [],
   apply: (w, t) => {
+    // open_exec() → hook_file_open: the program (the runner's, outside the scenario's directory,
+    // where no rule reaches) needs execute and read_file of every layer that handles them.
+    const denied = fileOpenOutside(w, t, FS.execute | FS.read_file);
+    if (denied) return { result: 'EACCES', note: `layer ${denied.layer} handles ${denied.blockers} and no rule can cover the program, outside the scenario's directory` };
     t.exec = 0;
     t.logSubdomainsOff = keptSubdomainsOff(w, t); // prepare_exec_creds()
     return { result: 'ok', note: 'a new program image: every layer now counts as created by another executable (domain_exec = 0)' };

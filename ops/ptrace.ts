@@ -6,7 +6,8 @@
  * nested in. The same process is decided before the LSM: an attach EPERM, a read allowed.
  */
 import { z } from 'zod';
-import { consult, subjectOf, taskObject } from '../model/state.js';
+import { FS } from '../model/limits.js';
+import { consult, fileOpenOutside, subjectOf, taskObject } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
@@ -37,6 +38,12 @@ export const ptrace: OpDef<PtraceStep> = {
       sameThreadGroup: target.proc === t.proc,
       path: null,
     };
+    // A /proc/<pid>/environ read: security_file_open() (Landlock's hook_file_open: read_file, which
+    // no rule can grant outside the scenario's directory) comes before environ_open()'s ptrace check.
+    if (st.mode === 'read') {
+      const denied = fileOpenOutside(w, t, FS.read_file);
+      if (denied) return { result: 'EACCES', note: `layer ${denied.layer} handles read_file, which no rule can grant on /proc`, reach };
+    }
     if (target.proc === t.proc)
       return st.mode === 'attach' ? { result: 'EPERM', note: 'a thread cannot attach to its own process (ptrace_attach)', reach } : { result: 'ok', note: 'its own process: no access check', reach };
     // task.c hook_ptrace_access_check logs the tracer's youngest layer and the tracee.

@@ -89,12 +89,33 @@ export function compareAudit(
   kernelFreed: readonly string[],
   kernelTeardown: readonly string[] = [],
 ): { auditSteps: AuditStepDiff[]; freed: Disagreement['freed'] } {
-  const loose = new Set<number>();
-  for (const o of outcomes) for (const r of o.audit ?? []) if (r.uncertain) loose.add(r.domain);
-  const isLooseAlloc = (text: string) => {
+  // A domain is loose when a record the model is unsure of (timing, the order of a release) comes
+  // at or before its first sure access record, or it has only unsure ones: whether, and in which
+  // of those steps, its allocation record comes then varies. Any other domain's allocation is
+  // where the model says.
+  const firstSure = new Map<number, number>();
+  const firstUnsure = new Map<number, number>();
+  outcomes.forEach((o, i) => {
+    for (const r of o.audit ?? []) {
+      if (r.type !== 'access') continue;
+      const m = r.uncertain ? firstUnsure : firstSure;
+      if (!m.has(r.domain)) m.set(r.domain, i);
+    }
+  });
+  const loose = new Set([...firstUnsure].filter(([d, i]) => i <= (firstSure.get(d) ?? Infinity)).map(([d]) => d));
+  const allocSeen = new Set<string>();
+  let allocTwice = false;
+  // …in a step where the model has an access record of that domain.
+  const isLooseAlloc = (text: string, step: number) => {
     const m = /^AUDIT_LANDLOCK_DOMAIN domain=D([0-9]+) status=allocated$/.exec(text);
-    return m !== null && loose.has(Number(m[1]));
+    return m !== null && loose.has(Number(m[1])) && (outcomes[step]?.audit ?? []).some((r) => r.type === 'access' && r.domain === Number(m[1]));
   };
+  for (const step of kernel)
+    for (const r of step) {
+      const m = /^AUDIT_LANDLOCK_DOMAIN domain=(D[0-9a-fx]+) status=allocated$/.exec(r);
+      if (m && allocSeen.has(m[1]!)) allocTwice = true;
+      if (m) allocSeen.add(m[1]!);
+    }
   const auditSteps: AuditStepDiff[] = [];
   outcomes.forEach((o, i) => {
     const recs = o.audit ?? [];
@@ -120,9 +141,11 @@ export function compareAudit(
       if (j < 0) sureLeft.push(m);
       else rest.splice(j, 1);
     }
-    for (const r of rest) if (!take(maybe, r) && !isLooseAlloc(r)) ok = false;
+    for (const r of rest) if (!take(maybe, r) && !isLooseAlloc(r, i)) ok = false;
     for (const r of unmapped) if (!take(sureLeft, r) && !take(maybe, r)) ok = false;
     if (sureLeft.length) ok = false;
+    // (a domain is allocated once: a second allocation record anywhere is a disagreement where it is)
+    if (allocTwice && k.some((r) => r.includes('status=allocated') && k.concat(...kernel.slice(0, i)).filter((x) => x === r).length > 1)) ok = false;
     if (!ok) auditSteps.push({ step: i, model: sure, maybe: recs.filter((r) => r.uncertain).map(recordText), kernel: k });
   });
   // Deallocations: every logged domain once, with its count (a loose domain's may be lower, or
@@ -137,14 +160,15 @@ export function compareAudit(
     const m = /^AUDIT_LANDLOCK_DOMAIN domain=(D[0-9a-fx]+) status=deallocated denials=([0-9]+)$/.exec(text);
     const f = m ? byDomain.get(m[1]!) : undefined;
     const n = m ? Number(m[2]) : -1;
-    if (m && (teardownDomains.has(m[1]!) || f?.teardown) && (!f || n >= f.denials - (f.uncertain ?? 0))) {
+    if (m && !seen.has(m[1]!) && (teardownDomains.has(m[1]!) || f?.teardown) && (!f || n >= f.denials - (f.uncertain ?? 0))) {
       seen.add(m[1]!);
       continue;
     }
     if (!f || seen.has(m![1]!) || n > f.denials || n < f.denials - (f.uncertain ?? 0)) freedOk = false;
     else seen.add(m![1]!);
   }
-  for (const f of freed) if (!seen.has(`D${f.domain}`) && !loose.has(f.domain)) freedOk = false;
+  // Every domain the model logs for sure is freed with a record; one logged only maybe may not be.
+  for (const f of freed) if (!seen.has(`D${f.domain}`) && (!loose.has(f.domain) || firstSure.has(f.domain))) freedOk = false;
   const modelFreed = freed.map(freedText);
   return { auditSteps, freed: freedOk ? null : { model: modelFreed, kernel: [...kernelFreed] } };
 }
