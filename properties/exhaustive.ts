@@ -22,9 +22,10 @@ import type { RestrictFields, SuccessorContext } from '../ops/types.js';
 import { numLayers } from '../model/domain.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import { step as applyStep } from '../ops/engine.js';
-import { cloneWorld, canonicalKey } from '../model/snapshot.js';
+import { cloneWorld, canonicalForm, canonicalKey } from '../model/snapshot.js';
+import { conflicts, type Footprint } from '../ops/footprint.js';
 import { cloneAuditState } from '../model/audit.js';
-import { newWorld, type StepOutcome, type World } from '../model/state.js';
+import { newWorld, type Sock, type StepOutcome, type Task, type World } from '../model/state.js';
 import { fullSandbox } from './arbitrary.js';
 import { expectedVerdict, PROPERTIES, type PropertyDef, type Violation } from './invariants.js';
 
@@ -33,7 +34,15 @@ export interface Bound {
   layers: number;
   sockets: number;
   steps: number;
+  /** The alphabet (default '1.1': every op with exhaustive successors; 'v1': the version-1 ops only). */
+  alphabet?: AlphabetName;
+  /** Partial-order reduction (sleep sets); default on. */
+  por?: boolean;
 }
+
+/** The alphabets of exhaustive mode: 'v1', the ops of format version 1 (as before format 1.1); '1.1', every op with exhaustive successors. */
+export const ALPHABETS = ['v1', '1.1'] as const;
+export type AlphabetName = (typeof ALPHABETS)[number];
 
 export const DEFAULT_BOUND: Bound = { tasks: 3, layers: 2, sockets: 2, steps: 5 };
 
@@ -45,7 +54,7 @@ export function parseBound(text: string, base: Bound = DEFAULT_BOUND): Bound {
   for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
     const m = /^(tasks|layers|sockets|steps)=(\d+)$/.exec(part);
     if (!m) throw new Error(`bad bound "${part}": expected tasks=N, layers=N, sockets=N or steps=N`);
-    b[m[1] as keyof Bound] = Number(m[2]);
+    b[m[1] as 'tasks' | 'layers' | 'sockets' | 'steps'] = Number(m[2]);
   }
   if (b.tasks < 1 || b.steps < 1) throw new Error('the bound needs tasks >= 1 and steps >= 1');
   return b;
@@ -64,17 +73,24 @@ function profiles(sem: Semantics): RestrictFields[] {
   return p;
 }
 
-/** The ops with an exhaustive alphabet, in registry order. */
-const ALPHABET_OPS = OPS.filter((op) => REGISTRY[op].exhaustive !== null);
+/** The ops of format version 1 (docs/scenario-format.md): the 'v1' alphabet is theirs, as exhaustive mode had it before format 1.1. */
+const V1_OPS: ReadonlySet<string> = new Set(['socket', 'socketpair', 'bind', 'listen', 'connect', 'sendto', 'send', 'close', 'pass', 'fork', 'thread', 'exit', 'restrict_self', 'kill', 'tgkill', 'mkdir']);
+
+/** The ops of an alphabet with exhaustive successors, in registry order. */
+const alphabetOps = (a: AlphabetName) => OPS.filter((op) => REGISTRY[op].exhaustive !== null && (a === '1.1' || V1_OPS.has(op)));
 
 /**
  * The alphabet of exhaustive mode, from each op's `exhaustive` (ops/*.ts); the others (exit, close,
  * pass, socketpair, mkdir; seqpacket sockets, rules and TSYNC) are left to random mode. "Complete
  * up to the bound" is over this alphabet.
  */
-export const ALPHABET = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.label).join(', ');
+export const alphabetText = (a: AlphabetName = '1.1'): string => alphabetOps(a).map((op) => REGISTRY[op].exhaustive!.label).join(', ');
+export const ALPHABET = alphabetText('1.1');
 
-const SUCCESSORS = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]);
+const SUCCESSORS: Record<AlphabetName, ((ctx: SuccessorContext) => Step[])[]> = {
+  v1: alphabetOps('v1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
+  '1.1': alphabetOps('1.1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
+};
 
 /** Every step of the alphabet that may follow in world `w` within the bound (names are positional: the next fresh one). */
 export function successors(w: World, sem: Semantics, b: Bound): Step[] {
@@ -86,10 +102,11 @@ export function successors(w: World, sem: Semantics, b: Bound): Step[] {
   const nextTask = room ? `P${tasks.length}` : null;
   const nextThread = room ? `T${tasks.length}` : null;
   const nextSock = nSock < b.sockets ? `s${nSock}` : null;
+  const succ = SUCCESSORS[b.alphabet ?? '1.1'];
   for (const t of tasks) {
     if (!t.proc.alive) continue;
     const ctx: SuccessorContext = { w, tasks, profiles: prof, addrs: ADDRS, types: TYPES, t, nextTask, nextThread, nextSock, canAddLayer: numLayers(t.domain) < b.layers };
-    for (const f of SUCCESSORS) for (const st of f(ctx)) out.push(st);
+    for (const f of succ) for (const st of f(ctx)) out.push(st);
   }
   return out;
 }
@@ -123,6 +140,101 @@ interface Node {
   /** Held only while the node is being expanded (the frontier keeps paths, not worlds). */
   world: World | null;
   outcome: StepOutcome | null;
+  /** Partial-order reduction: the steps not to take from here (sleep set), in this node's names. */
+  sleep: readonly Sleeper[];
+  /** …and their canonical forms (canonStep), while the node waits in the frontier. */
+  sleepCanon: readonly string[] | null;
+  /** A re-expansion: only the steps whose canonical forms are here (see visit). */
+  only: ReadonlySet<string> | null;
+  /** The node's state in the memo, while the node waits in the frontier. */
+  entry: Entry | null;
+  /** Partial-order reduction: the footprint of the step that led here, in the parent's world. */
+  fp: Footprint | null;
+}
+
+/** A step in a sleep set: taking it here would only reach what an explored sibling's subtree reaches. */
+interface Sleeper {
+  readonly step: Step;
+  readonly fp: Footprint;
+  /** The step's JSON cut at the names of tasks and sockets it mentions (`refs`): canonOf writes them canonically. */
+  parts: readonly string[] | null;
+  refs: readonly string[] | null;
+}
+
+/** A state of the memo: the steps its exploration left out (canonical forms; null: none), and its node while not yet expanded. */
+interface Entry {
+  sleep: Set<string> | null;
+  pending: Node | null;
+}
+
+const NO_SLEEP: readonly Sleeper[] = [];
+const EXPANDED: Entry = { sleep: null, pending: null };
+
+
+/** The names of a world's tasks and sockets by their place in the canonical key's order: the same in worlds with equal keys. */
+function canonNames(tasks: readonly Task[], socks: readonly Sock[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < tasks.length; i++) m.set(tasks[i]!.name, `#t${i}`);
+  for (let i = 0; i < socks.length; i++) m.set(socks[i]!.name, `#s${i}`);
+  return m;
+}
+
+/**
+ * The canonical form of a sleeper's step: its JSON with canonical names (a fresh name, of a task or
+ * socket that does not exist yet, is the same in isomorphic worlds). The JSON is cut at its strings
+ * once; names never change along a path.
+ */
+function canonOf(names: Map<string, string>, z: Sleeper): string {
+  if (!z.parts) {
+    const refs: string[] = [];
+    const cut = JSON.stringify(z.step, (k, v: unknown) => {
+      if (typeof v === 'string' && k !== 'op') {
+        refs.push(v);
+        return '\u0000';
+      }
+      return v;
+    });
+    z.parts = refs.length ? cut.split('\u0000') : [cut];
+    z.refs = refs;
+  }
+  const parts = z.parts;
+  const refs = z.refs!;
+  if (!refs.length) return parts[0]!;
+  let s = parts[0]!;
+  for (let i = 0; i < refs.length; i++) s += (names.get(refs[i]!) ?? refs[i]!) + parts[i + 1]!;
+  return s;
+}
+
+/** Whether two steps are the same (fields of strings, numbers, booleans, and arrays or objects of them). */
+function sameStep(a: Step, b: Step): boolean {
+  if (a.op !== b.op || a.by !== b.by) return false;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    n++;
+    if (!same(x[k], y[k])) return false;
+  }
+  for (const _ in y) n--;
+  return n === 0;
+}
+function same(u: unknown, v: unknown): boolean {
+  if (u === v) return true;
+  if (typeof u !== 'object' || typeof v !== 'object' || u === null || v === null) return false;
+  if (Array.isArray(u)) {
+    if (!Array.isArray(v) || u.length !== v.length) return false;
+    for (let i = 0; i < u.length; i++) if (!same(u[i], v[i])) return false;
+    return true;
+  }
+  const p = u as Record<string, unknown>;
+  const q = v as Record<string, unknown>;
+  let n = 0;
+  for (const k in p) {
+    n++;
+    if (!same(p[k], q[k])) return false;
+  }
+  for (const _ in q) n--;
+  return n === 0;
 }
 
 const stepsOf = (n: Node): Step[] => {
@@ -149,30 +261,47 @@ export function unitCount(sem: Semantics, b: Bound): number {
   return successors(newWorld(sem), sem, b).length;
 }
 
-/** Explores one unit (all scenarios starting with the unit's first step). */
+const footprintOf = (w: World, st: Step): Footprint => (opOf(st).footprint as (w: World, t: Task, st: Step) => Footprint)(w, w.tasks.get(st.by)!, st);
+
+/**
+ * Explores one unit (all scenarios starting with the unit's first step).
+ *
+ * Partial-order reduction (Godefroid's sleep sets, over the independence of ops/footprint.ts):
+ * a node does not take a step that an earlier sibling's subtree (or an ancestor's) takes with
+ * only independent steps in between — it would reach a state of that subtree, and its own
+ * outcome is the same there (nothing it reads changed), at the same depth. Every state within
+ * the bound is still reached, and every step checked from some state whose path differs only by
+ * the order of independent steps: the verdicts and the shortest counterexamples' lengths are the
+ * full search's. With the memo: a state reached again with a sleep set that lacks some of the
+ * steps its first visit slept is expanded again for those (Godefroid 1996, §5.3: the memo keeps
+ * the intersection); sleep sets are compared in canonical names, since the memo merges worlds up
+ * to renaming.
+ */
 export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOptions = {}): UnitResult {
   const props = o.properties ?? localProperties();
   const errata = o.errata ?? sem.errata;
+  const por = b.por !== false;
   const root = newWorld(sem, errata);
-  const first = successors(root, sem, b)[unit]!;
+  const firsts = successors(root, sem, b);
+  const first = firsts[unit]!;
   const found: UnitResult['found'] = {};
-  const seen = new Set<string>();
+  const seen = new Map<string, Entry>();
   let scenarios = 0;
   let capped = false;
   const maxStates = o.maxStates ?? Infinity;
-  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null };
+  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, sleepCanon: null, only: null, entry: null, fp: null };
   let frontier: Node[] = [];
-  const visit = (parent: Node, st: Step): Node | null => {
+  const visit = (parent: Node, st: Step, sleep: readonly Sleeper[], fp: Footprint | null = null, check = true): Node | null => {
     // A step that changes nothing in the model (a ptrace check) is evaluated on the parent's world:
     // no copy, no new state — but for what logging counts, which is the step's own.
     const readOnly = opOf(st).readOnly;
     const w = readOnly ? { ...parent.world!, audit: cloneAuditState(parent.world!.audit) } : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
-    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
+    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome, sleep: NO_SLEEP, sleepCanon: null, only: null, entry: null, fp };
     scenarios++;
     // Only a step that reached something, was denied, or asked a hook can break a local property.
     const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
-    const remaining = relevant ? props.filter((p) => !found[p.name]) : [];
+    const remaining = relevant && check ? props.filter((p) => !found[p.name]) : [];
     if (remaining.length) {
       const steps = stepsOf(node);
       const scenario: Scenario = { format: SCENARIO_FORMAT, steps };
@@ -188,17 +317,83 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     }
     // Nothing extends a scenario of the bound's length: it is checked, and not remembered.
     if (readOnly || node.depth >= b.steps) return null;
-    const key = canonicalKey(w);
-    if (seen.has(key)) return null;
-    if (seen.size >= maxStates) {
-      capped = true;
+    if (!por) {
+      const key = canonicalKey(w);
+      if (seen.has(key)) return null;
+      if (seen.size >= maxStates) {
+        capped = true;
+        return null;
+      }
+      seen.set(key, EXPANDED);
+      return node;
+    }
+    const form = canonicalForm(w);
+    const entry = seen.get(form.key);
+    if (!entry) {
+      if (seen.size >= maxStates) {
+        capped = true;
+        return null;
+      }
+      node.sleep = sleep;
+      let canon: Set<string> | null = null;
+      if (sleep.length) {
+        const names = canonNames(form.tasks, form.socks);
+        node.sleepCanon = sleep.map((z) => canonOf(names, z));
+        canon = new Set(node.sleepCanon);
+      }
+      const e: Entry = { sleep: canon, pending: node };
+      node.entry = e;
+      seen.set(form.key, e);
+      return node;
+    }
+    // Seen before: nothing to do unless this visit sleeps fewer steps than the memo says were left out.
+    if (!entry.sleep) return null;
+    let mine: Set<string> | null = null;
+    if (sleep.length) {
+      const names = canonNames(form.tasks, form.socks);
+      mine = new Set(sleep.map((z) => canonOf(names, z)));
+    }
+    const missing: string[] = [];
+    const keep = new Set<string>();
+    for (const k of entry.sleep) {
+      if (mine?.has(k)) keep.add(k);
+      else missing.push(k);
+    }
+    if (!missing.length) return null;
+    entry.sleep = keep.size ? keep : null;
+    const p = entry.pending;
+    if (p) {
+      // Not expanded yet (it waits in the frontier, at this depth): it sleeps the intersection.
+      const sl: Sleeper[] = [];
+      const sc: string[] = [];
+      p.sleep.forEach((z, i) => {
+        if (keep.has(p.sleepCanon![i]!)) {
+          sl.push(z);
+          sc.push(p.sleepCanon![i]!);
+        }
+      });
+      p.sleep = sl;
+      p.sleepCanon = sc;
       return null;
     }
-    seen.add(key);
+    // Already expanded: expand this node too, for the steps the first visit slept and this one does not.
+    node.sleep = sleep;
+    node.only = new Set(missing);
     return node;
   };
-  seen.add(canonicalKey(root));
-  const n1 = visit(rootNode, first);
+  seen.set(canonicalKey(root), EXPANDED);
+  // The units before this one take their first steps from the root: this one's first step sleeps
+  // those it is independent of (their subtrees are the other units').
+  let firstSleep: Sleeper[] = [];
+  if (por) {
+    const f = footprintOf(root, first);
+    for (let i = 0; i < unit; i++) {
+      const g = footprintOf(root, firsts[i]!);
+      if (!conflicts(f, g)) firstSleep.push({ step: firsts[i]!, fp: g, parts: null, refs: null });
+    }
+  }
+  const n1 = visit(rootNode, first, firstSleep, por ? footprintOf(root, first) : null);
+  firstSleep = [];
   if (n1) frontier.push(n1);
   while (frontier.length && frontier[0]!.depth < b.steps) {
     const next: Node[] = [];
@@ -209,14 +404,56 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         for (const st of stepsOf(n)) applyStep(w, st);
         n.world = w;
       }
-      for (const st of successors(n.world, sem, b)) {
-        const c = visit(n, st);
+      if (!por) {
+        for (const st of successors(n.world, sem, b)) {
+          const c = visit(n, st, NO_SLEEP);
+          if (c) {
+            c.world = null;
+            next.push(c);
+          }
+        }
+        n.world = null; // expanded: free it
+        continue;
+      }
+      if (n.entry) n.entry.pending = null;
+      n.entry = null;
+      const w = n.world;
+      const sleep = n.sleep;
+      const only = n.only;
+      const form = only ? canonicalForm(w) : null;
+      const names = form ? canonNames(form.tasks, form.socks) : null;
+      const explored: Sleeper[] = [];
+      // The step that led here: a step independent of it has the outcome it had in the parent's
+      // world, where it was checked (or slept, covered by an equivalent check) one step earlier.
+      // So it is not checked again; and on the last level, where a scenario is only checked, it
+      // is not taken at all.
+      const inc = n.fp;
+      const last = n.depth === b.steps - 1;
+      for (const st of successors(w, sem, b)) {
+        let slept = false;
+        for (const z of sleep) if (sameStep(z.step, st)) slept = true;
+        if (slept) continue;
+        const f = footprintOf(w, st);
+        const z: Sleeper = { step: st, fp: f, parts: null, refs: null };
+        if (only && !only.has(canonOf(names!, z))) continue;
+        const fresh = !inc || conflicts(f, inc);
+        if (last && !fresh) continue;
+        const childSleep: Sleeper[] = [];
+        if (!f.global) {
+          for (const z of sleep) if (!conflicts(f, z.fp)) childSleep.push(z);
+          for (const z of explored) if (!conflicts(f, z.fp)) childSleep.push(z);
+        }
+        const c = visit(n, st, childSleep.length ? childSleep : NO_SLEEP, f, fresh);
         if (c) {
           c.world = null;
           next.push(c);
         }
+        explored.push(z);
       }
       n.world = null; // expanded: free it
+      n.sleep = NO_SLEEP;
+      n.sleepCanon = null;
+      n.only = null;
     }
     frontier = next;
   }
