@@ -61,6 +61,8 @@ export function parseBound(text: string, base: Bound = DEFAULT_BOUND): Bound {
 }
 
 export const boundText = (b: Bound) => `tasks=${b.tasks},layers=${b.layers},sockets=${b.sockets},steps=${b.steps}`;
+/** The search options that differ from the defaults, as the command line gives them (" --alphabet v1 --no-por"; "" by default). */
+export const searchText = (b: Bound) => `${b.alphabet === 'v1' ? ' --alphabet v1' : ''}${b.por === false ? ' --no-por' : ''}`;
 
 const ADDRS: Address[] = [{ abstract: 'a' }, { pathname: 'p' }];
 const TYPES: SocketType[] = ['stream', 'dgram'];
@@ -142,10 +144,6 @@ interface Node {
   outcome: StepOutcome | null;
   /** Partial-order reduction: the steps not to take from here (sleep set), in this node's names. */
   sleep: readonly Sleeper[];
-  /** …and their canonical forms (canonStep), while the node waits in the frontier. */
-  sleepCanon: readonly string[] | null;
-  /** A re-expansion: only the steps whose canonical forms are here (see visit). */
-  only: ReadonlySet<string> | null;
   /** The node's state in the memo, while the node waits in the frontier. */
   entry: Entry | null;
   /** Partial-order reduction: the footprint of the step that led here, in the parent's world. */
@@ -161,22 +159,36 @@ interface Sleeper {
   refs: readonly string[] | null;
 }
 
-/** A state of the memo: the steps its exploration left out (canonical forms; null: none), and its node while not yet expanded. */
+/** A state of the memo; while its node waits in the frontier: the node, and the names of its world in canonical order (tasks, then sockets) for its sleep set. */
 interface Entry {
-  sleep: Set<string> | null;
   pending: Node | null;
+  order: readonly string[] | null;
 }
 
 const NO_SLEEP: readonly Sleeper[] = [];
-const EXPANDED: Entry = { sleep: null, pending: null };
+const EXPANDED: Entry = { pending: null, order: null };
 
 
 /** The names of a world's tasks and sockets by their place in the canonical key's order: the same in worlds with equal keys. */
-function canonNames(tasks: readonly Task[], socks: readonly Sock[]): Map<string, string> {
+function canonNames(order: readonly string[]): Map<string, string> {
   const m = new Map<string, string>();
-  for (let i = 0; i < tasks.length; i++) m.set(tasks[i]!.name, `#t${i}`);
-  for (let i = 0; i < socks.length; i++) m.set(socks[i]!.name, `#s${i}`);
+  for (let i = 0; i < order.length; i++) m.set(order[i]!, `#${i}`);
   return m;
+}
+const canonOrder = (tasks: readonly Task[], socks: readonly Sock[]): string[] => {
+  const o: string[] = [];
+  for (const t of tasks) o.push(t.name);
+  for (const x of socks) o.push(x.name);
+  return o;
+};
+
+/** The sleep set of a child reached by a step of footprint `f`: the parent's sleepers and explored siblings independent of it. */
+function childSleep(f: Footprint, sleep: readonly Sleeper[], explored: readonly Sleeper[]): readonly Sleeper[] {
+  if (f.global) return NO_SLEEP;
+  let out: Sleeper[] | null = null;
+  for (const z of sleep) if (!conflicts(f, z.fp)) (out ??= []).push(z);
+  for (const z of explored) if (!conflicts(f, z.fp)) (out ??= []).push(z);
+  return out ?? NO_SLEEP;
 }
 
 /**
@@ -254,6 +266,8 @@ export interface ExploreOptions {
   errata?: number;
   /** Stop a unit after this many distinct states (the result is then not complete). */
   maxStates?: number;
+  /** The footprints the reduction uses (default: each op's own); the soundness test gives wrong ones to see it fail. */
+  footprint?: (w: World, st: Step) => Footprint;
 }
 
 /** The units of a run: one per first step. */
@@ -261,7 +275,7 @@ export function unitCount(sem: Semantics, b: Bound): number {
   return successors(newWorld(sem), sem, b).length;
 }
 
-const footprintOf = (w: World, st: Step): Footprint => (opOf(st).footprint as (w: World, t: Task, st: Step) => Footprint)(w, w.tasks.get(st.by)!, st);
+const ownFootprint = (w: World, st: Step): Footprint => (opOf(st).footprint as (w: World, t: Task, st: Step) => Footprint)(w, w.tasks.get(st.by)!, st);
 
 /**
  * Explores one unit (all scenarios starting with the unit's first step).
@@ -272,15 +286,17 @@ const footprintOf = (w: World, st: Step): Footprint => (opOf(st).footprint as (w
  * outcome is the same there (nothing it reads changed), at the same depth. Every state within
  * the bound is still reached, and every step checked from some state whose path differs only by
  * the order of independent steps: the verdicts and the shortest counterexamples' lengths are the
- * full search's. With the memo: a state reached again with a sleep set that lacks some of the
- * steps its first visit slept is expanded again for those (Godefroid 1996, §5.3: the memo keeps
- * the intersection); sleep sets are compared in canonical names, since the memo merges worlds up
- * to renaming.
+ * full search's. With the memo: a state is expanded once, at its smallest depth, sleeping only
+ * the steps every visit at that depth slept (the intersection; Godefroid 1996, §5.3 keeps the
+ * intersection in the memo); sleep sets are compared in canonical names, since the memo merges
+ * worlds up to renaming. A step independent of the step that led to a state has the outcome it
+ * had one step earlier: it is not checked again, and on the last level not taken.
  */
 export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOptions = {}): UnitResult {
   const props = o.properties ?? localProperties();
   const errata = o.errata ?? sem.errata;
   const por = b.por !== false;
+  const footprintOf = o.footprint ?? ownFootprint;
   const root = newWorld(sem, errata);
   const firsts = successors(root, sem, b);
   const first = firsts[unit]!;
@@ -289,15 +305,15 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   let scenarios = 0;
   let capped = false;
   const maxStates = o.maxStates ?? Infinity;
-  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, sleepCanon: null, only: null, entry: null, fp: null };
+  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, entry: null, fp: null };
   let frontier: Node[] = [];
-  const visit = (parent: Node, st: Step, sleep: readonly Sleeper[], fp: Footprint | null = null, check = true): Node | null => {
+  const visit = (parent: Node, st: Step, fp: Footprint | null, check: boolean, sleep: readonly Sleeper[], explored: readonly Sleeper[]): Node | null => {
     // A step that changes nothing in the model (a ptrace check) is evaluated on the parent's world:
     // no copy, no new state — but for what logging counts, which is the step's own.
     const readOnly = opOf(st).readOnly;
     const w = readOnly ? { ...parent.world!, audit: cloneAuditState(parent.world!.audit) } : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
-    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome, sleep: NO_SLEEP, sleepCanon: null, only: null, entry: null, fp };
+    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome, sleep: NO_SLEEP, entry: null, fp };
     scenarios++;
     // Only a step that reached something, was denied, or asked a hook can break a local property.
     const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
@@ -334,52 +350,32 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         capped = true;
         return null;
       }
-      node.sleep = sleep;
-      let canon: Set<string> | null = null;
-      if (sleep.length) {
-        const names = canonNames(form.tasks, form.socks);
-        node.sleepCanon = sleep.map((z) => canonOf(names, z));
-        canon = new Set(node.sleepCanon);
-      }
-      const e: Entry = { sleep: canon, pending: node };
+      node.sleep = childSleep(fp!, sleep, explored);
+      const e: Entry = { pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
       node.entry = e;
       seen.set(form.key, e);
       return node;
     }
-    // Seen before: nothing to do unless this visit sleeps fewer steps than the memo says were left out.
-    if (!entry.sleep) return null;
-    let mine: Set<string> | null = null;
-    if (sleep.length) {
-      const names = canonNames(form.tasks, form.socks);
-      mine = new Set(sleep.map((z) => canonOf(names, z)));
-    }
-    const missing: string[] = [];
-    const keep = new Set<string>();
-    for (const k of entry.sleep) {
-      if (mine?.has(k)) keep.add(k);
-      else missing.push(k);
-    }
-    if (!missing.length) return null;
-    entry.sleep = keep.size ? keep : null;
+    // Seen before. At a smaller depth (expanded, or waiting at the level before): nothing to do —
+    // a path through a deeper visit of a state never reaches a state at its own smallest depth,
+    // so the full search's checks (each state at its smallest depth) are all covered from the
+    // shallowest visits. At the same depth (it waits in the frontier): the state's node sleeps the
+    // intersection of the visits' sleep sets (the memo's form of "a state reached again with a
+    // smaller sleep set is explored for the steps it did not sleep before").
     const p = entry.pending;
-    if (p) {
-      // Not expanded yet (it waits in the frontier, at this depth): it sleeps the intersection.
-      const sl: Sleeper[] = [];
-      const sc: string[] = [];
-      p.sleep.forEach((z, i) => {
-        if (keep.has(p.sleepCanon![i]!)) {
-          sl.push(z);
-          sc.push(p.sleepCanon![i]!);
-        }
-      });
-      p.sleep = sl;
-      p.sleepCanon = sc;
+    if (!p || p.depth !== node.depth || !p.sleep.length) return null;
+    const mine = childSleep(fp!, sleep, explored);
+    if (!mine.length) {
+      p.sleep = NO_SLEEP;
       return null;
     }
-    // Already expanded: expand this node too, for the steps the first visit slept and this one does not.
-    node.sleep = sleep;
-    node.only = new Set(missing);
-    return node;
+    const names = canonNames(canonOrder(form.tasks, form.socks));
+    const have = new Set<string>();
+    for (const z of mine) have.add(canonOf(names, z));
+    const theirs = canonNames(entry.order!);
+    const keep = p.sleep.filter((z) => have.has(canonOf(theirs, z)));
+    if (keep.length !== p.sleep.length) p.sleep = keep.length ? keep : NO_SLEEP;
+    return null;
   };
   seen.set(canonicalKey(root), EXPANDED);
   // The units before this one take their first steps from the root: this one's first step sleeps
@@ -392,7 +388,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       if (!conflicts(f, g)) firstSleep.push({ step: firsts[i]!, fp: g, parts: null, refs: null });
     }
   }
-  const n1 = visit(rootNode, first, firstSleep, por ? footprintOf(root, first) : null);
+  const n1 = visit(rootNode, first, por ? footprintOf(root, first) : null, true, NO_SLEEP, firstSleep);
   firstSleep = [];
   if (n1) frontier.push(n1);
   while (frontier.length && frontier[0]!.depth < b.steps) {
@@ -406,7 +402,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       }
       if (!por) {
         for (const st of successors(n.world, sem, b)) {
-          const c = visit(n, st, NO_SLEEP);
+          const c = visit(n, st, null, true, NO_SLEEP, NO_SLEEP);
           if (c) {
             c.world = null;
             next.push(c);
@@ -415,13 +411,13 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         n.world = null; // expanded: free it
         continue;
       }
-      if (n.entry) n.entry.pending = null;
-      n.entry = null;
+      if (n.entry) {
+        n.entry.pending = null;
+        n.entry.order = null;
+        n.entry = null;
+      }
       const w = n.world;
       const sleep = n.sleep;
-      const only = n.only;
-      const form = only ? canonicalForm(w) : null;
-      const names = form ? canonNames(form.tasks, form.socks) : null;
       const explored: Sleeper[] = [];
       // The step that led here: a step independent of it has the outcome it had in the parent's
       // world, where it was checked (or slept, covered by an equivalent check) one step earlier.
@@ -431,29 +427,24 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       const last = n.depth === b.steps - 1;
       for (const st of successors(w, sem, b)) {
         let slept = false;
-        for (const z of sleep) if (sameStep(z.step, st)) slept = true;
+        for (const z of sleep)
+          if (sameStep(z.step, st)) {
+            slept = true;
+            break;
+          }
         if (slept) continue;
         const f = footprintOf(w, st);
-        const z: Sleeper = { step: st, fp: f, parts: null, refs: null };
-        if (only && !only.has(canonOf(names!, z))) continue;
         const fresh = !inc || conflicts(f, inc);
         if (last && !fresh) continue;
-        const childSleep: Sleeper[] = [];
-        if (!f.global) {
-          for (const z of sleep) if (!conflicts(f, z.fp)) childSleep.push(z);
-          for (const z of explored) if (!conflicts(f, z.fp)) childSleep.push(z);
-        }
-        const c = visit(n, st, childSleep.length ? childSleep : NO_SLEEP, f, fresh);
+        const c = visit(n, st, f, fresh, sleep, explored);
         if (c) {
           c.world = null;
           next.push(c);
         }
-        explored.push(z);
+        if (!last) explored.push({ step: st, fp: f, parts: null, refs: null });
       }
       n.world = null; // expanded: free it
       n.sleep = NO_SLEEP;
-      n.sleepCanon = null;
-      n.only = null;
     }
     frontier = next;
   }
