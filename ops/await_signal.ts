@@ -23,7 +23,7 @@ export const await_signal: OpDef<AwaitSignalStep> = {
   apply: (_w, t, st) => (takeSignal(t, st.signal) ? { result: 'ok' } : { result: 'EAGAIN', note: `no ${st.signal} is pending for ${t.name} or its process` }),
   readOnly: false,
   // Footprint: the acting thread's pending signals and its process's.
-  footprint: (_w, t) => fp(t).taskPending(t, true).procPending(t.proc, true).done(),
+  footprint: (_w, t) => fp(t).taskPending(t, true).procPending(t.proc, true).quiet().done(),
   reaches: null,
   gen: { weight: 3, needsSock: false, build: (g) => g.push({ op: 'await_signal', by: g.by, signal: GEN[g.x.c % GEN.length]! }) },
   exhaustive: {

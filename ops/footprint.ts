@@ -29,13 +29,22 @@ import { abstractKey, type Proc, type Sock, type Task, type World } from '../mod
 export interface Footprint {
   /** Conflicts with every step (fork, exit, group signals, file owners…). */
   readonly global: boolean;
+  /**
+   * The step never asks a hook, reaches anything or is denied by Landlock (its outcome has no
+   * reach, denial or decisions): no state-local property can fail on it. The exhaustive search
+   * does not take such a step where it would only be checked (the last level), and verifies the
+   * claim wherever it does take it.
+   */
+  readonly quiet: boolean;
   readonly rlo: number;
   readonly rhi: number;
   readonly wlo: number;
   readonly whi: number;
 }
 
-export const GLOBAL: Footprint = { global: true, rlo: 0, rhi: 0, wlo: 0, whi: 0 };
+export const GLOBAL: Footprint = { global: true, quiet: false, rlo: 0, rhi: 0, wlo: 0, whi: 0 };
+/** GLOBAL, for a step that never asks a hook (fork, thread). */
+export const GLOBAL_QUIET: Footprint = { ...GLOBAL, quiet: true };
 
 /** Whether two footprints conflict: dependent steps (GLOBAL conflicts with everything). */
 export function conflicts(a: Footprint, b: Footprint): boolean {
@@ -68,6 +77,7 @@ export class Fp {
   private rhi = 0;
   private wlo = 0;
   private whi = 0;
+  private isQuiet = false;
   /** A task's credentials: domain, domain_exec, log_subdomains_off, pdeathsig. */
   task(t: Task, write = false): this {
     return this.lo(1 << (indexOf(t.name) & 7), write);
@@ -123,8 +133,13 @@ export class Fp {
     if (!('abstract' in a)) return this.fs(write);
     return this.hiBits(1 << (10 + (indexOf(abstractKey(type, a.abstract)) % 22)), write);
   }
+  /** See Footprint.quiet. */
+  quiet(): this {
+    this.isQuiet = true;
+    return this;
+  }
   done(): Footprint {
-    return { global: false, rlo: this.rlo, rhi: this.rhi, wlo: this.wlo, whi: this.whi };
+    return { global: false, quiet: this.isQuiet, rlo: this.rlo, rhi: this.rhi, wlo: this.wlo, whi: this.whi };
   }
   private lo(bit: number, write: boolean): this {
     if (write) this.wlo |= bit;

@@ -20,7 +20,7 @@ export const listen: OpDef<ListenStep> = {
   // Footprint: the socket.
   footprint: (w, t, st) => {
     const s = heldSock(w, t, st.sock);
-    return s ? fp(t).sock(s, true).done() : fp(t).sockNamed(st.sock).done();
+    return (s ? fp(t).sock(s, true) : fp(t).sockNamed(st.sock)).quiet().done();
   },
   reaches: null,
   gen: {

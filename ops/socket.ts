@@ -20,7 +20,7 @@ export const socket: OpDef<SocketStep> = {
   },
   readOnly: false,
   // Footprint: the socket table (the next name) and the new socket (held by the acting process).
-  footprint: (_w, t, st) => fp(t).socketTable(true).sockNamed(st.sock, true).done(),
+  footprint: (_w, t, st) => fp(t).socketTable(true).sockNamed(st.sock, true).quiet().done(),
   reaches: null,
   gen: {
     weight: 11,

@@ -217,6 +217,25 @@ function canonOf(names: Map<string, string>, z: Sleeper): string {
   return s;
 }
 
+/** Whether every step of the path to `n` is in the causal past of a step of footprint `f` taken there. */
+function causallyClosed(n: Node, f: Footprint): boolean {
+  if (f.global) return true;
+  let rlo = f.rlo;
+  let rhi = f.rhi;
+  let wlo = f.wlo;
+  let whi = f.whi;
+  for (let x: Node | null = n; x && x.fp; x = x.parent) {
+    const p = x.fp;
+    if (p.global) return true; // everything before it is in its causal past, and it in ours
+    if (((p.wlo & (rlo | wlo)) | (p.whi & (rhi | whi)) | (wlo & p.rlo) | (whi & p.rhi)) === 0) return false;
+    rlo |= p.rlo;
+    rhi |= p.rhi;
+    wlo |= p.wlo;
+    whi |= p.whi;
+  }
+  return true;
+}
+
 /** Whether two steps are the same (fields of strings, numbers, booleans, and arrays or objects of them). */
 function sameStep(a: Step, b: Step): boolean {
   if (a.op !== b.op || a.by !== b.by) return false;
@@ -266,6 +285,8 @@ export interface ExploreOptions {
   errata?: number;
   /** Stop a unit after this many distinct states (the result is then not complete). */
   maxStates?: number;
+  /** Called with the path to each distinct state kept for extension (the benchmark replays them). */
+  onState?: (steps: readonly Step[]) => void;
   /** The footprints the reduction uses (default: each op's own); the soundness test gives wrong ones to see it fail. */
   footprint?: (w: World, st: Step) => Footprint;
 }
@@ -317,6 +338,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     scenarios++;
     // Only a step that reached something, was denied, or asked a hook can break a local property.
     const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
+    if (relevant && fp?.quiet) throw new Error(`model: ${st.op}'s footprint says it asks no hook, but ${JSON.stringify(st)} did (ops/footprint.ts: quiet)`);
     const remaining = relevant && check ? props.filter((p) => !found[p.name]) : [];
     if (remaining.length) {
       const steps = stepsOf(node);
@@ -341,6 +363,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         return null;
       }
       seen.set(key, EXPANDED);
+      o.onState?.(stepsOf(node));
       return node;
     }
     const form = canonicalForm(w);
@@ -354,6 +377,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       const e: Entry = { pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
       node.entry = e;
       seen.set(form.key, e);
+      o.onState?.(stepsOf(node));
       return node;
     }
     // Seen before. At a smaller depth (expanded, or waiting at the level before): nothing to do —
@@ -419,11 +443,11 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       const w = n.world;
       const sleep = n.sleep;
       const explored: Sleeper[] = [];
-      // The step that led here: a step independent of it has the outcome it had in the parent's
-      // world, where it was checked (or slept, covered by an equivalent check) one step earlier.
-      // So it is not checked again; and on the last level, where a scenario is only checked, it
-      // is not taken at all.
-      const inc = n.fp;
+      // A step is checked here only if every step of the path is in its causal past (a chain of
+      // dependent steps leads from each to it): otherwise the steps outside it commute past it,
+      // and leaving them out is a shorter scenario where it has the same outcome — checked, or
+      // covered, at a smaller depth (a shortest counterexample is always causally closed). On
+      // the last level, where a scenario is only checked, such a step is not taken at all.
       const last = n.depth === b.steps - 1;
       for (const st of successors(w, sem, b)) {
         let slept = false;
@@ -434,7 +458,8 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
           }
         if (slept) continue;
         const f = footprintOf(w, st);
-        const fresh = !inc || conflicts(f, inc);
+        // A step that can break no property is not checked either (not taken on the last level).
+        const fresh = !f.quiet && causallyClosed(n, f);
         if (last && !fresh) continue;
         const c = visit(n, st, f, fresh, sleep, explored);
         if (c) {

@@ -61,7 +61,7 @@ describe('partial-order reduction', () => {
     }
   }, 120_000);
   test('the comparison catches an unsound independence relation (every step independent of every other)', () => {
-    const none = (): Footprint => ({ global: false, rlo: 0, rhi: 0, wlo: 0, whi: 0 });
+    const none = (): Footprint => ({ global: false, quiet: false, rlo: 0, rhi: 0, wlo: 0, whi: 0 });
     const sem = BUILTIN_SEMANTICS.find((s) => s.name === 'abi7')!;
     const bound = 'tasks=2,layers=1,sockets=1,steps=4';
     const full = run(sem, bound, '1.1', false);
