@@ -161,12 +161,13 @@ interface Sleeper {
 
 /** A state of the memo; while its node waits in the frontier: the node, and the names of its world in canonical order (tasks, then sockets) for its sleep set. */
 interface Entry {
+  readonly key: string;
   pending: Node | null;
   order: readonly string[] | null;
 }
 
 const NO_SLEEP: readonly Sleeper[] = [];
-const EXPANDED: Entry = { pending: null, order: null };
+const EXPANDED: Entry = { key: '', pending: null, order: null };
 
 
 /** The names of a world's tasks and sockets by their place in the canonical key's order: the same in worlds with equal keys. */
@@ -373,8 +374,10 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         capped = true;
         return null;
       }
-      node.sleep = childSleep(fp!, sleep, explored);
-      const e: Entry = { pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
+      // A node on the last level it is extended from needs no sleep set: a step it could sleep is
+      // independent of the step that led there, so not causally closed there, so not taken anyway.
+      node.sleep = node.depth < b.steps - 1 ? childSleep(fp!, sleep, explored) : NO_SLEEP;
+      const e: Entry = { key: form.key, pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
       node.entry = e;
       seen.set(form.key, e);
       o.onState?.(stepsOf(node));
@@ -436,8 +439,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         continue;
       }
       if (n.entry) {
-        n.entry.pending = null;
-        n.entry.order = null;
+        seen.set(n.entry.key, EXPANDED);
         n.entry = null;
       }
       const w = n.world;
@@ -452,7 +454,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       for (const st of successors(w, sem, b)) {
         let slept = false;
         for (const z of sleep)
-          if (sameStep(z.step, st)) {
+          if (z.step.by === st.by && sameStep(z.step, st)) {
             slept = true;
             break;
           }
