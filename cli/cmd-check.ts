@@ -13,7 +13,7 @@ import { BUILTIN_SEMANTICS } from '../model/semantics/index.js';
 import { diffSources } from '../oracle/diff.js';
 import type { CellResult } from '../properties/check.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../properties/check.js';
-import { boundText, DEFAULT_BOUND, parseBound, type Bound } from '../properties/exhaustive.js';
+import { ALPHABETS, boundText, DEFAULT_BOUND, parseBound, type AlphabetName, type Bound } from '../properties/exhaustive.js';
 import { oneLine } from '../format/export/common.js';
 import { expectedVerdict, PROPERTIES, type PropertyDef } from '../properties/invariants.js';
 import { progressFor } from './progress.js';
@@ -107,6 +107,8 @@ interface CheckOpts {
   save: boolean;
   exhaustive?: boolean;
   bound?: string;
+  alphabet?: string;
+  por?: boolean;
   workers?: number;
   shard?: string;
   shardOut?: string;
@@ -126,6 +128,8 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .addOption(intOption('--max-steps <n>', 'random mode: most generated actions per scenario (default 24)', 1))
     .option('--exhaustive', 'check every scenario within --bound, breadth-first (shortest counterexamples)')
     .option('--bound <spec>', `exhaustive bound (default ${boundText(DEFAULT_BOUND)}); with --simulate, its task, layer and socket limits`)
+    .addOption(new Option('--alphabet <name>', 'exhaustive alphabet: v1 (the ops of format 1, as before format 1.1: counts comparable with old runs) or 1.1 (default: every op with exhaustive successors)').choices([...ALPHABETS]))
+    .option('--no-por', 'exhaustive: no partial-order reduction (sleep sets); same verdicts and shortest lengths, more scenarios checked')
     .option('--simulate', 'random walks over the transition relation, every property checked at every step: deeper than any bound')
     .addOption(intOption('--walks <n>', `simulation: walks per semantics (default ${DEFAULT_WALKS})`, 1, MAX_GENERATED))
     .addOption(intOption('--depth <n>', `simulation: steps per walk at most (default ${DEFAULT_DEPTH})`, 1, 100_000))
@@ -156,6 +160,12 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
           throw new InputError(`--bound: ${(e as Error).message}`);
         }
       } else if (o.bound) throw new InputError('--bound goes with --exhaustive or --simulate');
+      if (!o.exhaustive && o.alphabet) throw new InputError('--alphabet goes with --exhaustive');
+      if (!o.exhaustive && o.por === false) throw new InputError('--no-por goes with --exhaustive');
+      if (o.exhaustive && bound) {
+        if (o.alphabet === 'v1') bound = { ...bound, alphabet: o.alphabet as AlphabetName };
+        if (o.por === false) bound = { ...bound, por: false };
+      }
       const { names: properties, modules: propertyModules } = await resolvePropertyArgs(o.property);
       const lookup = await propertyLookup(propertyModules);
       const args: RunArgs = {

@@ -1,5 +1,5 @@
 /**
- * Runs jobs on N worker threads (or inline for N = 1). Results come back in job order, so the
+ * Runs jobs on N worker threads (inline for a single job). Results come back in job order, so the
  * output never depends on the number of workers.
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +10,13 @@ import { InputError, ScopecheckError, type ErrorKind } from '../common/errors.js
 import { runJob, type Job, type JobResult } from './jobs.js';
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
+
+/**
+ * The young generation of each worker: the exhaustive search allocates a world per scenario and
+ * keeps few, so a large nursery halves the time spent collecting (a 64 MB semi-space; V8's
+ * default, 16 MB, promotes the frontier's nodes early and scavenges slowly).
+ */
+const YOUNG_GENERATION_MB = 192;
 
 /**
  * Runs jobs; `cost` (optional, per job) orders the work longest first so that the workers finish
@@ -25,7 +32,8 @@ export async function runJobs(
 ): Promise<JobResult[]> {
   const results: JobResult[] = new Array(jobs.length);
   let done = 0;
-  if (workers <= 1 || jobs.length <= 1) {
+  // One job runs inline; more, even on one worker, run in worker threads (the same heap settings whatever the count).
+  if (jobs.length <= 1) {
     for (let i = 0; i < jobs.length; i++) {
       onStart?.(0, i);
       results[i] = await runJob(jobs[i]!);
@@ -36,7 +44,7 @@ export async function runJobs(
   // Compiled: worker.js sits next to this file. From the TypeScript sources (vitest): use the build.
   let url = new URL('./worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(url))) url = new URL('../dist/cli/worker.js', import.meta.url);
-  const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(url));
+  const pool = Array.from({ length: Math.max(1, Math.min(workers, jobs.length)) }, () => new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }));
   const order = jobs.map((_, i) => i);
   if (cost) order.sort((a, b) => cost[b]! - cost[a]! || a - b);
   let next = 0;

@@ -87,6 +87,14 @@ export function cloneWorld(w: World): World {
  * holders; the filesystem.
  */
 export function canonicalKey(w: World): string {
+  return canonicalForm(w).key;
+}
+
+/**
+ * The canonical key with the order it lists tasks and sockets in: in two worlds with equal keys,
+ * the i-th tasks (and sockets) correspond (properties/exhaustive.ts maps its sleep sets by it).
+ */
+export function canonicalForm(w: World): { key: string; tasks: readonly Task[]; socks: readonly Sock[] } {
   // Tasks and sockets are listed in an order that does not depend on their names (a signature
   // of their own state first, creation order only to break ties), so that worlds that differ
   // only by which of two like tasks or sockets did something get the same key. Everything is
@@ -167,5 +175,5 @@ export function canonicalKey(w: World): string {
     );
   }
   parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));
-  return parts.join('|');
+  return { key: parts.join('|'), tasks, socks };
 }

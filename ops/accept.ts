@@ -8,6 +8,7 @@ import * as unix from '../model/af_unix.js';
 import { base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('accept'), ...base, sock: sockName, new: sockName });
 export type AcceptStep = z.infer<typeof schema>;
@@ -20,6 +21,8 @@ export const accept: OpDef<AcceptStep> = {
   wire: (st, e) => [e.sock(st.sock), e.newSock(st.new)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.accept(w, t, s, st.new)),
   readOnly: false,
+  // Footprint: creates a socket and moves a pending connection: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 2,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { takeSignal } from '../model/signals.js';
 import { base, realSignal } from './fields.js';
 import type { OpDef } from './types.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('await_signal'), ...base, signal: realSignal });
 export type AwaitSignalStep = z.infer<typeof schema>;
@@ -21,6 +22,8 @@ export const await_signal: OpDef<AwaitSignalStep> = {
   wire: (st) => [st.signal.slice(3)],
   apply: (_w, t, st) => (takeSignal(t, st.signal) ? { result: 'ok' } : { result: 'EAGAIN', note: `no ${st.signal} is pending for ${t.name} or its process` }),
   readOnly: false,
+  // Footprint: the acting thread's pending signals and its process's.
+  footprint: (_w, t) => fp(t).taskPending(t, true).procPending(t.proc, true).quiet().done(),
   reaches: null,
   gen: { weight: 3, needsSock: false, build: (g) => g.push({ op: 'await_signal', by: g.by, signal: GEN[g.x.c % GEN.length]! }) },
   exhaustive: {

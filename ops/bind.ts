@@ -5,6 +5,7 @@ import { addrText } from '../model/uapi.js';
 import { address, base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
+import { fp, heldSock } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('bind'), ...base, sock: sockName, addr: address });
 export type BindStep = z.infer<typeof schema>;
@@ -17,6 +18,12 @@ export const bind: OpDef<BindStep> = {
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.bind(w, t, s, st.addr)),
   readOnly: false,
+  // Footprint: the socket and the address (for a pathname, the filesystem). Asks no hook (make_sock
+  // is the model's own check, its record not a hook's).
+  footprint: (w, t, st) => {
+    const s = heldSock(w, t, st.sock);
+    return (s ? fp(t).sock(s, true).addr(s.type, st.addr, true) : fp(t).sockNamed(st.sock)).quiet().done();
+  },
   reaches: null,
   gen: {
     weight: 10,

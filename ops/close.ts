@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { base, sockName } from './fields.js';
 import { dropFd, onHeldFd } from './world.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('close'), ...base, sock: sockName });
 export type CloseStep = z.infer<typeof schema>;
@@ -28,6 +29,8 @@ export const close: OpDef<CloseStep> = {
       },
     ),
   readOnly: false,
+  // Footprint: may release a socket (peers shut down, owners signalled): GLOBAL.
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 2,

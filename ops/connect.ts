@@ -10,6 +10,7 @@ import { genAddressed, pictureAddressed, shellAddressed } from './addressed.js';
 import { address, base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
+import { boundAt, fp, heldSock } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('connect'), ...base, sock: sockName, addr: address });
 export type ConnectStep = z.infer<typeof schema>;
@@ -22,6 +23,12 @@ export const connect: OpDef<ConnectStep> = {
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.connect(w, t, s, st.addr)),
   readOnly: false,
+  // Footprint: the socket, the address looked up, the socket bound there now (its backlog, its
+  // peer), and the socket's old peer (a datagram re-connect drops its queue, the peer gets ECONNRESET).
+  footprint: (w, t, st) => {
+    const s = heldSock(w, t, st.sock);
+    return s ? fp(t).sock(s, true).addr(s.type, st.addr).sock(boundAt(w, s.type, st.addr), true).sock(s.peer, true).done() : fp(t).sockNamed(st.sock).done();
+  },
   reaches: 'address',
   gen: { weight: 13, needsSock: true, build: (g) => genAddressed(g, 'connect') },
   exhaustive: {

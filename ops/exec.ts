@@ -14,6 +14,7 @@ import { base } from './fields.js';
 import { FS } from '../model/limits.js';
 import { fileOpenOutside, keptSubdomainsOff } from '../model/state.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('exec'), ...base });
 export type ExecStep = z.infer<typeof schema>;
@@ -34,6 +35,8 @@ export const exec: OpDef<ExecStep> = {
     return { result: 'ok', note: 'a new program image: every layer now counts as created by another executable (domain_exec = 0)' };
   },
   readOnly: false,
+  // Footprint: changes credentials and may be refused by descriptors: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 1,

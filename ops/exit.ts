@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { base } from './fields.js';
 import { exitProcess } from '../model/process.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('exit'), ...base });
 export type ExitStep = z.infer<typeof schema>;
@@ -18,6 +19,8 @@ export const exit: OpDef<ExitStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: the parent-death signals, the closes and their socket events: GLOBAL.
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 1,

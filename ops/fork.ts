@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { newProcess } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL_QUIET } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('fork'), ...base, child: taskName });
 export type ForkStep = z.infer<typeof schema>;
@@ -18,6 +19,8 @@ export const fork: OpDef<ForkStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: a new process and task (the next name), copies of descriptors: GLOBAL (asks no hook).
+  footprint: () => GLOBAL_QUIET,
   reaches: null,
   gen: {
     weight: 9,

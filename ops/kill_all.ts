@@ -9,6 +9,7 @@ import { killMember } from '../model/signals.js';
 import { base, signal, signalC, signalText, signalWire } from './fields.js';
 import { withGenSignal } from './signal.js';
 import type { OpDef } from './types.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('kill_all'), ...base, signal: signal.optional() });
 export type KillAllStep = z.infer<typeof schema>;
@@ -26,6 +27,8 @@ export const kill_all: OpDef<KillAllStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: every other process and its credentials; a real signal writes their pending sets.
+  footprint: (_w, t, st) => (signalText(st.signal) === '0' ? fp(t).anyone().done() : fp(t).anyone().anyonePending().done()),
   reaches: 'signal',
   gen: {
     weight: 1,

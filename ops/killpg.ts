@@ -11,6 +11,7 @@ import { base, signal, signalC, signalText, signalWire, taskName } from './field
 import { withGenSignal } from './signal.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('killpg'), ...base, pgrp: taskName, signal: signal.optional() });
 export type KillpgStep = z.infer<typeof schema>;
@@ -30,6 +31,8 @@ export const killpg: OpDef<KillpgStep> = {
     return any ? { result: 'ok' } : { result: 'EPERM', note: `every member of process group ${pgid} was refused` };
   },
   readOnly: false,
+  // Footprint: the group's members as of now (every process) and their credentials; a real signal writes their pending sets.
+  footprint: (_w, t, st) => (signalText(st.signal) === '0' ? fp(t).anyone().done() : fp(t).anyone().anyonePending().done()),
   reaches: 'signal',
   gen: {
     weight: 1,

@@ -4,6 +4,7 @@ import * as unix from '../model/af_unix.js';
 import { base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
+import { fp, heldSock } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('listen'), ...base, sock: sockName });
 export type ListenStep = z.infer<typeof schema>;
@@ -16,6 +17,11 @@ export const listen: OpDef<ListenStep> = {
   wire: (st, e) => [e.sock(st.sock)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.listen(w, s)),
   readOnly: false,
+  // Footprint: the socket.
+  footprint: (w, t, st) => {
+    const s = heldSock(w, t, st.sock);
+    return (s ? fp(t).sock(s, true) : fp(t).sockNamed(st.sock)).quiet().done();
+  },
   reaches: null,
   gen: {
     weight: 6,

@@ -5,6 +5,7 @@ import { ACCESS_FS_MAKE_DIR } from '../model/limits.js';
 import { logFsDenial } from '../model/state.js';
 import { base, relPath } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('mkdir'), ...base, path: relPath });
 export type MkdirStep = z.infer<typeof schema>;
@@ -27,6 +28,8 @@ export const mkdir: OpDef<MkdirStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: the filesystem: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 3,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { base, sockName, taskName } from './fields.js';
 import { onHeldFd, taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('pass'), ...base, sock: sockName, to: taskName });
 export type PassStep = z.infer<typeof schema>;
@@ -28,6 +29,8 @@ export const pass: OpDef<PassStep> = {
       },
     ),
   readOnly: false,
+  // Footprint: descriptors of two processes: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 3,

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { base, realSignal } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('pdeathsig'), ...base, signal: realSignal });
 export type PdeathsigStep = z.infer<typeof schema>;
@@ -22,6 +23,8 @@ export const pdeathsig: OpDef<PdeathsigStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: read at the parent's exit: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: { weight: 1, needsSock: false, build: (g) => g.push({ op: 'pdeathsig', by: g.by, signal: g.x.c % 2 ? 'SIGUSR1' : 'SIGUSR2' }) },
   exhaustive: null,

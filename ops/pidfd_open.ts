@@ -9,6 +9,7 @@ import { pidExists } from '../model/fown.js';
 import { base, sockName, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('pidfd_open'), ...base, target: taskName, pidfd: sockName, thread: z.boolean().optional() });
 export type PidfdOpenStep = z.infer<typeof schema>;
@@ -34,6 +35,8 @@ export const pidfd_open: OpDef<PidfdOpenStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: a new descriptor: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 1,

@@ -9,6 +9,7 @@ import { base, signal, signalC, signalText, signalWire, sockName } from './field
 import { held, heldPidfd } from './world.js';
 import { withGenSignal } from './signal.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('pidfd_send_signal'), ...base, pidfd: sockName, signal: signal.optional() });
 export type PidfdSendSignalStep = z.infer<typeof schema>;
@@ -28,6 +29,8 @@ export const pidfd_send_signal: OpDef<PidfdSendSignalStep> = {
     return { result: 'ok', reach };
   },
   readOnly: false,
+  // Footprint: a signal through a pidfd: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: 'signal',
   gen: {
     weight: 1,

@@ -11,6 +11,7 @@ import { consult, fileOpenOutside, subjectOf, taskObject } from '../model/state.
 import { base, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('ptrace'), ...base, target: taskName, mode: z.enum(['attach', 'read']) });
 export type PtraceStep = z.infer<typeof schema>;
@@ -58,6 +59,11 @@ export const ptrace: OpDef<PtraceStep> = {
     return { result: 'ok', reach };
   },
   readOnly: true,
+  // Footprint: reads the target's process and credentials (the step changes nothing but audit counters).
+  footprint: (w, t, st) => {
+    const target = taskOf(w, st.target);
+    return fp(t).proc(target.proc).task(target).done();
+  },
   reaches: 'ptrace',
   gen: {
     weight: 1,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { consult, subjectOf, taskObject } from '../model/state.js';
 import { base } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('ptrace_traceme'), ...base });
 export type PtraceTracemeStep = z.infer<typeof schema>;
@@ -38,6 +39,8 @@ export const ptrace_traceme: OpDef<PtraceTracemeStep> = {
     return { result: 'ok', reach };
   },
   readOnly: true,
+  // Footprint: the parent: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: 'ptrace',
   gen: { weight: 1, needsSock: false, build: (g) => g.push({ op: 'ptrace_traceme', by: g.by }) },
   exhaustive: null,

@@ -8,6 +8,7 @@ import { RESTRICT_SELF_TSYNC, logFlagMask } from '../model/limits.js';
 import { FS_RIGHT_NAMES, SCOPE_NAMES } from '../model/uapi.js';
 import { base, fsRightNames, logFlagNames, relPath, scopeNames } from './fields.js';
 import type { OpDef } from './types.js';
+import { fp, GLOBAL } from './footprint.js';
 
 const schema = z
   .strictObject({
@@ -54,6 +55,8 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
   },
   apply: (w, t, st) => restrictSelf(w, t, st),
   readOnly: false,
+  // Footprint: the acting thread's credentials (and the filesystem its rules look up); TSYNC, every thread of the process: GLOBAL.
+  footprint: (_w, t, st) => (st.tsync ? GLOBAL : st.rules?.length ? fp(t).task(t, true).fs().quiet().done() : fp(t).task(t, true).quiet().done()),
   reaches: null,
   gen: {
     weight: 12,

@@ -8,6 +8,7 @@ import * as unix from '../model/af_unix.js';
 import { base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
+import { fp, heldSock } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('send'), ...base, sock: sockName, oob: z.boolean().optional() });
 export type SendStep = z.infer<typeof schema>;
@@ -20,6 +21,11 @@ export const send: OpDef<SendStep> = {
   wire: (st, e) => [e.sock(st.sock), st.oob ? '1' : '0'],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.send(w, t, s, st.oob ?? false)),
   readOnly: false,
+  // Footprint: the socket and its peer (an embryo: its listener's).
+  footprint: (w, t, st) => {
+    const s = heldSock(w, t, st.sock);
+    return s ? fp(t).sock(s, true).sock(s.peer, true).done() : fp(t).sockNamed(st.sock).done();
+  },
   reaches: 'connected',
   gen: { weight: 4, needsSock: true, build: (g) => g.push(g.x.d % 5 === 0 ? { op: 'send', by: g.by, sock: g.sock, oob: true } : { op: 'send', by: g.by, sock: g.sock }) },
   exhaustive: {

@@ -6,6 +6,7 @@ import { genAddressed, pictureAddressed, shellAddressed } from './addressed.js';
 import { address, base, sockName } from './fields.js';
 import { onHeld } from './world.js';
 import type { OpDef } from './types.js';
+import { boundAt, fp, heldSock } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('sendto'), ...base, sock: sockName, addr: address });
 export type SendtoStep = z.infer<typeof schema>;
@@ -18,6 +19,11 @@ export const sendto: OpDef<SendtoStep> = {
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.sendto(w, t, s, st.addr)),
   readOnly: false,
+  // Footprint: the socket (its pending error, its peer), the address looked up, the socket bound there now, and the peer.
+  footprint: (w, t, st) => {
+    const s = heldSock(w, t, st.sock);
+    return s ? fp(t).sock(s, true).addr(s.type, st.addr).sock(boundAt(w, s.type, st.addr), true).sock(s.peer, true).done() : fp(t).sockNamed(st.sock).done();
+  },
   reaches: 'address',
   gen: { weight: 8, needsSock: true, build: (g) => genAddressed(g, 'sendto') },
   exhaustive: {

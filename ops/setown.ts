@@ -10,6 +10,7 @@ import { setOwner, type OwnerSpec } from '../model/fown.js';
 import { base, realSignal, sockName, taskName } from './fields.js';
 import { onHeld, taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { fp, heldSock } from './footprint.js';
 
 const owner = z.union([z.strictObject({ process: taskName }), z.strictObject({ thread: taskName }), z.strictObject({ pgrp: taskName })], {
   error: 'must be {"process": task}, {"thread": task} or {"pgrp": task}',
@@ -43,6 +44,12 @@ export const setown: OpDef<SetownStep> = {
       return setOwner(w, t, s, spec, st.signal ?? 'SIGIO');
     }),
   readOnly: false,
+  // Footprint: the socket (its owner); whether the owner's pid exists and who the group's newest
+  // member is read every process (and nothing here signals).
+  footprint: (w, t, st) => {
+    const s = heldSock(w, t, st.sock);
+    return s ? fp(t).sockNamed(s.name, true).anyone().done() : fp(t).sockNamed(st.sock).done();
+  },
   reaches: null,
   gen: {
     weight: 4,

@@ -8,6 +8,7 @@ import { setpgid as doSetpgid } from '../model/process.js';
 import { base, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('setpgid'), ...base, pgrp: taskName.optional() });
 export type SetpgidStep = z.infer<typeof schema>;
@@ -20,6 +21,8 @@ export const setpgid: OpDef<SetpgidStep> = {
   wire: (st, e) => [st.pgrp ? e.task(st.pgrp) : '-'],
   apply: (w, t, st) => doSetpgid(w, t, st.pgrp ? taskOf(w, st.pgrp).proc.pgid : t.proc.id),
   readOnly: false,
+  // Footprint: process groups: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 1,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { setsid as doSetsid } from '../model/process.js';
 import { base } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('setsid'), ...base });
 export type SetsidStep = z.infer<typeof schema>;
@@ -15,6 +16,8 @@ export const setsid: OpDef<SetsidStep> = {
   wire: () => [],
   apply: (w, t) => doSetsid(w, t),
   readOnly: false,
+  // Footprint: sessions and groups: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: { weight: 1, needsSock: false, build: (g) => g.push({ op: 'setsid', by: g.by }) },
   exhaustive: null,

@@ -9,6 +9,7 @@ import { killOne } from '../model/signals.js';
 import { base, signal, signalC, signalText, signalWire, taskName } from './fields.js';
 import { taskOf } from './world.js';
 import type { OpDef } from './types.js';
+import { fp } from './footprint.js';
 
 const schemaOf = <K extends 'kill' | 'tgkill'>(op: K) => z.strictObject({ op: z.literal(op), ...base, target: taskName, signal: signal.optional() });
 export type SignalStep<K extends 'kill' | 'tgkill'> = z.infer<ReturnType<typeof schemaOf<K>>>;
@@ -40,6 +41,20 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
     },
     // A delivered signal is pending until an await_signal takes it.
     readOnly: false,
+    // Footprint: the target's process (alive) and the credentials judged; a real signal (not the
+    // probe 0) writes the pending set it joins.
+    footprint: (w, t, st) => {
+      const target = taskOf(w, st.target);
+      const f = fp(t).proc(target.proc);
+      if (!target.proc.alive) return f.done();
+      const victim = op === 'kill' ? target.proc.leader : target;
+      f.task(victim);
+      if (signalText(st.signal) !== '0') {
+        if (op === 'kill') f.procPending(target.proc, true);
+        else f.taskPending(victim, true);
+      }
+      return f.done();
+    },
     reaches: 'signal',
     gen: {
       weight,

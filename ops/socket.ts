@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { newSock } from '../model/state.js';
 import { base, sockName, socketType } from './fields.js';
 import type { OpDef } from './types.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('socket'), ...base, sock: sockName, type: socketType });
 export type SocketStep = z.infer<typeof schema>;
@@ -18,6 +19,8 @@ export const socket: OpDef<SocketStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: the socket table (the next name) and the new socket (held by the acting process).
+  footprint: (_w, t, st) => fp(t).socketTable(true).sockNamed(st.sock, true).quiet().done(),
   reaches: null,
   gen: {
     weight: 11,

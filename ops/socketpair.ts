@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { newSock } from '../model/state.js';
 import { base, sockName, socketType } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('socketpair'), ...base, socks: z.tuple([sockName, sockName]), type: socketType });
 export type SocketpairStep = z.infer<typeof schema>;
@@ -24,6 +25,8 @@ export const socketpair: OpDef<SocketpairStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: two new sockets: GLOBAL (not in the exhaustive alphabet).
+  footprint: () => GLOBAL,
   reaches: null,
   gen: {
     weight: 5,

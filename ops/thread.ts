@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { newTask } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import type { OpDef } from './types.js';
+import { GLOBAL_QUIET } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('thread'), ...base, child: taskName });
 export type ThreadStep = z.infer<typeof schema>;
@@ -18,6 +19,8 @@ export const thread: OpDef<ThreadStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  // Footprint: a new task (the next name): GLOBAL (asks no hook).
+  footprint: () => GLOBAL_QUIET,
   reaches: null,
   gen: {
     weight: 3,

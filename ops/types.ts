@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { MaybeDomain } from '../model/domain.js';
 import type { StepOutcome, Task, World } from '../model/state.js';
 import type { Address, FsRightName, ScopeName, SocketType } from '../model/uapi.js';
+import type { Footprint } from './footprint.js';
 
 /** The fields every step has. */
 export interface StepBase {
@@ -269,6 +270,12 @@ export interface OpDef<S extends StepBase> {
   apply(w: World, t: Task, st: S): ApplyResult;
   /** The step never changes the world (the exhaustive search evaluates it without a copy). */
   readonly readOnly: boolean;
+  /**
+   * What the step reads and writes of `w` when `t` performs it now (ops/footprint.ts), for the
+   * exhaustive search's partial-order reduction; GLOBAL when in doubt. Must cover everything the
+   * step's apply, its outcome and its exhaustive successors depend on.
+   */
+  footprint(w: World, t: Task, st: S): Footprint;
   /** What the step can reach (for the properties, `compare` and the diagrams). */
   readonly reaches: ReachKind;
   readonly gen: GenDef<S>;

@@ -22,9 +22,10 @@ import type { RestrictFields, SuccessorContext } from '../ops/types.js';
 import { numLayers } from '../model/domain.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import { step as applyStep } from '../ops/engine.js';
-import { cloneWorld, canonicalKey } from '../model/snapshot.js';
+import { cloneWorld, canonicalForm, canonicalKey } from '../model/snapshot.js';
+import { conflicts, type Footprint } from '../ops/footprint.js';
 import { cloneAuditState } from '../model/audit.js';
-import { newWorld, type StepOutcome, type World } from '../model/state.js';
+import { newWorld, type Sock, type StepOutcome, type Task, type World } from '../model/state.js';
 import { fullSandbox } from './arbitrary.js';
 import { expectedVerdict, PROPERTIES, type PropertyDef, type Violation } from './invariants.js';
 
@@ -33,7 +34,15 @@ export interface Bound {
   layers: number;
   sockets: number;
   steps: number;
+  /** The alphabet (default '1.1': every op with exhaustive successors; 'v1': the version-1 ops only). */
+  alphabet?: AlphabetName;
+  /** Partial-order reduction (sleep sets); default on. */
+  por?: boolean;
 }
+
+/** The alphabets of exhaustive mode: 'v1', the ops of format version 1 (as before format 1.1); '1.1', every op with exhaustive successors. */
+export const ALPHABETS = ['v1', '1.1'] as const;
+export type AlphabetName = (typeof ALPHABETS)[number];
 
 export const DEFAULT_BOUND: Bound = { tasks: 3, layers: 2, sockets: 2, steps: 5 };
 
@@ -45,13 +54,15 @@ export function parseBound(text: string, base: Bound = DEFAULT_BOUND): Bound {
   for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
     const m = /^(tasks|layers|sockets|steps)=(\d+)$/.exec(part);
     if (!m) throw new Error(`bad bound "${part}": expected tasks=N, layers=N, sockets=N or steps=N`);
-    b[m[1] as keyof Bound] = Number(m[2]);
+    b[m[1] as 'tasks' | 'layers' | 'sockets' | 'steps'] = Number(m[2]);
   }
   if (b.tasks < 1 || b.steps < 1) throw new Error('the bound needs tasks >= 1 and steps >= 1');
   return b;
 }
 
 export const boundText = (b: Bound) => `tasks=${b.tasks},layers=${b.layers},sockets=${b.sockets},steps=${b.steps}`;
+/** The search options that differ from the defaults, as the command line gives them (" --alphabet v1 --no-por"; "" by default). */
+export const searchText = (b: Bound) => `${b.alphabet === 'v1' ? ' --alphabet v1' : ''}${b.por === false ? ' --no-por' : ''}`;
 
 const ADDRS: Address[] = [{ abstract: 'a' }, { pathname: 'p' }];
 const TYPES: SocketType[] = ['stream', 'dgram'];
@@ -64,17 +75,24 @@ function profiles(sem: Semantics): RestrictFields[] {
   return p;
 }
 
-/** The ops with an exhaustive alphabet, in registry order. */
-const ALPHABET_OPS = OPS.filter((op) => REGISTRY[op].exhaustive !== null);
+/** The ops of format version 1 (docs/scenario-format.md): the 'v1' alphabet is theirs, as exhaustive mode had it before format 1.1. */
+const V1_OPS: ReadonlySet<string> = new Set(['socket', 'socketpair', 'bind', 'listen', 'connect', 'sendto', 'send', 'close', 'pass', 'fork', 'thread', 'exit', 'restrict_self', 'kill', 'tgkill', 'mkdir']);
+
+/** The ops of an alphabet with exhaustive successors, in registry order. */
+const alphabetOps = (a: AlphabetName) => OPS.filter((op) => REGISTRY[op].exhaustive !== null && (a === '1.1' || V1_OPS.has(op)));
 
 /**
  * The alphabet of exhaustive mode, from each op's `exhaustive` (ops/*.ts); the others (exit, close,
  * pass, socketpair, mkdir; seqpacket sockets, rules and TSYNC) are left to random mode. "Complete
  * up to the bound" is over this alphabet.
  */
-export const ALPHABET = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.label).join(', ');
+export const alphabetText = (a: AlphabetName = '1.1'): string => alphabetOps(a).map((op) => REGISTRY[op].exhaustive!.label).join(', ');
+export const ALPHABET = alphabetText('1.1');
 
-const SUCCESSORS = ALPHABET_OPS.map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]);
+const SUCCESSORS: Record<AlphabetName, ((ctx: SuccessorContext) => Step[])[]> = {
+  v1: alphabetOps('v1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
+  '1.1': alphabetOps('1.1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
+};
 
 /** Every step of the alphabet that may follow in world `w` within the bound (names are positional: the next fresh one). */
 export function successors(w: World, sem: Semantics, b: Bound): Step[] {
@@ -86,10 +104,11 @@ export function successors(w: World, sem: Semantics, b: Bound): Step[] {
   const nextTask = room ? `P${tasks.length}` : null;
   const nextThread = room ? `T${tasks.length}` : null;
   const nextSock = nSock < b.sockets ? `s${nSock}` : null;
+  const succ = SUCCESSORS[b.alphabet ?? '1.1'];
   for (const t of tasks) {
     if (!t.proc.alive) continue;
     const ctx: SuccessorContext = { w, tasks, profiles: prof, addrs: ADDRS, types: TYPES, t, nextTask, nextThread, nextSock, canAddLayer: numLayers(t.domain) < b.layers };
-    for (const f of SUCCESSORS) for (const st of f(ctx)) out.push(st);
+    for (const f of succ) for (const st of f(ctx)) out.push(st);
   }
   return out;
 }
@@ -123,6 +142,131 @@ interface Node {
   /** Held only while the node is being expanded (the frontier keeps paths, not worlds). */
   world: World | null;
   outcome: StepOutcome | null;
+  /** Partial-order reduction: the steps not to take from here (sleep set), in this node's names. */
+  sleep: readonly Sleeper[];
+  /** The node's state in the memo, while the node waits in the frontier. */
+  entry: Entry | null;
+  /** Partial-order reduction: the footprint of the step that led here, in the parent's world. */
+  fp: Footprint | null;
+}
+
+/** A step in a sleep set: taking it here would only reach what an explored sibling's subtree reaches. */
+interface Sleeper {
+  readonly step: Step;
+  readonly fp: Footprint;
+  /** The step's JSON cut at the names of tasks and sockets it mentions (`refs`): canonOf writes them canonically. */
+  parts: readonly string[] | null;
+  refs: readonly string[] | null;
+}
+
+/** A state of the memo; while its node waits in the frontier: the node, and the names of its world in canonical order (tasks, then sockets) for its sleep set. */
+interface Entry {
+  readonly key: string;
+  pending: Node | null;
+  order: readonly string[] | null;
+}
+
+const NO_SLEEP: readonly Sleeper[] = [];
+const EXPANDED: Entry = { key: '', pending: null, order: null };
+
+
+/** The names of a world's tasks and sockets by their place in the canonical key's order: the same in worlds with equal keys. */
+function canonNames(order: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < order.length; i++) m.set(order[i]!, `#${i}`);
+  return m;
+}
+const canonOrder = (tasks: readonly Task[], socks: readonly Sock[]): string[] => {
+  const o: string[] = [];
+  for (const t of tasks) o.push(t.name);
+  for (const x of socks) o.push(x.name);
+  return o;
+};
+
+/** The sleep set of a child reached by a step of footprint `f`: the parent's sleepers and explored siblings independent of it. */
+function childSleep(f: Footprint, sleep: readonly Sleeper[], explored: readonly Sleeper[]): readonly Sleeper[] {
+  if (f.global) return NO_SLEEP;
+  let out: Sleeper[] | null = null;
+  for (const z of sleep) if (!conflicts(f, z.fp)) (out ??= []).push(z);
+  for (const z of explored) if (!conflicts(f, z.fp)) (out ??= []).push(z);
+  return out ?? NO_SLEEP;
+}
+
+/**
+ * The canonical form of a sleeper's step: its JSON with canonical names (a fresh name, of a task or
+ * socket that does not exist yet, is the same in isomorphic worlds). The JSON is cut at its strings
+ * once; names never change along a path.
+ */
+function canonOf(names: Map<string, string>, z: Sleeper): string {
+  if (!z.parts) {
+    const refs: string[] = [];
+    const cut = JSON.stringify(z.step, (k, v: unknown) => {
+      if (typeof v === 'string' && k !== 'op') {
+        refs.push(v);
+        return '\u0000';
+      }
+      return v;
+    });
+    z.parts = refs.length ? cut.split('\u0000') : [cut];
+    z.refs = refs;
+  }
+  const parts = z.parts;
+  const refs = z.refs!;
+  if (!refs.length) return parts[0]!;
+  let s = parts[0]!;
+  for (let i = 0; i < refs.length; i++) s += (names.get(refs[i]!) ?? refs[i]!) + parts[i + 1]!;
+  return s;
+}
+
+/** Whether every step of the path to `n` is in the causal past of a step of footprint `f` taken there. */
+function causallyClosed(n: Node, f: Footprint): boolean {
+  if (f.global) return true;
+  let rlo = f.rlo;
+  let rhi = f.rhi;
+  let wlo = f.wlo;
+  let whi = f.whi;
+  for (let x: Node | null = n; x && x.fp; x = x.parent) {
+    const p = x.fp;
+    if (p.global) return true; // everything before it is in its causal past, and it in ours
+    if (((p.wlo & (rlo | wlo)) | (p.whi & (rhi | whi)) | (wlo & p.rlo) | (whi & p.rhi)) === 0) return false;
+    rlo |= p.rlo;
+    rhi |= p.rhi;
+    wlo |= p.wlo;
+    whi |= p.whi;
+  }
+  return true;
+}
+
+/** Whether two steps are the same (fields of strings, numbers, booleans, and arrays or objects of them). */
+function sameStep(a: Step, b: Step): boolean {
+  if (a.op !== b.op || a.by !== b.by) return false;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    n++;
+    if (!same(x[k], y[k])) return false;
+  }
+  for (const _ in y) n--;
+  return n === 0;
+}
+function same(u: unknown, v: unknown): boolean {
+  if (u === v) return true;
+  if (typeof u !== 'object' || typeof v !== 'object' || u === null || v === null) return false;
+  if (Array.isArray(u)) {
+    if (!Array.isArray(v) || u.length !== v.length) return false;
+    for (let i = 0; i < u.length; i++) if (!same(u[i], v[i])) return false;
+    return true;
+  }
+  const p = u as Record<string, unknown>;
+  const q = v as Record<string, unknown>;
+  let n = 0;
+  for (const k in p) {
+    n++;
+    if (!same(p[k], q[k])) return false;
+  }
+  for (const _ in q) n--;
+  return n === 0;
 }
 
 const stepsOf = (n: Node): Step[] => {
@@ -142,6 +286,10 @@ export interface ExploreOptions {
   errata?: number;
   /** Stop a unit after this many distinct states (the result is then not complete). */
   maxStates?: number;
+  /** Called with the path to each distinct state kept for extension (the benchmark replays them). */
+  onState?: (steps: readonly Step[]) => void;
+  /** The footprints the reduction uses (default: each op's own); the soundness test gives wrong ones to see it fail. */
+  footprint?: (w: World, st: Step) => Footprint;
 }
 
 /** The units of a run: one per first step. */
@@ -149,30 +297,50 @@ export function unitCount(sem: Semantics, b: Bound): number {
   return successors(newWorld(sem), sem, b).length;
 }
 
-/** Explores one unit (all scenarios starting with the unit's first step). */
+const ownFootprint = (w: World, st: Step): Footprint => (opOf(st).footprint as (w: World, t: Task, st: Step) => Footprint)(w, w.tasks.get(st.by)!, st);
+
+/**
+ * Explores one unit (all scenarios starting with the unit's first step).
+ *
+ * Partial-order reduction (Godefroid's sleep sets, over the independence of ops/footprint.ts):
+ * a node does not take a step that an earlier sibling's subtree (or an ancestor's) takes with
+ * only independent steps in between — it would reach a state of that subtree, and its own
+ * outcome is the same there (nothing it reads changed), at the same depth. Every state within
+ * the bound is still reached, and every step checked from some state whose path differs only by
+ * the order of independent steps: the verdicts and the shortest counterexamples' lengths are the
+ * full search's. With the memo: a state is expanded once, at its smallest depth, sleeping only
+ * the steps every visit at that depth slept (the intersection; Godefroid 1996, §5.3 keeps the
+ * intersection in the memo); sleep sets are compared in canonical names, since the memo merges
+ * worlds up to renaming. A step independent of the step that led to a state has the outcome it
+ * had one step earlier: it is not checked again, and on the last level not taken.
+ */
 export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOptions = {}): UnitResult {
   const props = o.properties ?? localProperties();
   const errata = o.errata ?? sem.errata;
+  const por = b.por !== false;
+  const footprintOf = o.footprint ?? ownFootprint;
   const root = newWorld(sem, errata);
-  const first = successors(root, sem, b)[unit]!;
+  const firsts = successors(root, sem, b);
+  const first = firsts[unit]!;
   const found: UnitResult['found'] = {};
-  const seen = new Set<string>();
+  const seen = new Map<string, Entry>();
   let scenarios = 0;
   let capped = false;
   const maxStates = o.maxStates ?? Infinity;
-  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null };
+  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, entry: null, fp: null };
   let frontier: Node[] = [];
-  const visit = (parent: Node, st: Step): Node | null => {
+  const visit = (parent: Node, st: Step, fp: Footprint | null, check: boolean, sleep: readonly Sleeper[], explored: readonly Sleeper[]): Node | null => {
     // A step that changes nothing in the model (a ptrace check) is evaluated on the parent's world:
     // no copy, no new state — but for what logging counts, which is the step's own.
     const readOnly = opOf(st).readOnly;
     const w = readOnly ? { ...parent.world!, audit: cloneAuditState(parent.world!.audit) } : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
-    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome };
+    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome, sleep: NO_SLEEP, entry: null, fp };
     scenarios++;
     // Only a step that reached something, was denied, or asked a hook can break a local property.
     const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
-    const remaining = relevant ? props.filter((p) => !found[p.name]) : [];
+    if (relevant && fp?.quiet) throw new Error(`model: ${st.op}'s footprint says it asks no hook, but ${JSON.stringify(st)} did (ops/footprint.ts: quiet)`);
+    const remaining = relevant && check ? props.filter((p) => !found[p.name]) : [];
     if (remaining.length) {
       const steps = stepsOf(node);
       const scenario: Scenario = { format: SCENARIO_FORMAT, steps };
@@ -188,17 +356,67 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     }
     // Nothing extends a scenario of the bound's length: it is checked, and not remembered.
     if (readOnly || node.depth >= b.steps) return null;
-    const key = canonicalKey(w);
-    if (seen.has(key)) return null;
-    if (seen.size >= maxStates) {
-      capped = true;
+    if (!por) {
+      const key = canonicalKey(w);
+      if (seen.has(key)) return null;
+      if (seen.size >= maxStates) {
+        capped = true;
+        return null;
+      }
+      seen.set(key, EXPANDED);
+      o.onState?.(stepsOf(node));
+      return node;
+    }
+    const form = canonicalForm(w);
+    const entry = seen.get(form.key);
+    if (!entry) {
+      if (seen.size >= maxStates) {
+        capped = true;
+        return null;
+      }
+      // A node on the last level it is extended from needs no sleep set: a step it could sleep is
+      // independent of the step that led there, so not causally closed there, so not taken anyway.
+      node.sleep = node.depth < b.steps - 1 ? childSleep(fp!, sleep, explored) : NO_SLEEP;
+      const e: Entry = { key: form.key, pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
+      node.entry = e;
+      seen.set(form.key, e);
+      o.onState?.(stepsOf(node));
+      return node;
+    }
+    // Seen before. At a smaller depth (expanded, or waiting at the level before): nothing to do —
+    // a path through a deeper visit of a state never reaches a state at its own smallest depth,
+    // so the full search's checks (each state at its smallest depth) are all covered from the
+    // shallowest visits. At the same depth (it waits in the frontier): the state's node sleeps the
+    // intersection of the visits' sleep sets (the memo's form of "a state reached again with a
+    // smaller sleep set is explored for the steps it did not sleep before").
+    const p = entry.pending;
+    if (!p || p.depth !== node.depth || !p.sleep.length) return null;
+    const mine = childSleep(fp!, sleep, explored);
+    if (!mine.length) {
+      p.sleep = NO_SLEEP;
       return null;
     }
-    seen.add(key);
-    return node;
+    const names = canonNames(canonOrder(form.tasks, form.socks));
+    const have = new Set<string>();
+    for (const z of mine) have.add(canonOf(names, z));
+    const theirs = canonNames(entry.order!);
+    const keep = p.sleep.filter((z) => have.has(canonOf(theirs, z)));
+    if (keep.length !== p.sleep.length) p.sleep = keep.length ? keep : NO_SLEEP;
+    return null;
   };
-  seen.add(canonicalKey(root));
-  const n1 = visit(rootNode, first);
+  seen.set(canonicalKey(root), EXPANDED);
+  // The units before this one take their first steps from the root: this one's first step sleeps
+  // those it is independent of (their subtrees are the other units').
+  let firstSleep: Sleeper[] = [];
+  if (por) {
+    const f = footprintOf(root, first);
+    for (let i = 0; i < unit; i++) {
+      const g = footprintOf(root, firsts[i]!);
+      if (!conflicts(f, g)) firstSleep.push({ step: firsts[i]!, fp: g, parts: null, refs: null });
+    }
+  }
+  const n1 = visit(rootNode, first, por ? footprintOf(root, first) : null, true, NO_SLEEP, firstSleep);
+  firstSleep = [];
   if (n1) frontier.push(n1);
   while (frontier.length && frontier[0]!.depth < b.steps) {
     const next: Node[] = [];
@@ -209,14 +427,51 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         for (const st of stepsOf(n)) applyStep(w, st);
         n.world = w;
       }
-      for (const st of successors(n.world, sem, b)) {
-        const c = visit(n, st);
+      if (!por) {
+        for (const st of successors(n.world, sem, b)) {
+          const c = visit(n, st, null, true, NO_SLEEP, NO_SLEEP);
+          if (c) {
+            c.world = null;
+            next.push(c);
+          }
+        }
+        n.world = null; // expanded: free it
+        continue;
+      }
+      if (n.entry) {
+        seen.set(n.entry.key, EXPANDED);
+        n.entry = null;
+      }
+      const w = n.world;
+      const sleep = n.sleep;
+      const explored: Sleeper[] = [];
+      // A step is checked here only if every step of the path is in its causal past (a chain of
+      // dependent steps leads from each to it): otherwise the steps outside it commute past it,
+      // and leaving them out is a shorter scenario where it has the same outcome — checked, or
+      // covered, at a smaller depth (a shortest counterexample is always causally closed). On
+      // the last level, where a scenario is only checked, such a step is not taken at all.
+      const last = n.depth === b.steps - 1;
+      for (const st of successors(w, sem, b)) {
+        let slept = false;
+        for (const z of sleep)
+          if (z.step.by === st.by && sameStep(z.step, st)) {
+            slept = true;
+            break;
+          }
+        if (slept) continue;
+        const f = footprintOf(w, st);
+        // A step that can break no property is not checked either (not taken on the last level).
+        const fresh = !f.quiet && causallyClosed(n, f);
+        if (last && !fresh) continue;
+        const c = visit(n, st, f, fresh, sleep, explored);
         if (c) {
           c.world = null;
           next.push(c);
         }
+        if (!last) explored.push({ step: st, fp: f, parts: null, refs: null });
       }
       n.world = null; // expanded: free it
+      n.sleep = NO_SLEEP;
     }
     frontier = next;
   }

@@ -531,6 +531,7 @@ const denialLogged: PropertyDef = {
       }
       // (the filesystem rights bind and mkdir need are the model's own checks, not hooks: not judged here)
       const got = (o.audit ?? []).flatMap((r) => (r.type === 'access' && !r.blockers.startsWith('fs.make_') ? [`D${r.domain} ${r.blockers}`] : []));
+      if (!want.length && !got.length) continue;
       if (JSON.stringify([...want].sort()) !== JSON.stringify([...got].sort()) && !(o.audit ?? []).some((r) => r.uncertain))
         return {
           step: i,

@@ -15,7 +15,7 @@ import { SCENARIO_FORMAT } from '../format/scenario.js';
 import { checkCell, recheck, withWitness, type CellResult } from './check.js';
 import { shrinkScenario } from './shrink.js';
 import { ALL_RULES, mergeWalks, runWalks, WALK_OPS, type WalksResult } from './simulate.js';
-import { ALPHABET, boundText, exploreUnit, mergeUnits, unitCount, type Bound, type UnitResult } from './exhaustive.js';
+import { alphabetText, boundText, searchText, exploreUnit, mergeUnits, unitCount, type Bound, type UnitResult } from './exhaustive.js';
 import { expectedVerdict, PROPERTIES, propertyByName, type PropertyDef, type Violation } from './invariants.js';
 
 /** A unit of work that runs anywhere (inline, in a worker thread, on another machine via --shard) and always gives the same result. */
@@ -193,7 +193,7 @@ export function verdictCell(r: Row): string {
 
 export function commandOf(a: RunArgs, extra = ''): string {
   const parts = ['scopecheck check'];
-  if (a.mode === 'exhaustive') parts.push(`--exhaustive --bound ${boundText(a.bound!)}`);
+  if (a.mode === 'exhaustive') parts.push(`--exhaustive --bound ${boundText(a.bound!)}${searchText(a.bound!)}`);
   else if (a.mode === 'simulate')
     parts.push(`--simulate --seed ${a.seed} --walks ${a.walks} --depth ${a.depth} --bound ${boundText(a.bound!).replace(/,steps=\d+$/, '')}${a.swarm === false ? ' --no-swarm' : ''}`);
   else parts.push(`--seed ${a.seed} --runs ${a.runs}${a.maxSteps ? ` --max-steps ${a.maxSteps}` : ''}`);
@@ -263,7 +263,7 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
       ? `scopecheck check: seed ${a.seed}, up to ${a.runs} scenarios per cell, ${props.length} properties × ${sems.length} semantics`
       : a.mode === 'simulate'
         ? `scopecheck check --simulate: seed ${a.seed}, ${a.walks} random walks of up to ${a.depth} steps per semantics within ${boundText(a.bound!).replace(/,steps=\d+$/, '')}${a.swarm === false ? '' : ' (swarm: each walk leaves out a random subset of op kinds)'}, ${props.length} properties × ${sems.length} semantics`
-        : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
+        : `scopecheck check --exhaustive: every scenario within ${boundText(a.bound!)}${searchText(a.bound!)}, ${props.length} properties × ${sems.length} semantics`,
   );
   const allSems = a.semantics.join(' ') === all.semantics.join(' ');
   const allProps = a.properties.join(' ') === PROPERTIES.map((p) => p.name).join(' ');
@@ -280,7 +280,7 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
       const r = rows.find((x) => x.semantics === s)!;
       out.push(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
     }
-    out.push(`alphabet: ${ALPHABET}`);
+    out.push(`alphabet${a.bound!.alphabet === 'v1' ? ' v1' : ''}: ${alphabetText(a.bound!.alphabet)}`);
     const skipped = all.props.filter((p) => p.kind !== 'state-local').map((p) => p.name);
     if (skipped.length) out.push(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);
   }

@@ -1,0 +1,168 @@
+/**
+ * What a step reads and writes of the world, for the exhaustive search's partial-order reduction
+ * (properties/exhaustive.ts): two steps whose footprints do not conflict (neither writes what the
+ * other reads or writes) commute — both orders give the same world — and neither changes the
+ * other's outcome. Each op declares its footprint in its OpDef (`footprint`); when in doubt an op
+ * says GLOBAL, which conflicts with every step.
+ *
+ * Resources (see Fp): a task's credentials, a thread's pending signals, a process, a process's
+ * pending signals, a socket (with which processes hold it), an abstract address, the filesystem
+ * with the pathname bindings, the socket table.
+ * Not resources: the hierarchy-node counter (World.nextNode) and the audit counters (World.audit:
+ * num_denials, which nodes were logged). Both only count: the updates of two steps commute, node
+ * ids are names (the canonical key compares domains by shape and leaves the audit state out), and
+ * no state-local property reads them — only which step emits a domain's first "allocated" record
+ * depends on their order, and no state-local property looks at allocated records (denial-logged
+ * compares the access records). The soundness test (properties/exhaustive.test.ts) checks the
+ * reduction against the full search.
+ */
+import type { Address, SocketType } from '../model/uapi.js';
+import { abstractKey, type Proc, type Sock, type Task, type World } from '../model/state.js';
+
+/**
+ * A footprint as bit masks: `lo` has 8 bits each for task credentials, thread pending sets,
+ * processes and process pending sets; `hi` 8 bits of sockets, the filesystem, the socket table,
+ * and 22 bits of abstract addresses. An entity is mapped to its bit by its creation index (the
+ * number in P3, T2, s1, the pid) or a hash, modulo the room: two entities sharing a bit only make
+ * steps conflict that would not have to (conservative), never the other way round.
+ */
+export interface Footprint {
+  /** Conflicts with every step (fork, exit, group signals, file owners…). */
+  readonly global: boolean;
+  /**
+   * The step never asks a hook, reaches anything or is denied by Landlock (its outcome has no
+   * reach, denial or decisions): no state-local property can fail on it. The exhaustive search
+   * does not take such a step where it would only be checked (the last level), and verifies the
+   * claim wherever it does take it.
+   */
+  readonly quiet: boolean;
+  readonly rlo: number;
+  readonly rhi: number;
+  readonly wlo: number;
+  readonly whi: number;
+}
+
+export const GLOBAL: Footprint = { global: true, quiet: false, rlo: 0, rhi: 0, wlo: 0, whi: 0 };
+/** GLOBAL, for a step that never asks a hook (fork, thread). */
+export const GLOBAL_QUIET: Footprint = { ...GLOBAL, quiet: true };
+
+/** Whether two footprints conflict: dependent steps (GLOBAL conflicts with everything). */
+export function conflicts(a: Footprint, b: Footprint): boolean {
+  if (a.global || b.global) return true;
+  return ((a.wlo & (b.rlo | b.wlo)) | (a.whi & (b.rhi | b.whi)) | (b.wlo & a.rlo) | (b.whi & a.rhi)) !== 0;
+}
+
+/** A stable small number for a name: the digits it ends with (creation order in exhaustive mode), else a hash. */
+function indexOf(name: string): number {
+  let n = 0;
+  let i = name.length - 1;
+  let mul = 1;
+  while (i >= 0 && name.charCodeAt(i) >= 48 && name.charCodeAt(i) <= 57) {
+    n += (name.charCodeAt(i) - 48) * mul;
+    mul *= 10;
+    i--;
+  }
+  if (i < name.length - 1 && name.indexOf('~') < 0) return n;
+  let h = 0;
+  for (let j = 0; j < name.length; j++) h = (h * 31 + name.charCodeAt(j)) | 0;
+  return h >>> 0;
+}
+
+const FS_BIT = 1 << 8;
+const SOCKET_TABLE_BIT = 1 << 9;
+
+/** Builds a footprint: the acting task's credentials are read by every step (its outcome records its domain). */
+export class Fp {
+  private rlo = 0;
+  private rhi = 0;
+  private wlo = 0;
+  private whi = 0;
+  private isQuiet = false;
+  /** A task's credentials: domain, domain_exec, log_subdomains_off, pdeathsig. */
+  task(t: Task, write = false): this {
+    return this.lo(1 << (indexOf(t.name) & 7), write);
+  }
+  /** A thread's own pending signals. */
+  taskPending(t: Task, write = false): this {
+    return this.lo(1 << (8 + (indexOf(t.name) & 7)), write);
+  }
+  /** A process: alive, its threads, pidfds, group and session (its socket descriptors are the sockets'). */
+  proc(p: Proc, write = false): this {
+    return this.lo(1 << (16 + (p.id & 7)), write);
+  }
+  /** A process's shared pending signals. */
+  procPending(p: Proc, write = false): this {
+    return this.lo((1 << (24 + (p.id & 7))) | 0, write);
+  }
+  /**
+   * A socket: its state, peer, queue, backlog, pending error, owner, and which processes hold it.
+   * Writing one with a file owner may signal the owner (model/fown.ts: socketEvent), which may
+   * be a process group: the step then reads every process and every task's credentials, and
+   * writes every pending set (anyone).
+   */
+  sock(s: Sock | null | undefined, write = false): this {
+    if (!s) return this;
+    const l = s.listener ?? s;
+    if (write && (s.fown || l.fown)) this.anyone().anyonePending();
+    return this.hiBits(1 << (indexOf(l.name) & 7), write);
+  }
+  /** Every process (alive, group, session, when it joined) and every task's credentials: the members of a group, kill(-1)'s targets, an owner's recipients. */
+  anyone(): this {
+    this.rlo |= 0x00ff00ff;
+    return this;
+  }
+  /** Every pending set (a signal to whoever the group or the owner is). */
+  anyonePending(): this {
+    this.wlo |= 0xff00ff00 | 0;
+    return this;
+  }
+  /** A socket by name (one that does not exist yet, or that the acting process may not hold). */
+  sockNamed(name: string, write = false): this {
+    return this.hiBits(1 << (indexOf(name) & 7), write);
+  }
+  /** The filesystem and the pathname bindings. */
+  fs(write = false): this {
+    return this.hiBits(FS_BIT, write);
+  }
+  /** The socket table (a new socket takes the next name). */
+  socketTable(write = false): this {
+    return this.hiBits(SOCKET_TABLE_BIT, write);
+  }
+  /** An address of a lookup or bind by a socket of `type`: the abstract name, or the filesystem. */
+  addr(type: SocketType, a: Address, write = false): this {
+    if (!('abstract' in a)) return this.fs(write);
+    return this.hiBits(1 << (10 + (indexOf(abstractKey(type, a.abstract)) % 22)), write);
+  }
+  /** See Footprint.quiet. */
+  quiet(): this {
+    this.isQuiet = true;
+    return this;
+  }
+  done(): Footprint {
+    return { global: false, quiet: this.isQuiet, rlo: this.rlo, rhi: this.rhi, wlo: this.wlo, whi: this.whi };
+  }
+  private lo(bit: number, write: boolean): this {
+    if (write) this.wlo |= bit;
+    else this.rlo |= bit;
+    return this;
+  }
+  private hiBits(bit: number, write: boolean): this {
+    if (write) this.whi |= bit;
+    else this.rhi |= bit;
+    return this;
+  }
+}
+
+/** A footprint builder starting with what every step reads: the acting task's credentials (its outcome records its domain) and its process (alive). */
+export const fp = (t: Task): Fp => new Fp().task(t).proc(t.proc);
+
+/** The socket `name` if the acting process holds it (what onHeld finds). */
+export function heldSock(w: World, t: Task, name: string): Sock | null {
+  const s = w.sockets.get(name);
+  return s && t.proc.fds.has(s) ? s : null;
+}
+
+/** The socket bound at an address for a lookup by a socket of `type`, if any (unix_find_other). */
+export function boundAt(w: World, type: SocketType, a: Address): Sock | undefined {
+  return 'abstract' in a ? w.boundAbstract.get(abstractKey(type, a.abstract)) : w.boundPath.get(a.pathname);
+}
