@@ -174,8 +174,9 @@ export function consult<H extends HookName>(w: World, hook: H, ctx: HookContexts
  * hook_path_mknod, hook_path_mkdir → current_check_access_path on the parent directory): logged
  * as `fs.<right>` with the directory's path ("." for the scenario's own).
  */
-export function logFsDenial(w: World, t: Task, right: string, layer: number, dir: string | null): void {
-  logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: dir === null ? null : { path: dir === '' ? '.' : dir } }, { mechanism: `fs.${right}`, layer });
+export function logFsDenial(w: World, t: Task, rights: string | readonly string[], layer: number, dir: string | null): void {
+  const mechanism = (typeof rights === 'string' ? [rights] : rights).map((r) => `fs.${r}`).join(',');
+  logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: dir === null ? null : { path: dir === '' ? '.' : dir } }, { mechanism, layer });
 }
 
 /**
@@ -191,9 +192,8 @@ export function fileOpenOutside(w: World, t: Task, rights: number): { layer: num
     const handled = d!.layers[j]!.fs & rights;
     if (!handled) continue;
     const names = FS_RIGHT_NAMES.filter((_, i) => handled & (1 << i));
-    const blockers = names.map((n) => `fs.${n}`).join(',');
-    logDenial(w.audit, w.semantics, { subject: subjectOf(t), object: null }, { mechanism: blockers, layer: j });
-    return { layer: j, blockers };
+    logFsDenial(w, t, names, j, null);
+    return { layer: j, blockers: names.map((n) => `fs.${n}`).join(',') };
   }
   return null;
 }

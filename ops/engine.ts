@@ -17,7 +17,7 @@ export interface EvalOptions {
 
 /** Evaluates every step; throws only for a scenario that failed validation (dangling names). */
 export function evaluate(s: { readonly steps: readonly Step[]; readonly capabilities?: 'all' | undefined }, semantics: Semantics, opts: EvalOptions = {}): StepOutcome[] {
-  return evaluateAll(s, semantics, opts).outcomes;
+  return run(s, semantics, opts).outcomes;
 }
 
 /**
@@ -29,12 +29,17 @@ export function evaluateAll(
   semantics: Semantics,
   opts: EvalOptions = {},
 ): { outcomes: StepOutcome[]; freed: FreedRecord[] } {
+  const { outcomes, w } = run(s, semantics, opts);
+  return { outcomes, freed: freedRecords(w.audit, teardownDomains(w)) };
+}
+
+function run(s: { readonly steps: readonly Step[]; readonly capabilities?: 'all' | undefined }, semantics: Semantics, opts: EvalOptions): { outcomes: StepOutcome[]; w: World } {
   const w = newWorld(semantics, opts.errata ?? semantics.errata, s.capabilities === 'all' ? 'all' : 'none');
   const outcomes = s.steps.map((st, i) => {
     w.stepIndex = i;
     return step(w, st);
   });
-  return { outcomes, freed: freedRecords(w.audit, teardownDomains(w)) };
+  return { outcomes, w };
 }
 
 /** Just the results, as a trace stores them. */

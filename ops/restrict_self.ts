@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { restrictSelf } from '../model/syscalls.js';
 import { RESTRICT_SELF_TSYNC, logFlagMask } from '../model/limits.js';
-import { FS_RIGHT_NAMES, SCOPE_NAMES } from '../model/uapi.js';
+import { FS_RIGHT_NAMES, SCOPE_NAMES, type LogFlagName } from '../model/uapi.js';
 import { base, fsRightNames, logFlagNames, relPath, scopeNames } from './fields.js';
 import type { OpDef } from './types.js';
 import { fp, GLOBAL } from './footprint.js';
@@ -29,6 +29,9 @@ const schema = z
       if (st[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'must be absent with "ruleset": false (landlock_restrict_self(-1, flags))' });
   });
 export type RestrictSelfStep = z.infer<typeof schema>;
+
+/** The LOG_* flags the generator draws (one action in four). */
+const GEN_LOGS: readonly (readonly LogFlagName[])[] = [['same_exec_off'], ['new_exec_on'], ['subdomains_off'], ['same_exec_off', 'new_exec_on']];
 
 export const restrict_self: OpDef<RestrictSelfStep> = {
   op: 'restrict_self',
@@ -68,8 +71,7 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
       const v = g.x.d % 16;
       const p = g.profile(n);
       const logging: { log?: ('same_exec_off' | 'new_exec_on' | 'subdomains_off')[]; quiet_scoped?: typeof p.scoped } = {};
-      const LOGS: ('same_exec_off' | 'new_exec_on' | 'subdomains_off')[][] = [['same_exec_off'], ['new_exec_on'], ['subdomains_off'], ['same_exec_off', 'new_exec_on']];
-      if (g.logging.flags && v < 4) logging.log = LOGS[v]!.slice();
+      if (g.logging.flags && v < 4) logging.log = GEN_LOGS[v]!.slice();
       if (g.logging.quiet && v === 4 && p.scoped?.length) logging.quiet_scoped = p.scoped.filter((x) => x !== 'pathname_unix_socket').slice(0, 1);
       if (logging.quiet_scoped?.length === 0) delete logging.quiet_scoped;
       // …and one in sixteen turns LOG_SUBDOMAINS_OFF on first, without a ruleset.

@@ -4,7 +4,7 @@
  * or under a given one. Pure: the caller reads the traces.
  */
 import { InputError } from '../common/errors.js';
-import type { Trace } from '../format/trace.js';
+import type { Trace, TraceRow } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
 import { NEWEST_ABI, releaseSemantics, semanticsForAbi, withErrata } from '../model/semantics/index.js';
 import type { StepOutcome } from '../model/state.js';
@@ -68,11 +68,20 @@ export function semanticsForKernel(k: Trace['kernel'], given: Semantics | undefi
 }
 
 export function diffTrace(t: Trace, sem: Semantics): { model: string[]; steps: number[]; outcomes: StepOutcome[]; auditSteps: AuditStepDiff[]; freed: Disagreement['freed'] } {
-  const { outcomes, freed } = evaluateAll(t.scenario, sem);
+  return diffRow(t.scenario, t, sem);
+}
+
+/** A kernel's row (its results, and its records where collected) against the model, step by step. */
+export function diffRow(
+  s: Trace['scenario'],
+  row: TraceRow,
+  sem: Semantics,
+): { model: string[]; steps: number[]; outcomes: StepOutcome[]; auditSteps: AuditStepDiff[]; freed: Disagreement['freed'] } {
+  const { outcomes, freed } = evaluateAll(s, sem);
   const model = outcomes.map((o) => o.result);
-  const steps = model.flatMap((r, i) => (r !== t.results[i] ? [i] : []));
-  if (!t.audit) return { model, steps, outcomes, auditSteps: [], freed: null };
-  return { model, steps, outcomes, ...compareAudit(outcomes, freed, t.audit, t.audit_freed ?? [], t.audit_teardown ?? []) };
+  const steps = model.flatMap((r, i) => (r !== row.results[i] ? [i] : []));
+  if (!row.audit) return { model, steps, outcomes, auditSteps: [], freed: null };
+  return { model, steps, outcomes, ...compareAudit(outcomes, freed, row.audit, row.audit_freed ?? [], row.audit_teardown ?? []) };
 }
 
 /**
@@ -103,35 +112,37 @@ export function compareAudit(
     }
   });
   const loose = new Set([...firstUnsure].filter(([d, i]) => i <= (firstSure.get(d) ?? Infinity)).map(([d]) => d));
+  // (a domain is allocated once: the step of a second allocation record disagrees)
   const allocSeen = new Set<string>();
-  let allocTwice = false;
+  const allocAgain = new Set<number>();
   // …in a step where the model has an access record of that domain.
   const isLooseAlloc = (text: string, step: number) => {
     const m = /^AUDIT_LANDLOCK_DOMAIN domain=D([0-9]+) status=allocated$/.exec(text);
     return m !== null && loose.has(Number(m[1])) && (outcomes[step]?.audit ?? []).some((r) => r.type === 'access' && r.domain === Number(m[1]));
   };
-  for (const step of kernel)
+  kernel.forEach((step, i) => {
     for (const r of step) {
       const m = /^AUDIT_LANDLOCK_DOMAIN domain=(D[0-9a-fx]+) status=allocated$/.exec(r);
-      if (m && allocSeen.has(m[1]!)) allocTwice = true;
+      if (m && allocSeen.has(m[1]!)) allocAgain.add(i);
       if (m) allocSeen.add(m[1]!);
     }
+  });
+  // A kernel record whose object the recorder could not map ("?": its task was gone) matches a
+  // record of the model that differs only by its object; exact matches are taken first.
+  const objectless = (r: string) => r.replace(/ (?:opid|path)=\S+$| \?$/, '');
+  const take = (from: string[], r: string): boolean => {
+    let j = from.indexOf(r);
+    if (j < 0 && r.endsWith(' ?')) j = from.findIndex((x) => objectless(x) === objectless(r));
+    if (j < 0) return false;
+    from.splice(j, 1);
+    return true;
+  };
   const auditSteps: AuditStepDiff[] = [];
   outcomes.forEach((o, i) => {
     const recs = o.audit ?? [];
     const sure = recs.filter((r) => !r.uncertain && !(r.type === 'allocated' && loose.has(r.domain))).map(recordText);
     const maybe = recs.filter((r) => r.uncertain || (r.type === 'allocated' && loose.has(r.domain))).map(recordText);
     const k = [...(kernel[i] ?? [])];
-    // A kernel record whose object the recorder could not map ("?": its task was gone) matches a
-    // record of the model that differs only by its object; exact matches are taken first.
-    const objectless = (r: string) => r.replace(/ (?:opid|path)=\S+$| \?$/, '');
-    const take = (from: string[], r: string): boolean => {
-      let j = from.indexOf(r);
-      if (j < 0 && r.endsWith(' ?')) j = from.findIndex((x) => objectless(x) === objectless(r));
-      if (j < 0) return false;
-      from.splice(j, 1);
-      return true;
-    };
     const rest = k.filter((r) => !r.endsWith(' ?'));
     const unmapped = k.filter((r) => r.endsWith(' ?'));
     let ok = true;
@@ -144,8 +155,7 @@ export function compareAudit(
     for (const r of rest) if (!take(maybe, r) && !isLooseAlloc(r, i)) ok = false;
     for (const r of unmapped) if (!take(sureLeft, r) && !take(maybe, r)) ok = false;
     if (sureLeft.length) ok = false;
-    // (a domain is allocated once: a second allocation record anywhere is a disagreement where it is)
-    if (allocTwice && k.some((r) => r.includes('status=allocated') && k.concat(...kernel.slice(0, i)).filter((x) => x === r).length > 1)) ok = false;
+    if (allocAgain.has(i)) ok = false;
     if (!ok) auditSteps.push({ step: i, model: sure, maybe: recs.filter((r) => r.uncertain).map(recordText), kernel: k });
   });
   // Deallocations: every logged domain once, with its count (a loose domain's may be lower, or

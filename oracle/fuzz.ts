@@ -9,10 +9,10 @@ import { InputError } from '../common/errors.js';
 import type { Scenario } from '../format/scenario.js';
 import { auditOf, type KernelInfo, type TraceRow } from '../format/trace.js';
 import type { Semantics } from '../model/hooks.js';
-import { evaluate, evaluateAll } from '../ops/engine.js';
+import { evaluate } from '../ops/engine.js';
 import { buildScenario, genInputArb, sampleInputs, type GenInput, type GenProfiles } from '../properties/arbitrary.js';
 import { inputShrinker, runAsync, type Shrinker } from '../properties/shrink.js';
-import { compareAudit, semanticsForKernel } from './diff.js';
+import { diffRow, semanticsForKernel, type AuditStepDiff } from './diff.js';
 
 /** Runs a batch on a kernel: one result list per scenario, null for one that did not complete. */
 /** Runs a batch on a kernel: each scenario's results (null: it did not complete) and, where the runner collected them, its audit records. */
@@ -20,11 +20,8 @@ export type BatchRunner = (scenarios: Scenario[]) => Promise<{ kernel: KernelInf
 
 /** Does a kernel's row disagree with the model: a result, or (where collected) an audit record? */
 export function rowDisagrees(s: Scenario, row: TraceRow, sem: Semantics): boolean {
-  const { outcomes, freed } = evaluateAll(s, sem);
-  if (differs(row.results, outcomes.map((o) => o.result))) return true;
-  if (!row.audit) return false;
-  const c = compareAudit(outcomes, freed, row.audit, row.audit_freed ?? [], row.audit_teardown ?? []);
-  return c.auditSteps.length > 0 || c.freed !== null;
+  const d = diffRow(s, row, sem);
+  return d.steps.length > 0 || d.auditSteps.length > 0 || d.freed !== null;
 }
 
 export interface FuzzOptions {
@@ -101,10 +98,8 @@ export async function shrinkOnKernel<T>(
 }
 
 /** A key grouping record disagreements: the first step whose records differ, its op and the kernel's blockers there. */
-function auditSignature(s: Scenario, row: TraceRow, sem: Semantics): string {
-  const { outcomes, freed } = evaluateAll(s, sem);
-  const c = compareAudit(outcomes, freed, row.audit ?? [], row.audit_freed ?? [], row.audit_teardown ?? []);
-  const a = c.auditSteps[0];
+function auditSignature(s: Scenario, auditSteps: readonly AuditStepDiff[]): string {
+  const a = auditSteps[0];
   if (!a) return 'freed';
   return `${s.steps[a.step]?.op}:${a.kernel.map((r) => r.replace(/ domain=\S+/, '').replace(/ (opid|path)=\S+/, '')).sort().join('+')}/${a.model.length}`;
 }
@@ -134,10 +129,10 @@ export async function fuzz(o: FuzzOptions, run: BatchRunner): Promise<FuzzReport
     r.results.forEach((kr, i) => {
       if (!kr) return void incomplete++;
       const row = r.rows?.[i] ?? { results: kr };
-      if (!rowDisagrees(scenarios[i]!, row, sem!)) return;
-      const mr = evaluate(scenarios[i]!, sem!).map((x) => x.result);
+      const d = diffRow(scenarios[i]!, row, sem!);
+      if (!d.steps.length && !d.auditSteps.length && !d.freed) return;
       disagreeing++;
-      const sig = differs(kr, mr) ? signature(scenarios[i]!, kr, mr) : `audit:${auditSignature(scenarios[i]!, row, sem!)}`;
+      const sig = d.steps.length ? signature(scenarios[i]!, kr, d.model) : `audit:${auditSignature(scenarios[i]!, d.auditSteps)}`;
       if (seen.has(sig)) return;
       seen.add(sig);
       found.push({ g: chunk[i]!, scenario: scenarios[i]!, kernelResults: kr, row });

@@ -772,23 +772,6 @@ static int g_audit_fd = -1;
 static int g_audit_on;    /* the kernel info's "audit" */
 static int g_audit_debug; /* every raw record on stderr */
 
-static int read_exact(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int nl_send(int nl, int type, int flags, const void *data, size_t len, uint32_t seq)
 {
 	char buf[NLMSG_SPACE(1024)];
@@ -918,7 +901,7 @@ static void audit_helper_main(int chan)
 		int done = 0;
 		uint32_t len;
 
-		if (read_exact(chan, &req, 1))
+		if (read_full(chan, &req, 1))
 			_exit(0);
 		out.len = 0;
 		abuf_add(&out, "", 0);
@@ -1014,7 +997,7 @@ static void audit_helper_start(void)
 		audit_helper_main(sv[1]);
 	}
 	close(sv[1]);
-	if (pid < 0 || read_exact(sv[0], &c, 1) || c != 'Y') {
+	if (pid < 0 || read_full(sv[0], &c, 1) || c != 'Y') {
 		close(sv[0]);
 		fprintf(stderr, PROG ": warning: cannot become the audit daemon: no audit records are collected\n");
 		return;
@@ -1029,7 +1012,7 @@ static char *audit_barrier(void)
 	static struct abuf b;
 	uint32_t len;
 
-	if (g_audit_fd < 0 || write_all(g_audit_fd, "B", 1) || read_exact(g_audit_fd, &len, sizeof(len)))
+	if (g_audit_fd < 0 || write_all(g_audit_fd, "B", 1) || read_full(g_audit_fd, &len, sizeof(len)))
 		return NULL;
 	b.len = 0;
 	abuf_add(&b, "", 0);
@@ -1041,7 +1024,7 @@ static char *audit_barrier(void)
 				_exit(1);
 			b.cap = (size_t)len + 1;
 		}
-		if (read_exact(g_audit_fd, b.p, len))
+		if (read_full(g_audit_fd, b.p, len))
 			return NULL;
 		b.len = len;
 		b.p[len] = 0;
