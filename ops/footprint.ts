@@ -43,8 +43,6 @@ export interface Footprint {
 }
 
 export const GLOBAL: Footprint = { global: true, quiet: false, rlo: 0, rhi: 0, wlo: 0, whi: 0 };
-/** GLOBAL, for a step that never asks a hook (fork, thread). */
-export const GLOBAL_QUIET: Footprint = { ...GLOBAL, quiet: true };
 
 /** Whether two footprints conflict: dependent steps (GLOBAL conflicts with everything). */
 export function conflicts(a: Footprint, b: Footprint): boolean {
@@ -89,6 +87,18 @@ export class Fp {
   /** A process: alive, its threads, pidfds, group and session (its socket descriptors are the sockets'). */
   proc(p: Proc, write = false): this {
     return this.lo(1 << (16 + (p.id & 7)), write);
+  }
+  /** A process by its id: one that does not exist yet (the next pid, which fork takes). */
+  procId(id: number, write = false): this {
+    return this.lo(1 << (16 + (id & 7)), write);
+  }
+  /** A task by name: one that does not exist yet (the next name, which fork and clone take). */
+  taskNamed(name: string, write = false): this {
+    return this.lo(1 << (indexOf(name) & 7), write);
+  }
+  /** Which processes hold a socket (a fork copies the descriptors): the socket, without what an event on it does. */
+  holders(s: Sock): this {
+    return this.hiBits(1 << (indexOf((s.listener ?? s).name) & 7), true);
   }
   /** A process's shared pending signals. */
   procPending(p: Proc, write = false): this {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { newProcess } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import type { OpDef } from './types.js';
-import { GLOBAL_QUIET } from './footprint.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('fork'), ...base, child: taskName });
 export type ForkStep = z.infer<typeof schema>;
@@ -19,8 +19,16 @@ export const fork: OpDef<ForkStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
-  // Footprint: a new process and task (the next name), copies of descriptors: GLOBAL (asks no hook).
-  footprint: () => GLOBAL_QUIET,
+  // Footprint: reads the parent's credentials and process (its descriptors, pidfds, group and
+  // session); writes the child — the next name and the next pid, which any other fork or clone
+  // would take too, so two of them never commute — and every socket the parent holds (the child
+  // holds it too). Whoever reads every process (a group signal, kill(-1), a group owner) reads the
+  // child, hence the order in which processes joined a group. Asks no hook.
+  footprint: (w, t, st) => {
+    const f = fp(t).taskNamed(st.child, true).procId(w.procs.length, true).quiet();
+    for (const s of t.proc.fds) f.holders(s);
+    return f.done();
+  },
   reaches: null,
   gen: {
     weight: 9,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { newTask } from '../model/state.js';
 import { base, taskName } from './fields.js';
 import type { OpDef } from './types.js';
-import { GLOBAL_QUIET } from './footprint.js';
+import { fp } from './footprint.js';
 
 const schema = z.strictObject({ op: z.literal('thread'), ...base, child: taskName });
 export type ThreadStep = z.infer<typeof schema>;
@@ -19,8 +19,10 @@ export const thread: OpDef<ThreadStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
-  // Footprint: a new task (the next name): GLOBAL (asks no hook).
-  footprint: () => GLOBAL_QUIET,
+  // Footprint: reads the creator's credentials (shared with the new thread); writes the new task
+  // (the next name, which any other fork or clone would take too) and the process (its threads:
+  // what a process-directed signal and every step of the process see). Asks no hook.
+  footprint: (_w, t, st) => fp(t).taskNamed(st.child, true).proc(t.proc, true).quiet().done(),
   reaches: null,
   gen: {
     weight: 3,

@@ -128,8 +128,10 @@ export interface ExhaustiveCell {
 export interface UnitResult {
   unit: number;
   scenarios: number;
-  /** Distinct states reached by scenarios shorter than the bound (the ones extended). */
+  /** Distinct states extended: reached by a scenario shorter than the bound, and some step taken from them. */
   states: number;
+  /** Distinct states reached by scenarios shorter than the bound (the root included): the memo's size. */
+  reached: number;
   capped: boolean;
   /** First violation per property in this unit (BFS order), with its depth. */
   found: Record<string, { depth: number; steps: Step[]; violation: Violation; outcomes: StepOutcome[] }>;
@@ -325,6 +327,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const found: UnitResult['found'] = {};
   const seen = new Map<string, Entry>();
   let scenarios = 0;
+  let extended = 0;
   let capped = false;
   const maxStates = o.maxStates ?? Infinity;
   const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, entry: null, fp: null };
@@ -340,7 +343,9 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     // Only a step that reached something, was denied, or asked a hook can break a local property.
     const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
     if (relevant && fp?.quiet) throw new Error(`model: ${st.op}'s footprint says it asks no hook, but ${JSON.stringify(st)} did (ops/footprint.ts: quiet)`);
-    const remaining = relevant && check ? props.filter((p) => !found[p.name]) : [];
+    // (The last level is checked while the one before it is expanded: a violation found there is
+    // replaced by a shorter one found later.)
+    const remaining = relevant && check ? props.filter((p) => (found[p.name]?.depth ?? Infinity) > node.depth) : [];
     if (remaining.length) {
       const steps = stepsOf(node);
       const scenario: Scenario = { format: SCENARIO_FORMAT, steps };
@@ -366,6 +371,23 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       seen.set(key, EXPANDED);
       o.onState?.(stepsOf(node));
       return node;
+    }
+    if (node.depth === b.steps - 1) {
+      // The last level extended from: its successors are only checked, so the node is expanded
+      // now, while its world is at hand, and never waits in the frontier. It needs no sleep set
+      // (a step it could sleep is independent of the step that led here, so not causally closed
+      // here); a second visit of its state adds nothing (a step not causally closed on one path
+      // to a state has its outcome checked, or covered, at a smaller depth, whatever the path).
+      const key = canonicalKey(w);
+      if (seen.has(key)) return null;
+      if (seen.size >= maxStates) {
+        capped = true;
+        return null;
+      }
+      seen.set(key, EXPANDED);
+      o.onState?.(stepsOf(node));
+      lastLevel(node);
+      return null;
     }
     const form = canonicalForm(w);
     const entry = seen.get(form.key);
@@ -404,6 +426,19 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     if (keep.length !== p.sleep.length) p.sleep = keep.length ? keep : NO_SLEEP;
     return null;
   };
+  /** Checks the causally closed successors of a node on the last level extended from; counts it extended if it takes one. */
+  const lastLevel = (n: Node): void => {
+    const w = n.world!;
+    let took = false;
+    for (const st of successors(w, sem, b)) {
+      const f = footprintOf(w, st);
+      if (f.quiet || !causallyClosed(n, f)) continue;
+      took = true;
+      visit(n, st, f, true, NO_SLEEP, NO_SLEEP);
+    }
+    if (took) extended++;
+    n.world = null;
+  };
   seen.set(canonicalKey(root), EXPANDED);
   // The units before this one take their first steps from the root: this one's first step sleeps
   // those it is independent of (their subtrees are the other units').
@@ -428,7 +463,9 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         n.world = w;
       }
       if (!por) {
-        for (const st of successors(n.world, sem, b)) {
+        const succ = successors(n.world, sem, b);
+        if (succ.length) extended++;
+        for (const st of succ) {
           const c = visit(n, st, null, true, NO_SLEEP, NO_SLEEP);
           if (c) {
             c.world = null;
@@ -449,8 +486,8 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       // dependent steps leads from each to it): otherwise the steps outside it commute past it,
       // and leaving them out is a shorter scenario where it has the same outcome — checked, or
       // covered, at a smaller depth (a shortest counterexample is always causally closed). On
-      // the last level, where a scenario is only checked, such a step is not taken at all.
-      const last = n.depth === b.steps - 1;
+      // the last level (lastLevel), where a scenario is only checked, such a step is not taken.
+      let took = false;
       for (const st of successors(w, sem, b)) {
         let slept = false;
         for (const z of sleep)
@@ -462,20 +499,21 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         const f = footprintOf(w, st);
         // A step that can break no property is not checked either (not taken on the last level).
         const fresh = !f.quiet && causallyClosed(n, f);
-        if (last && !fresh) continue;
+        took = true;
         const c = visit(n, st, f, fresh, sleep, explored);
         if (c) {
           c.world = null;
           next.push(c);
         }
-        if (!last) explored.push({ step: st, fp: f, parts: null, refs: null });
+        explored.push({ step: st, fp: f, parts: null, refs: null });
       }
+      if (took) extended++;
       n.world = null; // expanded: free it
       n.sleep = NO_SLEEP;
     }
     frontier = next;
   }
-  return { unit, scenarios, states: seen.size, capped, found };
+  return { unit, scenarios, states: extended, reached: seen.size, capped, found };
 }
 
 /** Merges unit results (from any workers or shards) into per-property verdicts, deterministically. */

@@ -61,6 +61,7 @@ const unit = z.object({
   unit: int,
   scenarios: int,
   states: int,
+  reached: int,
   capped: z.boolean(),
   found: z.record(z.string(), z.object({ depth: int, steps: z.array(z.unknown()) })),
 });
