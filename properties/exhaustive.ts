@@ -220,21 +220,25 @@ function canonOf(names: Map<string, string>, z: Sleeper): string {
   return s;
 }
 
-/** Whether every step of the path to `n` is in the causal past of a step of footprint `f` taken there. */
+/**
+ * Whether every step of the path to `n` is in the past a step of footprint `f` taken there reads
+ * from: a chain of steps, each writing something the next one reads or writes, leads from it to
+ * that step (a write counts as a read: an update depends on what it updates). A step outside
+ * that past can be left out — every step of the past reads what it read before, so has the same
+ * outcome, and so has the last one — which is a shorter scenario. (A step that only read what a
+ * later one writes is not in the past: the causal order of the sleep sets counts it, and it does
+ * change the world, but not what the last step sees.)
+ */
 function causallyClosed(n: Node, f: Footprint): boolean {
   if (f.global) return true;
-  let rlo = f.rlo;
-  let rhi = f.rhi;
-  let wlo = f.wlo;
-  let whi = f.whi;
+  let lo = f.rlo | f.wlo;
+  let hi = f.rhi | f.whi;
   for (let x: Node | null = n; x && x.fp; x = x.parent) {
     const p = x.fp;
-    if (p.global) return true; // everything before it is in its causal past, and it in ours
-    if (((p.wlo & (rlo | wlo)) | (p.whi & (rhi | whi)) | (wlo & p.rlo) | (whi & p.rhi)) === 0) return false;
-    rlo |= p.rlo;
-    rhi |= p.rhi;
-    wlo |= p.wlo;
-    whi |= p.whi;
+    if (p.global) return true; // it writes everything, and reads everything before it
+    if (((p.wlo & lo) | (p.whi & hi)) === 0) return false;
+    lo |= p.rlo | p.wlo;
+    hi |= p.rhi | p.whi;
   }
   return true;
 }
