@@ -359,7 +359,9 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         return x.steps.map((s) => applyStep(ww, s));
       };
       for (const p of remaining) {
-        const v = p.check({ scenario, sem, outcomes, extra: { pos: 0, who: 0, profile: 0, pick: 0 }, evaluate: ev });
+        // The steps before were checked where they were taken (or, not causally closed there, where
+        // their outcome is checked at a smaller depth): only this one is judged.
+        const v = p.check({ scenario, sem, outcomes, extra: { pos: 0, who: 0, profile: 0, pick: 0 }, evaluate: ev, from: node.depth - 1 });
         if (v) found[p.name] = { depth: node.depth, steps, violation: v, outcomes };
       }
     }
