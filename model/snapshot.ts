@@ -177,3 +177,99 @@ export function canonicalForm(w: World): { key: string; tasks: readonly Task[]; 
   parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));
   return { key: parts.join('|'), tasks, socks };
 }
+
+/**
+ * What of a world one step reads or writes, as entities (ops/footprint.ts selectionOf builds it
+ * from the step's footprint): the credentials and pending sets of some tasks, some processes and
+ * their pending sets, some sockets (with their embryos), the filesystem with the pathname
+ * bindings, the socket table, and some abstract bindings.
+ */
+export interface Selection {
+  readonly tasks: ReadonlySet<Task>;
+  readonly taskPending: ReadonlySet<Task>;
+  readonly procs: ReadonlySet<Proc>;
+  readonly procPending: ReadonlySet<Proc>;
+  readonly socks: ReadonlySet<Sock>;
+  readonly fs: boolean;
+  readonly socketTable: boolean;
+  /** Whether the binding of an abstract key (type + "\0" + name) is selected. */
+  readonly abstract: (key: string) => boolean;
+}
+
+/**
+ * The part of a world a selection covers, written like the canonical key but relative to the
+ * selection (its tasks and sockets numbered in creation order, references to anything outside it
+ * written "?"), with the names it gave them: in two worlds whose projections for a step's
+ * selection are equal, the step — renamed — reads the same, so has the same outcome up to names
+ * (properties/exhaustive.ts keys its check memo by it).
+ */
+export function projection(w: World, sel: Selection): { key: string; names: Map<string, string> } {
+  const names = new Map<string, string>();
+  const taskRef = new Map<Task, number>();
+  for (const t of w.tasks.values())
+    if (sel.tasks.has(t) || sel.taskPending.has(t)) {
+      taskRef.set(t, taskRef.size);
+      names.set(t.name, `t${taskRef.size - 1}`);
+    }
+  const procRef = new Map<Proc, number>();
+  for (const p of w.procs) if (sel.procs.has(p) || sel.procPending.has(p)) procRef.set(p, procRef.size);
+  for (const t of taskRef.keys()) if (!procRef.has(t.proc)) procRef.set(t.proc, procRef.size);
+  const sockRef = new Map<Sock, number>();
+  for (const s of w.sockets.values())
+    if (sel.socks.has(s)) {
+      sockRef.set(s, sockRef.size);
+      names.set(s.name, `s${sockRef.size - 1}`);
+    }
+  const pidProc = new Map<number, Proc>(w.procs.map((p) => [p.id, p]));
+  const tr = (t: Task | null): string => (!t ? '-' : (taskRef.get(t)?.toString() ?? '?'));
+  const pr = (p: Proc | undefined): string => (!p ? '-' : (procRef.get(p)?.toString() ?? '?'));
+  const sr = (s: Sock | null): string => (!s ? '-' : (sockRef.get(s)?.toString() ?? '?'));
+  const nodeIds = new Map<HierarchyNode, number>();
+  const dom = (d: MaybeDomain): string => {
+    if (!d) return '-';
+    return d.layers
+      .map((l) => {
+        let id = nodeIds.get(l.node);
+        if (id === undefined) nodeIds.set(l.node, (id = nodeIds.size));
+        const lg = l.node.log;
+        return `${id}:${l.scope}:${l.fs}:${l.rules.map((r) => `${r.path}=${r.access}`).join(',')}~${+lg.sameExec}${+lg.newExec}${+lg.disabled}${lg.quietScope}`;
+      })
+      .join('>');
+  };
+  const sigs = (p: ReadonlySet<string>) => [...p].sort().join(',');
+  const parts: string[] = [];
+  for (const [t, i] of taskRef) {
+    const pend = sel.taskPending.has(t) ? `/${sigs(t.pending)}` : '';
+    parts.push(`T${i}p${pr(t.proc)}${t.proc.leader === t ? 'L' : ''}[${dom(t.domain)}]e${t.exec}${t.logSubdomainsOff ? 'q' : ''}${t.pdeathsig ?? ''}${pend}`);
+  }
+  const lastJoined = new Map<number, Proc>();
+  for (const p of w.procs) if (p.alive && (lastJoined.get(p.pgid)?.joined ?? -1) < p.joined) lastJoined.set(p.pgid, p);
+  for (const [p, i] of procRef) {
+    if (!sel.procs.has(p) && !sel.procPending.has(p)) continue;
+    const held = [...p.fds].filter((s) => sockRef.has(s)).map((s) => sockRef.get(s)!).sort((a, b) => a - b);
+    const pend = sel.procPending.has(p) ? `/${sigs(p.pending)}` : '';
+    const pidfds = [...p.pidfds].map((f) => `${tr(f.target)}${f.thread ? 't' : ''}`).sort().join(',');
+    parts.push(
+      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')}+${p.fds.size - held.length} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${lastJoined.get(p.pgid) === p ? 'n' : ''}^${tr(p.parent)}${pend}`,
+    );
+  }
+  const sockText = (s: Sock): string => {
+    const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
+    const o = s.fown;
+    const own = o
+      ? `o${o.type}${o.type === 'thread' ? tr(o.thread) : pr(pidProc.get(o.pid))}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${tr(o.setter)}[${dom(o.setterDomain)}]e${o.setterExec}`
+      : '';
+    return `${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sr(s.peer)} q${Math.min(s.queue, 12)}`;
+  };
+  for (const [s, i] of sockRef) {
+    const holders = w.procs.filter((p) => p.alive && p.fds.has(s));
+    const known = holders.filter((p) => procRef.has(p)).map((p) => procRef.get(p)!).sort((a, b) => a - b);
+    parts.push(`S${i}${sockText(s)} e${s.embryos.map((e) => `(${sockText(e)})`).join('')} h${known.join(',')}+${holders.length - known.length}`);
+  }
+  if (sel.fs) parts.push(`F${[...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(',')} B${[...w.boundPath.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([p, s]) => `${p}=${sr(s)}`).join(',')}`);
+  if (sel.socketTable) parts.push(`N${w.sockets.size}`);
+  const abs: string[] = [];
+  for (const [k, s] of w.boundAbstract) if (sel.abstract(k)) abs.push(`${k}=${sr(s)}`);
+  if (abs.length) parts.push(`A${abs.sort().join(',')}`);
+  return { key: parts.join('|'), names };
+}

@@ -18,6 +18,7 @@
  */
 import type { Address, SocketType } from '../model/uapi.js';
 import { abstractKey, type Proc, type Sock, type Task, type World } from '../model/state.js';
+import type { Selection } from '../model/snapshot.js';
 
 /**
  * A footprint as bit masks: `lo` has 8 bits each for task credentials, thread pending sets,
@@ -175,4 +176,39 @@ export function heldSock(w: World, t: Task, name: string): Sock | null {
 /** The socket bound at an address for a lookup by a socket of `type`, if any (unix_find_other). */
 export function boundAt(w: World, type: SocketType, a: Address): Sock | undefined {
   return 'abstract' in a ? w.boundAbstract.get(abstractKey(type, a.abstract)) : w.boundPath.get(a.pathname);
+}
+
+/**
+ * The entities a footprint covers in `w` (every one whose bit it has: a shared bit selects both),
+ * for the projection a step's outcome depends on (model/snapshot.ts projection). Null for GLOBAL.
+ */
+export function selectionOf(w: World, f: Footprint): Selection | null {
+  if (f.global) return null;
+  const lo = f.rlo | f.wlo;
+  const hi = f.rhi | f.whi;
+  const tasks = new Set<Task>();
+  const taskPending = new Set<Task>();
+  for (const t of w.tasks.values()) {
+    const b = indexOf(t.name) & 7;
+    if (lo & (1 << b)) tasks.add(t);
+    if (lo & (1 << (8 + b))) taskPending.add(t);
+  }
+  const procs = new Set<Proc>();
+  const procPending = new Set<Proc>();
+  for (const p of w.procs) {
+    if (lo & (1 << (16 + (p.id & 7)))) procs.add(p);
+    if (lo & ((1 << (24 + (p.id & 7))) | 0)) procPending.add(p);
+  }
+  const socks = new Set<Sock>();
+  for (const s of w.sockets.values()) if (hi & (1 << (indexOf((s.listener ?? s).name) & 7))) socks.add(s);
+  return {
+    tasks,
+    taskPending,
+    procs,
+    procPending,
+    socks,
+    fs: (hi & FS_BIT) !== 0,
+    socketTable: (hi & SOCKET_TABLE_BIT) !== 0,
+    abstract: (key) => (hi & (1 << (10 + (indexOf(key) % 22)))) !== 0,
+  };
 }

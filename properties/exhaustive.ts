@@ -22,8 +22,8 @@ import type { RestrictFields, SuccessorContext } from '../ops/types.js';
 import { numLayers } from '../model/domain.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import { step as applyStep } from '../ops/engine.js';
-import { cloneWorld, canonicalForm, canonicalKey } from '../model/snapshot.js';
-import { conflicts, type Footprint } from '../ops/footprint.js';
+import { cloneWorld, canonicalForm, canonicalKey, projection } from '../model/snapshot.js';
+import { conflicts, selectionOf, type Footprint } from '../ops/footprint.js';
 import { cloneAuditState } from '../model/audit.js';
 import { newWorld, type Sock, type StepOutcome, type Task, type World } from '../model/state.js';
 import { fullSandbox } from './arbitrary.js';
@@ -132,6 +132,8 @@ export interface UnitResult {
   states: number;
   /** Distinct states reached by scenarios shorter than the bound (the root included): the memo's size. */
   reached: number;
+  /** Checks the check memo answered (steps not checked again: a step with the same check key was). */
+  memoHits: number;
   capped: boolean;
   /** First violation per property in this unit (BFS order), with its depth. */
   found: Record<string, { depth: number; steps: Step[]; violation: Violation; outcomes: StepOutcome[] }>;
@@ -241,6 +243,37 @@ function causallyClosed(n: Node, f: Footprint): boolean {
     hi |= p.rhi | p.whi;
   }
   return true;
+}
+
+/**
+ * What a step's check is decided by: the step, renamed, and the projection of the world on what
+ * its footprint reads and writes (model/snapshot.ts projection). Equal keys, equal outcomes up to
+ * names, hence equal verdicts of every state-local property (none depends on names). Null for a
+ * GLOBAL step (it reads everything: its key would be the state's).
+ */
+export function checkKey(w: World, st: Step, f: Footprint, cache?: Map<string, { key: string; names: Map<string, string> }>): string | null {
+  if (f.global) return null;
+  // Steps of one world often cover the same entities (a signal and a ptrace between the same two
+  // tasks): the projection is cached by the footprint's bits.
+  const bits = `${f.rlo | f.wlo},${f.rhi | f.whi}`;
+  let p = cache?.get(bits);
+  if (!p) {
+    p = projection(w, selectionOf(w, f)!);
+    cache?.set(bits, p);
+  }
+  const { key, names } = p;
+  const name = (v: string) => names.get(v) ?? (w.tasks.has(v) || w.sockets.has(v) ? '?' : v);
+  return `${stepText(st as unknown as Record<string, unknown>, name)}#${key}`;
+}
+
+/** A step's fields as text, every string through `name` (nested objects and arrays too). */
+function stepText(x: unknown, name: (v: string) => string): string {
+  if (typeof x === 'string') return name(x);
+  if (typeof x !== 'object' || x === null) return String(x);
+  if (Array.isArray(x)) return `[${x.map((v) => stepText(v, name)).join(',')}]`;
+  let out = '{';
+  for (const k in x as Record<string, unknown>) out += `${k}:${k === 'op' ? (x as Record<string, string>)[k] : stepText((x as Record<string, unknown>)[k], name)};`;
+  return `${out}}`;
 }
 
 /** Whether two steps are the same (fields of strings, numbers, booleans, and arrays or objects of them). */
@@ -432,13 +465,35 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     if (keep.length !== p.sleep.length) p.sleep = keep.length ? keep : NO_SLEEP;
     return null;
   };
+  // The check memo: the smallest depth at which a step with each check key was checked. A step
+  // whose key was checked at the same or a smaller depth has the same verdicts (checkKey): it is
+  // not checked again, and on the last level not taken.
+  const checked = new Map<string, number>();
+  let memoHits = 0;
+  let cacheOf: World | null = null;
+  const cache = new Map<string, { key: string; names: Map<string, string> }>();
+  const unchecked = (w: World, st: Step, f: Footprint, depth: number): boolean => {
+    if (cacheOf !== w) {
+      cache.clear();
+      cacheOf = w;
+    }
+    const k = checkKey(w, st, f, cache);
+    if (k === null) return true;
+    const at = checked.get(k);
+    if (at !== undefined && at <= depth) {
+      memoHits++;
+      return false;
+    }
+    checked.set(k, depth);
+    return true;
+  };
   /** Checks the causally closed successors of a node on the last level extended from; counts it extended if it takes one. */
   const lastLevel = (n: Node): void => {
     const w = n.world!;
     let took = false;
     for (const st of successors(w, sem, b)) {
       const f = footprintOf(w, st);
-      if (f.quiet || !causallyClosed(n, f)) continue;
+      if (f.quiet || !causallyClosed(n, f) || !unchecked(w, st, f, n.depth + 1)) continue;
       took = true;
       visit(n, st, f, true, NO_SLEEP, NO_SLEEP);
     }
@@ -519,7 +574,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     }
     frontier = next;
   }
-  return { unit, scenarios, states: extended, reached: seen.size, capped, found };
+  return { unit, scenarios, states: extended, reached: seen.size, memoHits, capped, found };
 }
 
 /** Merges unit results (from any workers or shards) into per-property verdicts, deterministically. */

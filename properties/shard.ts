@@ -62,6 +62,7 @@ const unit = z.object({
   scenarios: int,
   states: int,
   reached: int,
+  memoHits: int,
   capped: z.boolean(),
   found: z.record(z.string(), z.object({ depth: int, steps: z.array(z.unknown()) })),
 });
