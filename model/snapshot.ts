@@ -86,15 +86,29 @@ export function cloneWorld(w: World): World {
  * their process, liveness and domain; sockets with their state, peers, pending connections and
  * holders; the filesystem.
  */
-export function canonicalKey(w: World): string {
-  return canonicalForm(w).key;
+export function canonicalKey(w: World, detail: ReadonlySet<StateDetail> = ALL_DETAILS): string {
+  return canonicalForm(w, detail).key;
 }
+
+/**
+ * Details of a world that only some ops read (OpDef.observes): the pending signals (await_signal),
+ * each process's parent (PTRACE_TRACEME, the parent-death signal at exit), the order in which
+ * processes joined their groups (F_SETOWN to a group finds the newest member). A state key for an
+ * alphabet whose ops read none of one leaves it out: worlds that differ only there then behave the
+ * same under every continuation the alphabet has (test/state-key.test.ts checks it per alphabet).
+ */
+export const STATE_DETAILS = ['pending', 'parent', 'group-order'] as const;
+export type StateDetail = (typeof STATE_DETAILS)[number];
+export const ALL_DETAILS: ReadonlySet<StateDetail> = new Set(STATE_DETAILS);
 
 /**
  * The canonical key with the order it lists tasks and sockets in: in two worlds with equal keys,
  * the i-th tasks (and sockets) correspond (properties/exhaustive.ts maps its sleep sets by it).
  */
-export function canonicalForm(w: World): { key: string; tasks: readonly Task[]; socks: readonly Sock[] } {
+export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_DETAILS): { key: string; tasks: readonly Task[]; socks: readonly Sock[] } {
+  const pending = detail.has('pending');
+  const parent = detail.has('parent');
+  const order = detail.has('group-order');
   // Tasks and sockets are listed in an order that does not depend on their names (a signature
   // of their own state first, creation order only to break ties), so that worlds that differ
   // only by which of two like tasks or sockets did something get the same key. Everything is
@@ -106,13 +120,37 @@ export function canonicalForm(w: World): { key: string; tasks: readonly Task[]; 
   for (const [, s] of w.sockets) creation.set(s, n++);
   const sigs = (p: Set<string>) => (p.size === 0 ? '' : p.size === 1 ? p.values().next().value! : [...p].sort().join(','));
   const tsig = (t: Task) =>
-    `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}.${t.proc.pidfds.size}${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(t.proc.pending)}|${shape(t.domain)}`;
+    `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}.${t.proc.pidfds.size}${t.pdeathsig ?? ''}${pending ? `/${sigs(t.pending)}/${sigs(t.proc.pending)}` : ''}|${shape(t.domain)}`;
   const ssig = (s: Sock) =>
     `${s.type}${s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : ''}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''}${s.peer ? 'p' : ''}${Math.min(s.queue, 12)}e${s.embryos.length}|${shape(s.domain)}`;
   const byKey = <T extends Task | Sock>(xs: T[], sig: (x: T) => string) =>
     xs.map((x) => [sig(x), creation.get(x)!, x] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map((e) => e[2]);
-  const tasks = byKey([...w.tasks.values()], tsig);
-  const socks = byKey([...w.sockets.values()], ssig);
+  // One round of refinement: a task's signature with those of the sockets its process holds, a
+  // socket's with those of its holders' leaders, so that two like tasks holding unlike sockets are
+  // ordered by what they hold rather than by when they were created.
+  const ts = new Map<Task, string>();
+  for (const t of w.tasks.values()) ts.set(t, tsig(t));
+  const ss = new Map<Sock, string>();
+  for (const x of w.sockets.values()) ss.set(x, ssig(x));
+  const held = (p: Proc) => (p.fds.size === 0 ? '' : p.fds.size === 1 ? ss.get(p.fds.values().next().value!) ?? '' : [...p.fds].map((x) => ss.get(x) ?? '').sort().join(';'));
+  const holderSigs = (x: Sock) => {
+    const h: string[] = [];
+    for (const p of w.procs) if (p.alive && p.fds.has(x)) h.push(ts.get(p.leader)!);
+    return h.length < 2 ? (h[0] ?? '') : h.sort().join(';');
+  };
+  const tasks = byKey([...w.tasks.values()], (t) => `${ts.get(t)}{${held(t.proc)}}`);
+  // Sockets alike so far go by their holders' places in the task order (then by creation).
+  const firstTask = new Map<Proc, number>();
+  tasks.forEach((t, i) => {
+    if (!firstTask.has(t.proc)) firstTask.set(t.proc, i);
+  });
+  const holderPlaces = (x: Sock) =>
+    w.procs
+      .filter((p) => p.alive && p.fds.has(x))
+      .map((p) => firstTask.get(p)!)
+      .sort((a, b) => a - b)
+      .join(',');
+  const socks = byKey([...w.sockets.values()], (x) => `${ss.get(x)}{${holderSigs(x)}}${holderPlaces(x)}`);
   const nodeIds = new Map<HierarchyNode, number>();
   const dom = (d: MaybeDomain): string => {
     if (!d) return '-';
@@ -148,7 +186,7 @@ export function canonicalForm(w: World): { key: string; tasks: readonly Task[]; 
       p.leader === t
         ? // Of the order in which processes joined a group (Proc.joined) only which one joined last
           // matters: pid_task(pgrp, PIDTYPE_PGID), hence a group owner's F_SETOWN, finds it first.
-          ` g${pidOf.get(p.pgid)}s${pidOf.get(p.sid)}${newest.has(p) ? 'n' : ''}^${p.parent ? taskIndex.get(p.parent) : '-'} f${[...p.pidfds]
+          ` g${pidOf.get(p.pgid)}s${pidOf.get(p.sid)}${order && newest.has(p) ? 'n' : ''}${parent ? `^${p.parent ? taskIndex.get(p.parent) : '-'}` : ''} f${[...p.pidfds]
             .map((f) => `${taskIndex.get(f.target)}${f.thread ? 't' : ''}`)
             .sort()
             .join(',')}`
@@ -156,7 +194,7 @@ export function canonicalForm(w: World): { key: string; tasks: readonly Task[]; 
     // domain_exec and log_subdomains_off (model/audit.ts), only when they differ from "every layer created by this program".
     const full = (1 << (t.domain?.layers.length ?? 0)) - 1;
     const cred = t.exec === full && !t.logSubdomainsOff ? '' : `e${t.exec}${t.logSubdomainsOff ? 'q' : ''}`;
-    parts.push(`T${procIndex.get(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${cred}${t.pdeathsig ?? ''}/${sigs(t.pending)}/${sigs(p.pending)}${procPart}`);
+    parts.push(`T${procIndex.get(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${cred}${t.pdeathsig ?? ''}${pending ? `/${sigs(t.pending)}/${sigs(p.pending)}` : ''}${procPart}`);
   }
   for (const s of socks) sid(s);
   for (const s of socks) {
@@ -201,9 +239,11 @@ export interface Selection {
  * selection (its tasks and sockets numbered in creation order, references to anything outside it
  * written "?"), with the names it gave them: in two worlds whose projections for a step's
  * selection are equal, the step — renamed — reads the same, so has the same outcome up to names
- * (properties/exhaustive.ts keys its check memo by it).
+ * (properties/exhaustive.ts keys its check memo by it). `detail`: the hidden details the step
+ * reads (OpDef.observes); the others are left out.
  */
-export function projection(w: World, sel: Selection): { key: string; names: Map<string, string> } {
+export function projection(w: World, sel: Selection, detail: ReadonlySet<StateDetail> = ALL_DETAILS): { key: string; names: Map<string, string> } {
+  const order = detail.has('group-order');
   const names = new Map<string, string>();
   const taskRef = new Map<Task, number>();
   for (const t of w.tasks.values())
@@ -239,7 +279,7 @@ export function projection(w: World, sel: Selection): { key: string; names: Map<
   const sigs = (p: ReadonlySet<string>) => [...p].sort().join(',');
   const parts: string[] = [];
   for (const [t, i] of taskRef) {
-    const pend = sel.taskPending.has(t) ? `/${sigs(t.pending)}` : '';
+    const pend = sel.taskPending.has(t) && detail.has('pending') ? `/${sigs(t.pending)}` : '';
     parts.push(`T${i}p${pr(t.proc)}${t.proc.leader === t ? 'L' : ''}[${dom(t.domain)}]e${t.exec}${t.logSubdomainsOff ? 'q' : ''}${t.pdeathsig ?? ''}${pend}`);
   }
   const lastJoined = new Map<number, Proc>();
@@ -247,10 +287,10 @@ export function projection(w: World, sel: Selection): { key: string; names: Map<
   for (const [p, i] of procRef) {
     if (!sel.procs.has(p) && !sel.procPending.has(p)) continue;
     const held = [...p.fds].filter((s) => sockRef.has(s)).map((s) => sockRef.get(s)!).sort((a, b) => a - b);
-    const pend = sel.procPending.has(p) ? `/${sigs(p.pending)}` : '';
+    const pend = sel.procPending.has(p) && detail.has('pending') ? `/${sigs(p.pending)}` : '';
     const pidfds = [...p.pidfds].map((f) => `${tr(f.target)}${f.thread ? 't' : ''}`).sort().join(',');
     parts.push(
-      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')}+${p.fds.size - held.length} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${lastJoined.get(p.pgid) === p ? 'n' : ''}^${tr(p.parent)}${pend}`,
+      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')}+${p.fds.size - held.length} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${order && lastJoined.get(p.pgid) === p ? 'n' : ''}${detail.has('parent') ? `^${tr(p.parent)}` : ''}${pend}`,
     );
   }
   const sockText = (s: Sock): string => {

@@ -21,6 +21,7 @@ export const accept: OpDef<AcceptStep> = {
   wire: (st, e) => [e.sock(st.sock), e.newSock(st.new)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.accept(w, t, s, st.new)),
   readOnly: false,
+  observes: [],
   // Footprint: creates a socket and moves a pending connection: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

@@ -22,6 +22,7 @@ export const await_signal: OpDef<AwaitSignalStep> = {
   wire: (st) => [st.signal.slice(3)],
   apply: (_w, t, st) => (takeSignal(t, st.signal) ? { result: 'ok' } : { result: 'EAGAIN', note: `no ${st.signal} is pending for ${t.name} or its process` }),
   readOnly: false,
+  observes: ['pending'],
   // Footprint: the acting thread's pending signals and its process's.
   footprint: (_w, t) => fp(t).taskPending(t, true).procPending(t.proc, true).quiet().done(),
   reaches: null,

@@ -18,6 +18,7 @@ export const bind: OpDef<BindStep> = {
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.bind(w, t, s, st.addr)),
   readOnly: false,
+  observes: [],
   // Footprint: the socket and the address (for a pathname, the filesystem). Asks no hook (make_sock
   // is the model's own check, its record not a hook's).
   footprint: (w, t, st) => {

@@ -29,6 +29,7 @@ export const close: OpDef<CloseStep> = {
       },
     ),
   readOnly: false,
+  observes: [],
   // Footprint: may release a socket (peers shut down, owners signalled): GLOBAL.
   footprint: () => GLOBAL,
   reaches: null,

@@ -23,6 +23,7 @@ export const connect: OpDef<ConnectStep> = {
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.connect(w, t, s, st.addr)),
   readOnly: false,
+  observes: [],
   // Footprint: the socket, the address looked up, the socket bound there now (its backlog, its
   // peer), and the socket's old peer (a datagram re-connect drops its queue, the peer gets ECONNRESET).
   footprint: (w, t, st) => {

@@ -35,6 +35,7 @@ export const exec: OpDef<ExecStep> = {
     return { result: 'ok', note: 'a new program image: every layer now counts as created by another executable (domain_exec = 0)' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: changes credentials and may be refused by descriptors: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

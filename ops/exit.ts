@@ -19,6 +19,7 @@ export const exit: OpDef<ExitStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: ['parent', 'group-order'],
   // Footprint: the parent-death signals, the closes and their socket events: GLOBAL.
   footprint: () => GLOBAL,
   reaches: null,

@@ -19,6 +19,7 @@ export const fork: OpDef<ForkStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: reads the parent's credentials and process (its descriptors, pidfds, group and
   // session); writes the child — the next name and the next pid, which any other fork or clone
   // would take too, so two of them never commute — and every socket the parent holds (the child

@@ -27,6 +27,7 @@ export const kill_all: OpDef<KillAllStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: every other process and its credentials; a real signal writes their pending sets.
   footprint: (_w, t, st) => (signalText(st.signal) === '0' ? fp(t).anyone().done() : fp(t).anyone().anyonePending().done()),
   reaches: 'signal',

@@ -31,6 +31,7 @@ export const killpg: OpDef<KillpgStep> = {
     return any ? { result: 'ok' } : { result: 'EPERM', note: `every member of process group ${pgid} was refused` };
   },
   readOnly: false,
+  observes: ['group-order'],
   // Footprint: the group's members as of now (every process) and their credentials; a real signal writes their pending sets.
   footprint: (_w, t, st) => (signalText(st.signal) === '0' ? fp(t).anyone().done() : fp(t).anyone().anyonePending().done()),
   reaches: 'signal',

@@ -17,6 +17,7 @@ export const listen: OpDef<ListenStep> = {
   wire: (st, e) => [e.sock(st.sock)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.listen(w, s)),
   readOnly: false,
+  observes: [],
   // Footprint: the socket.
   footprint: (w, t, st) => {
     const s = heldSock(w, t, st.sock);

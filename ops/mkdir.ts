@@ -28,6 +28,7 @@ export const mkdir: OpDef<MkdirStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: the filesystem: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

@@ -29,6 +29,7 @@ export const pass: OpDef<PassStep> = {
       },
     ),
   readOnly: false,
+  observes: [],
   // Footprint: descriptors of two processes: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

@@ -23,6 +23,7 @@ export const pdeathsig: OpDef<PdeathsigStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: read at the parent's exit: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

@@ -35,6 +35,7 @@ export const pidfd_open: OpDef<PidfdOpenStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: a new descriptor: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

@@ -29,6 +29,7 @@ export const pidfd_send_signal: OpDef<PidfdSendSignalStep> = {
     return { result: 'ok', reach };
   },
   readOnly: false,
+  observes: [],
   // Footprint: a signal through a pidfd: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: 'signal',

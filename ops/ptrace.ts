@@ -59,6 +59,7 @@ export const ptrace: OpDef<PtraceStep> = {
     return { result: 'ok', reach };
   },
   readOnly: true,
+  observes: [],
   // Footprint: reads the target's process and credentials (the step changes nothing but audit counters).
   footprint: (w, t, st) => {
     const target = taskOf(w, st.target);

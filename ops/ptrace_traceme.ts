@@ -39,6 +39,7 @@ export const ptrace_traceme: OpDef<PtraceTracemeStep> = {
     return { result: 'ok', reach };
   },
   readOnly: true,
+  observes: ['parent'],
   // Footprint: the parent: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: 'ptrace',

@@ -58,6 +58,7 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
   },
   apply: (w, t, st) => restrictSelf(w, t, st),
   readOnly: false,
+  observes: [],
   // Footprint: the acting thread's credentials (and the filesystem its rules look up); TSYNC, every thread of the process: GLOBAL.
   footprint: (_w, t, st) => (st.tsync ? GLOBAL : st.rules?.length ? fp(t).task(t, true).fs().quiet().done() : fp(t).task(t, true).quiet().done()),
   reaches: null,

@@ -21,6 +21,7 @@ export const send: OpDef<SendStep> = {
   wire: (st, e) => [e.sock(st.sock), st.oob ? '1' : '0'],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.send(w, t, s, st.oob ?? false)),
   readOnly: false,
+  observes: [],
   // Footprint: the socket and its peer (an embryo: its listener's).
   footprint: (w, t, st) => {
     const s = heldSock(w, t, st.sock);

@@ -19,6 +19,7 @@ export const sendto: OpDef<SendtoStep> = {
   wire: (st, e) => [e.sock(st.sock), e.addr(st.addr)],
   apply: (w, t, st) => onHeld(w, t, st.sock, (s) => unix.sendto(w, t, s, st.addr)),
   readOnly: false,
+  observes: [],
   // Footprint: the socket (its pending error, its peer), the address looked up, the socket bound there now, and the peer.
   footprint: (w, t, st) => {
     const s = heldSock(w, t, st.sock);

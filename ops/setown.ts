@@ -44,6 +44,7 @@ export const setown: OpDef<SetownStep> = {
       return setOwner(w, t, s, spec, st.signal ?? 'SIGIO');
     }),
   readOnly: false,
+  observes: ['group-order'],
   // Footprint: the socket (its owner); whether the owner's pid exists and who the group's newest
   // member is read every process (and nothing here signals).
   footprint: (w, t, st) => {

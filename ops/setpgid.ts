@@ -21,6 +21,7 @@ export const setpgid: OpDef<SetpgidStep> = {
   wire: (st, e) => [st.pgrp ? e.task(st.pgrp) : '-'],
   apply: (w, t, st) => doSetpgid(w, t, st.pgrp ? taskOf(w, st.pgrp).proc.pgid : t.proc.id),
   readOnly: false,
+  observes: ['group-order'],
   // Footprint: process groups: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

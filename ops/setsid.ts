@@ -16,6 +16,7 @@ export const setsid: OpDef<SetsidStep> = {
   wire: () => [],
   apply: (w, t) => doSetsid(w, t),
   readOnly: false,
+  observes: [],
   // Footprint: sessions and groups: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

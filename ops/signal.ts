@@ -41,6 +41,7 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
     },
     // A delivered signal is pending until an await_signal takes it.
     readOnly: false,
+    observes: [],
     // Footprint: the target's process (alive) and the credentials judged; a real signal (not the
     // probe 0) writes the pending set it joins.
     footprint: (w, t, st) => {

@@ -19,6 +19,7 @@ export const socket: OpDef<SocketStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: the socket table (the next name) and the new socket (held by the acting process).
   footprint: (_w, t, st) => fp(t).socketTable(true).sockNamed(st.sock, true).quiet().done(),
   reaches: null,

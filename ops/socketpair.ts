@@ -25,6 +25,7 @@ export const socketpair: OpDef<SocketpairStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: two new sockets: GLOBAL (not in the exhaustive alphabet).
   footprint: () => GLOBAL,
   reaches: null,

@@ -19,6 +19,7 @@ export const thread: OpDef<ThreadStep> = {
     return { result: 'ok' };
   },
   readOnly: false,
+  observes: [],
   // Footprint: reads the creator's credentials (shared with the new thread); writes the new task
   // (the next name, which any other fork or clone would take too) and the process (its threads:
   // what a process-directed signal and every step of the process see). Asks no hook.

@@ -13,6 +13,7 @@ import type { MaybeDomain } from '../model/domain.js';
 import type { StepOutcome, Task, World } from '../model/state.js';
 import type { Address, FsRightName, ScopeName, SocketType } from '../model/uapi.js';
 import type { Footprint } from './footprint.js';
+import type { StateDetail } from '../model/snapshot.js';
 
 /** The fields every step has. */
 export interface StepBase {
@@ -270,6 +271,12 @@ export interface OpDef<S extends StepBase> {
   apply(w: World, t: Task, st: S): ApplyResult;
   /** The step never changes the world (the exhaustive search evaluates it without a copy). */
   readonly readOnly: boolean;
+  /**
+   * What the step reads of the world's hidden details (model/snapshot.ts StateDetail): pending
+   * signals, parents, the order in which processes joined their groups. The exhaustive state key
+   * leaves out what no op of its alphabet reads.
+   */
+  readonly observes: readonly StateDetail[];
   /**
    * What the step reads and writes of `w` when `t` performs it now (ops/footprint.ts), for the
    * exhaustive search's partial-order reduction; GLOBAL when in doubt. Must cover everything the

@@ -22,7 +22,7 @@ import type { RestrictFields, SuccessorContext } from '../ops/types.js';
 import { numLayers } from '../model/domain.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import { step as applyStep } from '../ops/engine.js';
-import { cloneWorld, canonicalForm, canonicalKey, projection } from '../model/snapshot.js';
+import { cloneWorld, canonicalForm, canonicalKey, projection, type StateDetail } from '../model/snapshot.js';
 import { conflicts, selectionOf, type Footprint } from '../ops/footprint.js';
 import { cloneAuditState } from '../model/audit.js';
 import { newWorld, type Sock, type StepOutcome, type Task, type World } from '../model/state.js';
@@ -88,6 +88,14 @@ const alphabetOps = (a: AlphabetName) => OPS.filter((op) => REGISTRY[op].exhaust
  */
 export const alphabetText = (a: AlphabetName = '1.1'): string => alphabetOps(a).map((op) => REGISTRY[op].exhaustive!.label).join(', ');
 export const ALPHABET = alphabetText('1.1');
+
+/** The hidden details some op of an alphabet reads (OpDef.observes): what its state key keeps. */
+const DETAILS: Record<AlphabetName, ReadonlySet<StateDetail>> = {
+  v1: new Set(alphabetOps('v1').flatMap((op) => REGISTRY[op].observes)),
+  '1.1': new Set(alphabetOps('1.1').flatMap((op) => REGISTRY[op].observes)),
+};
+/** The state key of exhaustive mode for an alphabet (model/snapshot.ts canonicalKey without the details it never reads). */
+export const stateKey = (w: World, a: AlphabetName = '1.1'): string => canonicalKey(w, DETAILS[a]);
 
 const SUCCESSORS: Record<AlphabetName, ((ctx: SuccessorContext) => Step[])[]> = {
   v1: alphabetOps('v1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
@@ -255,10 +263,10 @@ export function checkKey(w: World, st: Step, f: Footprint, cache?: Map<string, {
   if (f.global) return null;
   // Steps of one world often cover the same entities (a signal and a ptrace between the same two
   // tasks): the projection is cached by the footprint's bits.
-  const bits = `${f.rlo | f.wlo},${f.rhi | f.whi}`;
+  const bits = `${f.rlo | f.wlo},${f.rhi | f.whi},${opOf(st).observes.join()}`;
   let p = cache?.get(bits);
   if (!p) {
-    p = projection(w, selectionOf(w, f)!);
+    p = projection(w, selectionOf(w, f)!, new Set(opOf(st).observes));
     cache?.set(bits, p);
   }
   const { key, names } = p;
@@ -358,6 +366,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const errata = o.errata ?? sem.errata;
   const por = b.por !== false;
   const footprintOf = o.footprint ?? ownFootprint;
+  const detail = DETAILS[b.alphabet ?? '1.1'];
   const root = newWorld(sem, errata);
   const firsts = successors(root, sem, b);
   const first = firsts[unit]!;
@@ -401,7 +410,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     // Nothing extends a scenario of the bound's length: it is checked, and not remembered.
     if (readOnly || node.depth >= b.steps) return null;
     if (!por) {
-      const key = canonicalKey(w);
+      const key = canonicalKey(w, detail);
       if (seen.has(key)) return null;
       if (seen.size >= maxStates) {
         capped = true;
@@ -417,7 +426,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       // (a step it could sleep is independent of the step that led here, so not causally closed
       // here); a second visit of its state adds nothing (a step not causally closed on one path
       // to a state has its outcome checked, or covered, at a smaller depth, whatever the path).
-      const key = canonicalKey(w);
+      const key = canonicalKey(w, detail);
       if (seen.has(key)) return null;
       if (seen.size >= maxStates) {
         capped = true;
@@ -428,7 +437,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       lastLevel(node);
       return null;
     }
-    const form = canonicalForm(w);
+    const form = canonicalForm(w, detail);
     const entry = seen.get(form.key);
     if (!entry) {
       if (seen.size >= maxStates) {
@@ -500,7 +509,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     if (took) extended++;
     n.world = null;
   };
-  seen.set(canonicalKey(root), EXPANDED);
+  seen.set(canonicalKey(root, detail), EXPANDED);
   // The units before this one take their first steps from the root: this one's first step sleeps
   // those it is independent of (their subtrees are the other units').
   let firstSleep: Sleeper[] = [];
