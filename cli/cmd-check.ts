@@ -129,7 +129,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .option('--exhaustive', 'check every scenario within --bound, breadth-first (shortest counterexamples)')
     .option('--bound <spec>', `exhaustive bound (default ${boundText(DEFAULT_BOUND)}); with --simulate, its task, layer and socket limits`)
     .addOption(new Option('--alphabet <name>', 'exhaustive alphabet: v1 (the ops of format 1, as before format 1.1: counts comparable with old runs) or 1.1 (default: every op with exhaustive successors)').choices([...ALPHABETS]))
-    .option('--no-por', 'exhaustive: no partial-order reduction (sleep sets); same verdicts and shortest lengths, more scenarios checked')
+    .option('--no-por', 'exhaustive: the full search, without the reductions (sleep sets, the read-from past, the check memo); same verdicts and shortest lengths, more states extended and scenarios checked')
     .option('--simulate', 'random walks over the transition relation, every property checked at every step: deeper than any bound')
     .addOption(intOption('--walks <n>', `simulation: walks per semantics (default ${DEFAULT_WALKS})`, 1, MAX_GENERATED))
     .addOption(intOption('--depth <n>', `simulation: steps per walk at most (default ${DEFAULT_DEPTH})`, 1, 100_000))

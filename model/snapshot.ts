@@ -286,11 +286,13 @@ export function projection(w: World, sel: Selection, detail: ReadonlySet<StateDe
   for (const p of w.procs) if (p.alive && (lastJoined.get(p.pgid)?.joined ?? -1) < p.joined) lastJoined.set(p.pgid, p);
   for (const [p, i] of procRef) {
     if (!sel.procs.has(p) && !sel.procPending.has(p)) continue;
+    // Of its descriptors, only those of selected sockets: which processes hold a socket is the
+    // socket's (ops/footprint.ts Fp.sock), so a step whose outcome depends on it selects it.
     const held = [...p.fds].filter((s) => sockRef.has(s)).map((s) => sockRef.get(s)!).sort((a, b) => a - b);
     const pend = sel.procPending.has(p) && detail.has('pending') ? `/${sigs(p.pending)}` : '';
     const pidfds = [...p.pidfds].map((f) => `${tr(f.target)}${f.thread ? 't' : ''}`).sort().join(',');
     parts.push(
-      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')}+${p.fds.size - held.length} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${order && lastJoined.get(p.pgid) === p ? 'n' : ''}${detail.has('parent') ? `^${tr(p.parent)}` : ''}${pend}`,
+      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${order && lastJoined.get(p.pgid) === p ? 'n' : ''}${detail.has('parent') ? `^${tr(p.parent)}` : ''}${pend}`,
     );
   }
   const sockText = (s: Sock): string => {

@@ -10,7 +10,14 @@
  *   two like tasks (or sockets) did something are one state;
  * - repeated states (which also covers steps that commute, and steps that change nothing, such
  *   as a denied connect or any kill): a scenario whose resulting state was already reached at the
- *   same or a smaller depth is checked but not extended.
+ *   same or a smaller depth is checked but not extended; the key leaves out the details no op of
+ *   the alphabet reads (OpDef.observes);
+ * - with `por` (the default; --no-por is the full search): sleep sets over the ops' footprints; a
+ *   step is checked only where the path lies in the past it reads from (causallyClosed), and not
+ *   taken on the last level otherwise; the last level is checked while the one before it is
+ *   expanded; and a check memo: a step whose check key (the step and the part of the world it
+ *   reads, checkKey) was checked at the same or a smaller depth is not checked again, nor taken on
+ *   the last level. A state counts as extended when some step is taken from it.
  * Exploration is split into units, one per first step; each unit has its own memo, so a run split
  * over workers or machines (--shard) explores exactly the same scenarios and merges to the same
  * verdicts.
@@ -36,7 +43,7 @@ export interface Bound {
   steps: number;
   /** The alphabet (default '1.1': every op with exhaustive successors; 'v1': the version-1 ops only). */
   alphabet?: AlphabetName;
-  /** Partial-order reduction (sleep sets); default on. */
+  /** The reductions beyond the state memo (sleep sets, the read-from past, the check memo); default on. */
   por?: boolean;
 }
 
