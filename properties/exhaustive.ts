@@ -281,9 +281,9 @@ export function checkKey(w: World, st: Step, f: Footprint, cache?: Map<string, {
   return `${stepText(st as unknown as Record<string, unknown>, name)}#${key}`;
 }
 
-/** A step's fields as text, every string through `name` (nested objects and arrays too). */
+/** A step's fields as text, every string through `name` (nested objects and arrays too), quoted: a string never reads as a number. */
 function stepText(x: unknown, name: (v: string) => string): string {
-  if (typeof x === 'string') return name(x);
+  if (typeof x === 'string') return `"${name(x)}"`;
   if (typeof x !== 'object' || x === null) return String(x);
   if (Array.isArray(x)) return `[${x.map((v) => stepText(v, name)).join(',')}]`;
   let out = '{';
