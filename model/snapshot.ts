@@ -80,6 +80,50 @@ export function cloneWorld(w: World): World {
   };
 }
 
+/** A socket's address as the keys write it: "@name" (abstract), the path, or nothing. */
+const addrText = (s: Sock): string => (s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '');
+
+/** The live processes holding each socket, in process order (a socket no one holds is absent). */
+function holdersOf(w: World): Map<Sock, Proc[]> {
+  const m = new Map<Sock, Proc[]>();
+  for (const p of w.procs)
+    if (p.alive)
+      for (const s of p.fds) {
+        const h = m.get(s);
+        if (h) h.push(p);
+        else m.set(s, [p]);
+      }
+  return m;
+}
+
+/** The live process that joined each process group last (pid_task(pgrp, PIDTYPE_PGID) finds it first). */
+function newestOfGroups(w: World): Set<Proc> {
+  const last = new Map<number, Proc>();
+  for (const p of w.procs) if (p.alive && (last.get(p.pgid)?.joined ?? -1) < p.joined) last.set(p.pgid, p);
+  return new Set(last.values());
+}
+
+/**
+ * Writes domains layer by layer, numbering hierarchy nodes in the order it meets them (so that
+ * shared layers show as shared), with what logging decides by (a node's flags, model/audit.ts)
+ * only when not the default.
+ */
+function domainWriter(): (d: MaybeDomain) => string {
+  const nodeIds = new Map<HierarchyNode, number>();
+  return (d) => {
+    if (!d) return '-';
+    return (d as Domain).layers
+      .map((l) => {
+        let id = nodeIds.get(l.node);
+        if (id === undefined) nodeIds.set(l.node, (id = nodeIds.size));
+        const lg = l.node.log;
+        const log = lg.sameExec && !lg.newExec && !lg.disabled && !lg.quietScope ? '' : `~${+lg.sameExec}${+lg.newExec}${+lg.disabled}${lg.quietScope}`;
+        return `${id}:${l.scope}:${l.fs}:${l.rules.map((r) => `${r.path}=${r.access}`).join(',')}${log}`;
+      })
+      .join('>');
+  };
+}
+
 /**
  * A string that identifies the world up to renaming (tasks, sockets, hierarchy nodes): equal keys
  * mean isomorphic worlds, which behave the same under every continuation up to names. Tasks with
@@ -122,7 +166,7 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
   const tsig = (t: Task) =>
     `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}.${t.proc.pidfds.size}${t.pdeathsig ?? ''}${pending ? `/${sigs(t.pending)}/${sigs(t.proc.pending)}` : ''}|${shape(t.domain)}`;
   const ssig = (s: Sock) =>
-    `${s.type}${s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : ''}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''}${s.peer ? 'p' : ''}${Math.min(s.queue, 12)}e${s.embryos.length}|${shape(s.domain)}`;
+    `${s.type}${addrText(s)}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''}${s.peer ? 'p' : ''}${Math.min(s.queue, 12)}e${s.embryos.length}|${shape(s.domain)}`;
   const byKey = <T extends Task | Sock>(xs: T[], sig: (x: T) => string) =>
     xs.map((x) => [sig(x), creation.get(x)!, x] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map((e) => e[2]);
   // One round of refinement: a task's signature with those of the sockets its process holds, a
@@ -133,10 +177,10 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
   const ss = new Map<Sock, string>();
   for (const x of w.sockets.values()) ss.set(x, ssig(x));
   const held = (p: Proc) => (p.fds.size === 0 ? '' : p.fds.size === 1 ? ss.get(p.fds.values().next().value!) ?? '' : [...p.fds].map((x) => ss.get(x) ?? '').sort().join(';'));
+  const holders = holdersOf(w);
   const holderSigs = (x: Sock) => {
-    const h: string[] = [];
-    for (const p of w.procs) if (p.alive && p.fds.has(x)) h.push(ts.get(p.leader)!);
-    return h.length < 2 ? (h[0] ?? '') : h.sort().join(';');
+    const h = holders.get(x);
+    return !h ? '' : h.length === 1 ? ts.get(h[0]!.leader)! : h.map((p) => ts.get(p.leader)!).sort().join(';');
   };
   const tasks = byKey([...w.tasks.values()], (t) => `${ts.get(t)}{${held(t.proc)}}`);
   // Sockets alike so far go by their holders' places in the task order (then by creation).
@@ -145,26 +189,12 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
     if (!firstTask.has(t.proc)) firstTask.set(t.proc, i);
   });
   const holderPlaces = (x: Sock) =>
-    w.procs
-      .filter((p) => p.alive && p.fds.has(x))
+    (holders.get(x) ?? [])
       .map((p) => firstTask.get(p)!)
       .sort((a, b) => a - b)
       .join(',');
   const socks = byKey([...w.sockets.values()], (x) => `${ss.get(x)}{${holderSigs(x)}}${holderPlaces(x)}`);
-  const nodeIds = new Map<HierarchyNode, number>();
-  const dom = (d: MaybeDomain): string => {
-    if (!d) return '-';
-    return (d as Domain).layers
-      .map((l) => {
-        let id = nodeIds.get(l.node);
-        if (id === undefined) nodeIds.set(l.node, (id = nodeIds.size));
-        // What logging decides by (a node's flags, model/audit.ts), only when not the default.
-        const lg = l.node.log;
-        const log = lg.sameExec && !lg.newExec && !lg.disabled && !lg.quietScope ? '' : `~${+lg.sameExec}${+lg.newExec}${+lg.disabled}${lg.quietScope}`;
-        return `${id}:${l.scope}:${l.fs}:${l.rules.map((r) => `${r.path}=${r.access}`).join(',')}${log}`;
-      })
-      .join('>');
-  };
+  const dom = domainWriter();
   const sockIds = new Map<Sock, number>();
   const sid = (s: Sock | null): string => {
     if (!s) return '-';
@@ -176,9 +206,7 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
   const procIndex = new Map<Proc, number>();
   for (const t of tasks) if (!procIndex.has(t.proc)) procIndex.set(t.proc, procIndex.size);
   const pidOf = new Map<number, number>(w.procs.map((p) => [p.id, procIndex.get(p) ?? -1]));
-  const lastJoined = new Map<number, Proc>();
-  for (const p of w.procs) if (p.alive && (lastJoined.get(p.pgid)?.joined ?? -1) < p.joined) lastJoined.set(p.pgid, p);
-  const newest = new Set<Proc>(lastJoined.values());
+  const newest = newestOfGroups(w);
   const taskIndex = new Map<Task, number>(tasks.map((t, i) => [t, i]));
   for (const t of tasks) {
     const p = t.proc;
@@ -198,18 +226,17 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
   }
   for (const s of socks) sid(s);
   for (const s of socks) {
-    const holders = w.procs
-      .filter((p) => p.alive && p.fds.has(s))
+    const by = (holders.get(s) ?? [])
       .map((p) => procIndex.get(p)!)
       .sort((a, b) => a - b)
       .join(',');
-    const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
+    const a = addrText(s);
     const o = s.fown;
     const own = o
       ? `o${o.type}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]${o.setterExec === (1 << (o.setterDomain?.layers.length ?? 0)) - 1 ? '' : `e${o.setterExec}`}`
       : '';
     parts.push(
-      `S${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${holders}`,
+      `S${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${by}`,
     );
   }
   parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));
@@ -264,26 +291,14 @@ export function projection(w: World, sel: Selection, detail: ReadonlySet<StateDe
   const tr = (t: Task | null): string => (!t ? '-' : (taskRef.get(t)?.toString() ?? '?'));
   const pr = (p: Proc | undefined): string => (!p ? '-' : (procRef.get(p)?.toString() ?? '?'));
   const sr = (s: Sock | null): string => (!s ? '-' : (sockRef.get(s)?.toString() ?? '?'));
-  const nodeIds = new Map<HierarchyNode, number>();
-  const dom = (d: MaybeDomain): string => {
-    if (!d) return '-';
-    return d.layers
-      .map((l) => {
-        let id = nodeIds.get(l.node);
-        if (id === undefined) nodeIds.set(l.node, (id = nodeIds.size));
-        const lg = l.node.log;
-        return `${id}:${l.scope}:${l.fs}:${l.rules.map((r) => `${r.path}=${r.access}`).join(',')}~${+lg.sameExec}${+lg.newExec}${+lg.disabled}${lg.quietScope}`;
-      })
-      .join('>');
-  };
+  const dom = domainWriter();
   const sigs = (p: ReadonlySet<string>) => [...p].sort().join(',');
   const parts: string[] = [];
   for (const [t, i] of taskRef) {
     const pend = sel.taskPending.has(t) && detail.has('pending') ? `/${sigs(t.pending)}` : '';
     parts.push(`T${i}p${pr(t.proc)}${t.proc.leader === t ? 'L' : ''}[${dom(t.domain)}]e${t.exec}${t.logSubdomainsOff ? 'q' : ''}${t.pdeathsig ?? ''}${pend}`);
   }
-  const lastJoined = new Map<number, Proc>();
-  for (const p of w.procs) if (p.alive && (lastJoined.get(p.pgid)?.joined ?? -1) < p.joined) lastJoined.set(p.pgid, p);
+  const newest = order ? newestOfGroups(w) : null;
   for (const [p, i] of procRef) {
     if (!sel.procs.has(p) && !sel.procPending.has(p)) continue;
     // Of its descriptors, only those of selected sockets: which processes hold a socket is the
@@ -292,19 +307,19 @@ export function projection(w: World, sel: Selection, detail: ReadonlySet<StateDe
     const pend = sel.procPending.has(p) && detail.has('pending') ? `/${sigs(p.pending)}` : '';
     const pidfds = [...p.pidfds].map((f) => `${tr(f.target)}${f.thread ? 't' : ''}`).sort().join(',');
     parts.push(
-      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${order && lastJoined.get(p.pgid) === p ? 'n' : ''}${detail.has('parent') ? `^${tr(p.parent)}` : ''}${pend}`,
+      `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${newest?.has(p) ? 'n' : ''}${detail.has('parent') ? `^${tr(p.parent)}` : ''}${pend}`,
     );
   }
   const sockText = (s: Sock): string => {
-    const a = s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '';
     const o = s.fown;
     const own = o
       ? `o${o.type}${o.type === 'thread' ? tr(o.thread) : pr(pidProc.get(o.pid))}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${tr(o.setter)}[${dom(o.setterDomain)}]e${o.setterExec}`
       : '';
-    return `${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sr(s.peer)} q${Math.min(s.queue, 12)}`;
+    return `${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${addrText(s)}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sr(s.peer)} q${Math.min(s.queue, 12)}`;
   };
+  const holding = holdersOf(w);
   for (const [s, i] of sockRef) {
-    const holders = w.procs.filter((p) => p.alive && p.fds.has(s));
+    const holders = holding.get(s) ?? [];
     const known = holders.filter((p) => procRef.has(p)).map((p) => procRef.get(p)!).sort((a, b) => a - b);
     parts.push(`S${i}${sockText(s)} e${s.embryos.map((e) => `(${sockText(e)})`).join('')} h${known.join(',')}+${holders.length - known.length}`);
   }

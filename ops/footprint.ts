@@ -70,6 +70,18 @@ function indexOf(name: string): number {
 const FS_BIT = 1 << 8;
 const SOCKET_TABLE_BIT = 1 << 9;
 
+// Where each entity has its bit: Fp sets them, selectionOf reads them back (one mapping for both).
+/** A task's credentials (lo); its own pending set is 8 bits up. */
+const taskBit = (name: string) => 1 << (indexOf(name) & 7);
+const taskPendingBit = (name: string) => 1 << (8 + (indexOf(name) & 7));
+/** A process (lo); its shared pending set is 8 bits up. */
+const procBit = (id: number) => 1 << (16 + (id & 7));
+const procPendingBit = (id: number) => (1 << (24 + (id & 7))) | 0;
+/** A socket (hi), an embryo by its listener's name. */
+const sockBit = (name: string) => 1 << (indexOf(name) & 7);
+/** An abstract address (hi), by its key (type + "\0" + name). */
+const addrBit = (key: string) => 1 << (10 + (indexOf(key) % 22));
+
 /** Builds a footprint: the acting task's credentials are read by every step (its outcome records its domain). */
 export class Fp {
   private rlo = 0;
@@ -79,31 +91,31 @@ export class Fp {
   private isQuiet = false;
   /** A task's credentials: domain, domain_exec, log_subdomains_off, pdeathsig. */
   task(t: Task, write = false): this {
-    return this.lo(1 << (indexOf(t.name) & 7), write);
+    return this.taskNamed(t.name, write);
   }
   /** A thread's own pending signals. */
   taskPending(t: Task, write = false): this {
-    return this.lo(1 << (8 + (indexOf(t.name) & 7)), write);
+    return this.lo(taskPendingBit(t.name), write);
   }
   /** A process: alive, its threads, pidfds, group and session (its socket descriptors are the sockets'). */
   proc(p: Proc, write = false): this {
-    return this.lo(1 << (16 + (p.id & 7)), write);
+    return this.procId(p.id, write);
   }
   /** A process by its id: one that does not exist yet (the next pid, which fork takes). */
   procId(id: number, write = false): this {
-    return this.lo(1 << (16 + (id & 7)), write);
+    return this.lo(procBit(id), write);
   }
   /** A task by name: one that does not exist yet (the next name, which fork and clone take). */
   taskNamed(name: string, write = false): this {
-    return this.lo(1 << (indexOf(name) & 7), write);
+    return this.lo(taskBit(name), write);
   }
   /** Which processes hold a socket (a fork copies the descriptors): the socket, without what an event on it does. */
   holders(s: Sock): this {
-    return this.hiBits(1 << (indexOf((s.listener ?? s).name) & 7), true);
+    return this.hiBits(sockBit((s.listener ?? s).name), true);
   }
   /** A process's shared pending signals. */
   procPending(p: Proc, write = false): this {
-    return this.lo((1 << (24 + (p.id & 7))) | 0, write);
+    return this.lo(procPendingBit(p.id), write);
   }
   /**
    * A socket: its state, peer, queue, backlog, pending error, owner, and which processes hold it.
@@ -115,7 +127,7 @@ export class Fp {
     if (!s) return this;
     const l = s.listener ?? s;
     if (write && (s.fown || l.fown)) this.anyone().anyonePending();
-    return this.hiBits(1 << (indexOf(l.name) & 7), write);
+    return this.hiBits(sockBit(l.name), write);
   }
   /** Every process (alive, group, session, when it joined) and every task's credentials: the members of a group, kill(-1)'s targets, an owner's recipients. */
   anyone(): this {
@@ -129,7 +141,7 @@ export class Fp {
   }
   /** A socket by name (one that does not exist yet, or that the acting process may not hold). */
   sockNamed(name: string, write = false): this {
-    return this.hiBits(1 << (indexOf(name) & 7), write);
+    return this.hiBits(sockBit(name), write);
   }
   /** The filesystem and the pathname bindings. */
   fs(write = false): this {
@@ -142,7 +154,7 @@ export class Fp {
   /** An address of a lookup or bind by a socket of `type`: the abstract name, or the filesystem. */
   addr(type: SocketType, a: Address, write = false): this {
     if (!('abstract' in a)) return this.fs(write);
-    return this.hiBits(1 << (10 + (indexOf(abstractKey(type, a.abstract)) % 22)), write);
+    return this.hiBits(addrBit(abstractKey(type, a.abstract)), write);
   }
   /** See Footprint.quiet. */
   quiet(): this {
@@ -189,18 +201,17 @@ export function selectionOf(w: World, f: Footprint): Selection | null {
   const tasks = new Set<Task>();
   const taskPending = new Set<Task>();
   for (const t of w.tasks.values()) {
-    const b = indexOf(t.name) & 7;
-    if (lo & (1 << b)) tasks.add(t);
-    if (lo & (1 << (8 + b))) taskPending.add(t);
+    if (lo & taskBit(t.name)) tasks.add(t);
+    if (lo & taskPendingBit(t.name)) taskPending.add(t);
   }
   const procs = new Set<Proc>();
   const procPending = new Set<Proc>();
   for (const p of w.procs) {
-    if (lo & (1 << (16 + (p.id & 7)))) procs.add(p);
-    if (lo & ((1 << (24 + (p.id & 7))) | 0)) procPending.add(p);
+    if (lo & procBit(p.id)) procs.add(p);
+    if (lo & procPendingBit(p.id)) procPending.add(p);
   }
   const socks = new Set<Sock>();
-  for (const s of w.sockets.values()) if (hi & (1 << (indexOf((s.listener ?? s).name) & 7))) socks.add(s);
+  for (const s of w.sockets.values()) if (hi & sockBit((s.listener ?? s).name)) socks.add(s);
   return {
     tasks,
     taskPending,
@@ -209,6 +220,6 @@ export function selectionOf(w: World, f: Footprint): Selection | null {
     socks,
     fs: (hi & FS_BIT) !== 0,
     socketTable: (hi & SOCKET_TABLE_BIT) !== 0,
-    abstract: (key) => (hi & (1 << (10 + (indexOf(key) % 22)))) !== 0,
+    abstract: (key) => (hi & addrBit(key)) !== 0,
   };
 }

@@ -270,10 +270,11 @@ export function checkKey(w: World, st: Step, f: Footprint, cache?: Map<string, {
   if (f.global) return null;
   // Steps of one world often cover the same entities (a signal and a ptrace between the same two
   // tasks): the projection is cached by the footprint's bits.
-  const bits = `${f.rlo | f.wlo},${f.rhi | f.whi},${opOf(st).observes.join()}`;
+  const observes = opOf(st).observes;
+  const bits = `${f.rlo | f.wlo},${f.rhi | f.whi},${observes.join()}`;
   let p = cache?.get(bits);
   if (!p) {
-    p = projection(w, selectionOf(w, f)!, new Set(opOf(st).observes));
+    p = projection(w, selectionOf(w, f)!, new Set(observes));
     cache?.set(bits, p);
   }
   const { key, names } = p;
@@ -416,7 +417,13 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     }
     // Nothing extends a scenario of the bound's length: it is checked, and not remembered.
     if (readOnly || node.depth >= b.steps) return null;
-    if (!por) {
+    // Without sleep sets: the full search, and the last level extended from. There the node's
+    // successors are only checked, so it is expanded now, while its world is at hand, and never
+    // waits in the frontier. It needs no sleep set (a step it could sleep is independent of the
+    // step that led here, so not causally closed here); a second visit of its state adds nothing
+    // (a step not causally closed on one path to a state has its outcome checked, or covered, at a
+    // smaller depth, whatever the path).
+    if (!por || node.depth === b.steps - 1) {
       const key = canonicalKey(w, detail);
       if (seen.has(key)) return null;
       if (seen.size >= maxStates) {
@@ -425,22 +432,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       }
       seen.set(key, EXPANDED);
       o.onState?.(stepsOf(node));
-      return node;
-    }
-    if (node.depth === b.steps - 1) {
-      // The last level extended from: its successors are only checked, so the node is expanded
-      // now, while its world is at hand, and never waits in the frontier. It needs no sleep set
-      // (a step it could sleep is independent of the step that led here, so not causally closed
-      // here); a second visit of its state adds nothing (a step not causally closed on one path
-      // to a state has its outcome checked, or covered, at a smaller depth, whatever the path).
-      const key = canonicalKey(w, detail);
-      if (seen.has(key)) return null;
-      if (seen.size >= maxStates) {
-        capped = true;
-        return null;
-      }
-      seen.set(key, EXPANDED);
-      o.onState?.(stepsOf(node));
+      if (!por) return node;
       lastLevel(node);
       return null;
     }
@@ -451,9 +443,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         capped = true;
         return null;
       }
-      // A node on the last level it is extended from needs no sleep set: a step it could sleep is
-      // independent of the step that led there, so not causally closed there, so not taken anyway.
-      node.sleep = node.depth < b.steps - 1 ? childSleep(fp!, sleep, explored) : NO_SLEEP;
+      node.sleep = childSleep(fp!, sleep, explored);
       const e: Entry = { key: form.key, pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
       node.entry = e;
       seen.set(form.key, e);
@@ -568,7 +558,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       for (const st of successors(w, sem, b)) {
         let slept = false;
         for (const z of sleep)
-          if (z.step.by === st.by && sameStep(z.step, st)) {
+          if (sameStep(z.step, st)) {
             slept = true;
             break;
           }
