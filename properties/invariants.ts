@@ -42,9 +42,9 @@ export interface CheckInput {
   /** Evaluates another scenario under the same semantics (and errata). */
   evaluate: (s: Scenario) => StepOutcome[];
   /**
-   * The steps before this one were judged already (the exhaustive search and simulation check a
-   * scenario each time it grows by a step): a state-local property need only judge steps from
-   * here on (it may still read the earlier ones). Absent: 0.
+   * The steps before this one were judged already (the exhaustive search checks a scenario each
+   * time it grows by a step): a state-local property need only judge steps from here on (it may
+   * still read the earlier ones). Absent: 0.
    */
   from?: number;
 }
@@ -200,8 +200,8 @@ const insideReachable: PropertyDef = {
   statement:
     'A socket created in the client\'s own domain or a nested one, and a task there, is never denied by Landlock (no false denials; other errors such as ECONNREFUSED are not denials).',
   expect: () => 'holds',
-  check: ({ outcomes, from }) => {
-    for (let i = from ?? 0; i < outcomes.length; i++)
+  check: ({ outcomes, from = 0 }) => {
+    for (let i = from; i < outcomes.length; i++)
       for (const { reach: r, denial } of reachesOf(outcomes[i]!))
         if (denial && isSameOrNested(r.target, r.client))
           return {
@@ -219,14 +219,14 @@ const errnoByMechanism: PropertyDef = {
   statement:
     'Abstract-socket, signal and the seed patch\'s pathname scopes deny with EPERM; resolve_unix denies with EACCES.',
   expect: () => 'holds',
-  check: ({ outcomes, from }) => {
+  check: ({ outcomes, from = 0 }) => {
     const want: Record<string, string> = {
       abstract_unix_socket: 'EPERM',
       signal: 'EPERM',
       pathname_unix_socket: 'EPERM',
       resolve_unix: 'EACCES',
     };
-    for (let i = from ?? 0; i < outcomes.length; i++) {
+    for (let i = from; i < outcomes.length; i++) {
       const d = outcomes[i]!.denial;
       if (d && want[d.mechanism] && want[d.mechanism] !== outcomes[i]!.result)
         return { step: i, message: `a ${d.mechanism} denial gave ${outcomes[i]!.result}, not ${want[d.mechanism]}` };
@@ -241,8 +241,8 @@ const threadGroupSignals: PropertyDef = {
   cost: 1,
   statement: 'Signals between threads of one process are always allowed (where erratum 2 is fixed).',
   expect: (_sem, errata) => (errata & ERRATUM_2_SIGNAL_THREAD_GROUP ? 'holds' : 'violated'),
-  check: ({ scenario, outcomes, from }) => {
-    for (let i = from ?? 0; i < outcomes.length; i++)
+  check: ({ scenario, outcomes, from = 0 }) => {
+    for (let i = from; i < outcomes.length; i++)
       for (const { reach: r, ok, denial, signal } of reachesOf(outcomes[i]!, scenario.steps[i]))
         if (r.kind === 'signal' && r.sameThreadGroup && !ok && denial)
           return { step: i, message: `${r.clientTask} could not signal ${r.targetName}, a thread of its own process${viaText(r)} (${denial.errno})`, ...awaitWitness(r, signal) };
@@ -257,8 +257,8 @@ const inboundClosed: PropertyDef = {
   statement:
     'Nothing outside a domain can connect into it or signal into it: a socket or task whose domain restricts a mechanism is unreachable through it from outside that domain. Expected violated under every released semantics (scoping is outbound only; upstream "bidirectional scoping" discussion): a documented limitation.',
   expect: () => 'violated',
-  check: ({ outcomes, from }) => {
-    for (let i = from ?? 0; i < outcomes.length; i++)
+  check: ({ outcomes, from = 0 }) => {
+    for (let i = from; i < outcomes.length; i++)
     for (const { reach: r, ok } of reachesOf(outcomes[i]!)) {
       if (!ok || !governed(r) || !r.target) continue;
       const t = r.target;
@@ -301,14 +301,14 @@ const abstractPathnameIndependent: PropertyDef = {
   statement:
     'Changing only the abstract scope never changes a pathname result, and changing only the pathname restriction (pathname scope bit, resolve_unix and its rules) never changes an abstract result: every hook decision on a pathname socket is the same with the abstract bit added to or removed from every layer, and vice versa.',
   expect: () => 'holds',
-  check: ({ outcomes, sem, from }) => {
+  check: ({ outcomes, sem, from = 0 }) => {
     const changes: [string, (l: Layer) => Layer, 'abstract' | 'pathname'][] = [
       ['adding the abstract scope to every layer', withScope(SCOPE_ABSTRACT_UNIX_SOCKET, true), 'pathname'],
       ['removing the abstract scope from every layer', withScope(SCOPE_ABSTRACT_UNIX_SOCKET, false), 'pathname'],
       ['adding the pathname restriction to every layer', withPathname(true), 'abstract'],
       ['removing the pathname restriction from every layer', withPathname(false), 'abstract'],
     ];
-    for (let i = from ?? 0; i < outcomes.length; i++)
+    for (let i = from; i < outcomes.length; i++)
       for (const d of outcomes[i]!.decisions ?? []) {
         if (!isUnixDecision(d) || !d.ctx.serverAddress) continue;
         const kind = 'abstract' in d.ctx.serverAddress ? 'abstract' : 'pathname';
@@ -420,14 +420,14 @@ const creatorDomainStable: PropertyDef = {
   statement:
     'A socket\'s domain is its creator\'s at socket()/socketpair() time: binding by another process, passing it, or the creator\'s later sandboxing never change whom it admits. Every hook decision about a socket is told (as the server\'s domain) the domain its creator had when it created the socket.',
   expect: () => 'holds',
-  check: ({ scenario, outcomes, from }) => {
+  check: ({ scenario, outcomes, from = 0 }) => {
     // The domain each socket's creator had at the step that created it (the step's outcome).
     const created = new Map<string, MaybeDomain>();
     for (let i = 0; i < outcomes.length; i++) {
       const st = scenario.steps[i]!;
       if (outcomes[i]!.result === 'ok' && opOf(st).names.newSockets) for (const u of namesOf(st)) if (u.role === 'newSocket') created.set(u.name, outcomes[i]!.domain);
       const r = outcomes[i]!.reach;
-      if (i < (from ?? 0) || !r || r.kind === 'signal' || !created.has(r.targetName)) continue;
+      if (i < (from) || !r || r.kind === 'signal' || !created.has(r.targetName)) continue;
       const want = created.get(r.targetName)!;
       for (const d of outcomes[i]!.decisions ?? []) {
         if (!isUnixDecision(d)) continue;
@@ -446,8 +446,8 @@ const ownerDomainRecordedAtSetown: PropertyDef = {
   statement:
     'The domain a file owner\'s SIGIO or SIGURG is judged by is the one the F_SETOWN caller had then, when that domain handles signals: sandboxing after F_SETOWN, the domain of the step that makes the socket ready, and the order in which a group\'s members joined never change it (the analogue of creator-domain-stable). Delivery to the caller\'s own process is exempt (erratum 2). Expected violated where the process-group fix (fown_tg) is missing: a group owner whose newest member is the caller\'s own process recorded nothing.',
   expect: (sem, errata) => (groupOwnerBypass(sem, errata) ? 'violated' : 'holds'),
-  check: ({ outcomes, from }) => {
-    for (let i = from ?? 0; i < outcomes.length; i++)
+  check: ({ outcomes, from = 0 }) => {
+    for (let i = from; i < outcomes.length; i++)
       for (const d of outcomes[i]!.deliveries ?? []) {
         if (d.recorded === undefined || d.reach.sameThreadGroup) continue;
         const setter = d.reach.client;
@@ -470,8 +470,8 @@ const ptraceHierarchy: PropertyDef = {
   statement:
     'A tracer reaches (PTRACE_ATTACH/SEIZE, a /proc read, PTRACE_TRACEME by its child) only tasks of its own domain or of domains nested in it, whatever the domain handles: any domain, even a filesystem-only one, restricts ptrace. Tasks of one process are decided before Landlock.',
   expect: () => 'holds',
-  check: ({ outcomes, from }) => {
-    for (let i = from ?? 0; i < outcomes.length; i++) {
+  check: ({ outcomes, from = 0 }) => {
+    for (let i = from; i < outcomes.length; i++) {
       const o = outcomes[i]!;
       const r = o.reach;
       if (o.result !== 'ok' || r?.kind !== 'ptrace' || r.sameThreadGroup) continue;
@@ -523,8 +523,8 @@ const denialLogged: PropertyDef = {
   statement:
     'Every Landlock denial that the log flags, execve() and quiet_scoped do not silence produces exactly one AUDIT_LANDLOCK_ACCESS record, naming the youngest layer that denies (beyond those the subject shares with the object) and the blocker of its mechanism; a silenced one produces none (security/landlock/log.c landlock_log_denial). Semantics without audit (before ABI 7) log nothing.',
   expect: () => 'holds',
-  check: ({ outcomes, sem, from }) => {
-    for (let i = from ?? 0; i < outcomes.length; i++) {
+  check: ({ outcomes, sem, from = 0 }) => {
+    for (let i = from; i < outcomes.length; i++) {
       const o = outcomes[i]!;
       const want: string[] = [];
       for (const d of o.decisions ?? []) {
