@@ -109,6 +109,7 @@ interface CheckOpts {
   bound?: string;
   alphabet?: string;
   por?: boolean;
+  exact?: boolean;
   workers?: number;
   shard?: string;
   shardOut?: string;
@@ -130,6 +131,7 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
     .option('--bound <spec>', `exhaustive bound (default ${boundText(DEFAULT_BOUND)}); with --simulate, its task, layer and socket limits`)
     .addOption(new Option('--alphabet <name>', 'exhaustive alphabet: v1 (the ops of format 1, as before format 1.1: counts comparable with old runs) or 1.1 (default: every op with exhaustive successors)').choices([...ALPHABETS]))
     .option('--no-por', 'exhaustive: the full search, without the reductions (sleep sets, the read-from past, the check memo); same verdicts and shortest lengths, more states extended and scenarios checked')
+    .option('--exact', 'exhaustive: memos of the keys themselves instead of 96-bit fingerprints (no chance of two states taken for one; several times the memory)')
     .option('--simulate', 'random walks over the transition relation, every property checked at every step: deeper than any bound')
     .addOption(intOption('--walks <n>', `simulation: walks per semantics (default ${DEFAULT_WALKS})`, 1, MAX_GENERATED))
     .addOption(intOption('--depth <n>', `simulation: steps per walk at most (default ${DEFAULT_DEPTH})`, 1, 100_000))
@@ -162,9 +164,11 @@ export function registerCheck(program: Command, io: Io, setExit: (c: number) => 
       } else if (o.bound) throw new InputError('--bound goes with --exhaustive or --simulate');
       if (!o.exhaustive && o.alphabet) throw new InputError('--alphabet goes with --exhaustive');
       if (!o.exhaustive && o.por === false) throw new InputError('--no-por goes with --exhaustive');
+      if (!o.exhaustive && o.exact) throw new InputError('--exact goes with --exhaustive');
       if (o.exhaustive && bound) {
         if (o.alphabet === 'v1') bound = { ...bound, alphabet: o.alphabet as AlphabetName };
         if (o.por === false) bound = { ...bound, por: false };
+        if (o.exact) bound = { ...bound, exact: true };
       }
       const { names: properties, modules: propertyModules } = await resolvePropertyArgs(o.property);
       const lookup = await propertyLookup(propertyModules);

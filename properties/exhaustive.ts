@@ -32,6 +32,7 @@ import { step as applyStep } from '../ops/engine.js';
 import { cloneWorld, canonicalForm, canonicalKey, projection, type StateDetail } from '../model/snapshot.js';
 import { conflicts, selectionOf, type Footprint } from '../ops/footprint.js';
 import { cloneAuditState } from '../model/audit.js';
+import { ExactTable, FingerprintTable, type KeyTable } from './fingerprint.js';
 import { newWorld, type Sock, type StepOutcome, type Task, type World } from '../model/state.js';
 import { fullSandbox } from './arbitrary.js';
 import { expectedVerdict, PROPERTIES, type PropertyDef, type Violation } from './invariants.js';
@@ -45,6 +46,8 @@ export interface Bound {
   alphabet?: AlphabetName;
   /** The reductions beyond the state memo (sleep sets, the read-from past, the check memo); default on. */
   por?: boolean;
+  /** Memos of keys' strings instead of 96-bit fingerprints (properties/fingerprint.ts); default off. */
+  exact?: boolean;
 }
 
 /** The alphabets of exhaustive mode: 'v1', the ops of format version 1 (as before format 1.1); '1.1', every op with exhaustive successors. */
@@ -69,7 +72,7 @@ export function parseBound(text: string, base: Bound = DEFAULT_BOUND): Bound {
 
 export const boundText = (b: Bound) => `tasks=${b.tasks},layers=${b.layers},sockets=${b.sockets},steps=${b.steps}`;
 /** The search options that differ from the defaults, as the command line gives them (" --alphabet v1 --no-por"; "" by default). */
-export const searchText = (b: Bound) => `${b.alphabet === 'v1' ? ' --alphabet v1' : ''}${b.por === false ? ' --no-por' : ''}`;
+export const searchText = (b: Bound) => `${b.alphabet === 'v1' ? ' --alphabet v1' : ''}${b.por === false ? ' --no-por' : ''}${b.exact ? ' --exact' : ''}`;
 
 const ADDRS: Address[] = [{ abstract: 'a' }, { pathname: 'p' }];
 const TYPES: SocketType[] = ['stream', 'dgram'];
@@ -149,6 +152,8 @@ export interface UnitResult {
   reached: number;
   /** Checks the check memo answered (steps not checked again: a step with the same check key was). */
   memoHits: number;
+  /** The probability that the unit's memos took two keys for one (properties/fingerprint.ts; 0 with exact memos). */
+  collisions: number;
   capped: boolean;
   /** First violation per property in this unit (BFS order), with its depth. */
   found: Record<string, { depth: number; steps: Step[]; violation: Violation; outcomes: StepOutcome[] }>;
@@ -163,8 +168,6 @@ interface Node {
   outcome: StepOutcome | null;
   /** Partial-order reduction: the steps not to take from here (sleep set), in this node's names. */
   sleep: readonly Sleeper[];
-  /** The node's state in the memo, while the node waits in the frontier. */
-  entry: Entry | null;
   /** Partial-order reduction: the footprint of the step that led here, in the parent's world. */
   fp: Footprint | null;
 }
@@ -178,15 +181,13 @@ interface Sleeper {
   refs: readonly string[] | null;
 }
 
-/** A state of the memo; while its node waits in the frontier: the node, and the names of its world in canonical order (tasks, then sockets) for its sleep set. */
+/** A state of the level being built, while its node waits there: the node, and the names of its world in canonical order (tasks, then sockets) for its sleep set. */
 interface Entry {
-  readonly key: string;
-  pending: Node | null;
+  pending: Node;
   order: readonly string[] | null;
 }
 
 const NO_SLEEP: readonly Sleeper[] = [];
-const EXPANDED: Entry = { key: '', pending: null, order: null };
 
 
 /** The names of a world's tasks and sockets by their place in the canonical key's order: the same in worlds with equal keys. */
@@ -379,12 +380,16 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const firsts = successors(root, sem, b);
   const first = firsts[unit]!;
   const found: UnitResult['found'] = {};
-  const seen = new Map<string, Entry>();
+  // The state memo: each state's place in the order states were first reached (breadth-first, so
+  // by depth); the states of the level being built from `levelStart` on, with their entries.
+  const seen: KeyTable = b.exact ? new ExactTable() : new FingerprintTable();
+  let levelStart = 0;
+  let building: (Entry | null)[] = [];
   let scenarios = 0;
   let extended = 0;
   let capped = false;
   const maxStates = o.maxStates ?? Infinity;
-  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, entry: null, fp: null };
+  const rootNode: Node = { parent: null, step: null, depth: 0, world: root, outcome: null, sleep: NO_SLEEP, fp: null };
   let frontier: Node[] = [];
   const visit = (parent: Node, st: Step, fp: Footprint | null, check: boolean, sleep: readonly Sleeper[], explored: readonly Sleeper[]): Node | null => {
     // A step that changes nothing in the model (a ptrace check) is evaluated on the parent's world:
@@ -392,7 +397,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     const readOnly = opOf(st).readOnly;
     const w = readOnly ? { ...parent.world!, audit: cloneAuditState(parent.world!.audit) } : cloneWorld(parent.world!);
     const outcome = applyStep(w, st);
-    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome, sleep: NO_SLEEP, entry: null, fp };
+    const node: Node = { parent, step: st, depth: parent.depth + 1, world: w, outcome, sleep: NO_SLEEP, fp };
     scenarios++;
     // Only a step that reached something, was denied, or asked a hook can break a local property.
     const relevant = outcome.reach !== undefined || outcome.denial !== undefined || outcome.decisions !== undefined;
@@ -425,28 +430,28 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     // smaller depth, whatever the path).
     if (!por || node.depth === b.steps - 1) {
       const key = canonicalKey(w, detail);
-      if (seen.has(key)) return null;
+      if (seen.get(key) !== undefined) return null;
       if (seen.size >= maxStates) {
         capped = true;
         return null;
       }
-      seen.set(key, EXPANDED);
+      building.push(null);
+      seen.set(key, seen.size);
       o.onState?.(stepsOf(node));
       if (!por) return node;
       lastLevel(node);
       return null;
     }
     const form = canonicalForm(w, detail);
-    const entry = seen.get(form.key);
-    if (!entry) {
+    const at = seen.get(form.key);
+    if (at === undefined) {
       if (seen.size >= maxStates) {
         capped = true;
         return null;
       }
       node.sleep = childSleep(fp!, sleep, explored);
-      const e: Entry = { key: form.key, pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null };
-      node.entry = e;
-      seen.set(form.key, e);
+      building.push({ pending: node, order: node.sleep.length ? canonOrder(form.tasks, form.socks) : null });
+      seen.set(form.key, seen.size);
       o.onState?.(stepsOf(node));
       return node;
     }
@@ -456,8 +461,10 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     // shallowest visits. At the same depth (it waits in the frontier): the state's node sleeps the
     // intersection of the visits' sleep sets (the memo's form of "a state reached again with a
     // smaller sleep set is explored for the steps it did not sleep before").
+    const entry = at >= levelStart ? building[at - levelStart] : null;
+    if (!entry) return null;
     const p = entry.pending;
-    if (!p || p.depth !== node.depth || !p.sleep.length) return null;
+    if (!p.sleep.length) return null;
     const mine = childSleep(fp!, sleep, explored);
     if (!mine.length) {
       p.sleep = NO_SLEEP;
@@ -474,7 +481,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   // The check memo: the smallest depth at which a step with each check key was checked. A step
   // whose key was checked at the same or a smaller depth has the same verdicts (checkKey): it is
   // not checked again, and on the last level not taken.
-  const checked = new Map<string, number>();
+  const checked: KeyTable = b.exact ? new ExactTable() : new FingerprintTable();
   let memoHits = 0;
   let cacheOf: World | null = null;
   const cache = new Map<string, { key: string; names: Map<string, string> }>();
@@ -506,7 +513,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     if (took) extended++;
     n.world = null;
   };
-  seen.set(canonicalKey(root, detail), EXPANDED);
+  seen.set(canonicalKey(root, detail), 0);
   // The units before this one take their first steps from the root: this one's first step sleeps
   // those it is independent of (their subtrees are the other units').
   let firstSleep: Sleeper[] = [];
@@ -517,11 +524,14 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       if (!conflicts(f, g)) firstSleep.push({ step: firsts[i]!, fp: g, parts: null, refs: null });
     }
   }
+  levelStart = seen.size;
   const n1 = visit(rootNode, first, por ? footprintOf(root, first) : null, true, NO_SLEEP, firstSleep);
   firstSleep = [];
   if (n1) frontier.push(n1);
   while (frontier.length && frontier[0]!.depth < b.steps) {
     const next: Node[] = [];
+    levelStart = seen.size;
+    building = [];
     for (const n of frontier) {
       // Rebuild the node's world from its path: the frontier then costs a few bytes per node.
       if (!n.world) {
@@ -541,10 +551,6 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         }
         n.world = null; // expanded: free it
         continue;
-      }
-      if (n.entry) {
-        seen.set(n.entry.key, EXPANDED);
-        n.entry = null;
       }
       const w = n.world;
       const sleep = n.sleep;
@@ -580,11 +586,11 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     }
     frontier = next;
   }
-  return { unit, scenarios, states: extended, reached: seen.size, memoHits, capped, found };
+  return { unit, scenarios, states: extended, reached: seen.size, memoHits, collisions: seen.collisionBound() + checked.collisionBound(), capped, found };
 }
 
 /** Merges unit results (from any workers or shards) into per-property verdicts, deterministically. */
-export function mergeUnits(sem: Semantics, b: Bound, units: readonly UnitResult[], o: ExploreOptions = {}): { cells: ExhaustiveCell[]; scenarios: number; states: number; capped: boolean } {
+export function mergeUnits(sem: Semantics, b: Bound, units: readonly UnitResult[], o: ExploreOptions = {}): { cells: ExhaustiveCell[]; scenarios: number; states: number; collisions: number; capped: boolean } {
   const props = o.properties ?? localProperties();
   const errata = o.errata ?? sem.errata;
   const sorted = [...units].sort((x, y) => x.unit - y.unit);
@@ -601,5 +607,7 @@ export function mergeUnits(sem: Semantics, b: Bound, units: readonly UnitResult[
       ? { property: p.name, semantics: sem.name, verdict: 'violated', expected, complete, counterexample: { format: SCENARIO_FORMAT, steps: best.steps }, violation: best.violation, outcomes: best.outcomes }
       : { property: p.name, semantics: sem.name, verdict: 'holds', expected, complete, counterexample: null, violation: null, outcomes: null };
   });
-  return { cells, scenarios: sorted.reduce((a, u) => a + u.scenarios, 0), states: sorted.reduce((a, u) => a + u.states, 0), capped };
+  // Any of the units' memos taking two keys for one (a union bound).
+  const collisions = Math.min(1, sorted.reduce((a, u) => a + u.collisions, 0));
+  return { cells, scenarios: sorted.reduce((a, u) => a + u.scenarios, 0), states: sorted.reduce((a, u) => a + u.states, 0), collisions, capped };
 }

@@ -82,6 +82,8 @@ export interface Row {
   sim?: { walk: number | null; ops: string[] | null; steps: number; maxDepth: number; coverage: Record<string, number> };
   /** Exhaustive mode: distinct states explored for the semantics, and whether the verdict is complete up to the bound. */
   states?: number;
+  /** Exhaustive mode: the probability that the memos took two keys for one (0 with --exact; properties/fingerprint.ts). */
+  collisions?: number;
   complete?: boolean;
 }
 
@@ -179,7 +181,7 @@ export function rowsOf(p: Plan, results: readonly JobResult[]): Row[] {
     for (const pr of props) {
       const c = m.cells.find((x) => x.property === pr.name);
       if (!c) continue; // history-dependent properties are checked in random mode only
-      rows.push({ ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sem.errata, runs: m.scenarios, states: m.states, extra: c.counterexample ? { pos: 0, who: 0, profile: 0, pick: 0 } : null, cellSeed: null, foundSize: c.counterexample?.steps.length ?? null });
+      rows.push({ ...c, semanticsArg: args.semantics[si]!, errata: args.errata ?? sem.errata, runs: m.scenarios, states: m.states, collisions: m.collisions, extra: c.counterexample ? { pos: 0, who: 0, profile: 0, pick: 0 } : null, cellSeed: null, foundSize: c.counterexample?.steps.length ?? null });
     }
   }
   return rows;
@@ -202,6 +204,8 @@ export function commandOf(a: RunArgs, extra = ''): string {
 }
 
 
+/** The summary's note of a fingerprinted run: the chance that its memos took two keys for one. */
+const collisionText = (p: number) => (p > 0 ? ` (collision probability ≤ ${p < 1e-3 ? p.toExponential(1) : p.toFixed(3)})` : '');
 const builtin = (name: string) => PROPERTIES.some((p) => p.name === name);
 const builtinSemanticsName = (name: string) => namedSemantics(name) !== undefined;
 
@@ -245,7 +249,7 @@ export function jsonReport(a: RunArgs, rows: readonly Row[]): object {
       expected: c.expected,
       counterexample: c.counterexample,
       runs: c.runs,
-      ...(c.states !== undefined ? { states: c.states, complete: c.complete } : {}),
+      ...(c.states !== undefined ? { states: c.states, collisions: c.collisions, complete: c.complete } : {}),
       ...(c.sim ? { walk: c.sim.walk, ops: c.sim.ops, steps: c.sim.steps, maxDepth: c.sim.maxDepth } : {}),
     })),
   };
@@ -278,8 +282,9 @@ export function textReport(a: RunArgs, rows: readonly Row[], saved: ReadonlyMap<
     out.push(`? = the exploration was cut short: not complete up to the bound`);
     for (const s of sems) {
       const r = rows.find((x) => x.semantics === s)!;
-      out.push(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}`);
+      out.push(`${s}: ${r.runs} scenarios checked, ${r.states} distinct states extended, ${rows.filter((x) => x.semantics === s).every((x) => x.complete) ? 'complete up to the bound' : 'NOT complete'}${collisionText(r.collisions ?? 0)}`);
     }
+    if (!a.bound!.exact) out.push(`states and check keys are kept as 96-bit fingerprints (properties/fingerprint.ts): the probability above is that of two taken for one, which could hide a state; --exact keeps the keys themselves`);
     out.push(`alphabet${a.bound!.alphabet === 'v1' ? ' v1' : ''}: ${alphabetText(a.bound!.alphabet)}`);
     const skipped = all.props.filter((p) => p.kind !== 'state-local').map((p) => p.name);
     if (skipped.length) out.push(`not checked exhaustively (they compare a scenario with a variant of it; random mode checks them): ${skipped.join(', ')}`);

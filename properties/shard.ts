@@ -25,7 +25,7 @@ const MAX_JOBS = 1_000_000;
 const int = z.number().int().min(0);
 const verdict = z.enum(['holds', 'violated']);
 const extra = z.strictObject({ pos: int, who: int, profile: int, pick: int });
-const bound = z.strictObject({ tasks: int.min(1).max(MAX_TASKS), layers: int.max(16), sockets: int.max(MAX_SOCKETS), steps: int.min(1).max(64), alphabet: z.enum(['v1', '1.1']).optional(), por: z.literal(false).optional() });
+const bound = z.strictObject({ tasks: int.min(1).max(MAX_TASKS), layers: int.max(16), sockets: int.max(MAX_SOCKETS), steps: int.min(1).max(64), alphabet: z.enum(['v1', '1.1']).optional(), por: z.literal(false).optional(), exact: z.literal(true).optional() });
 
 // The same limits as the command line's (cli/cmd-check.ts): a shard file cannot ask for more work.
 const argsSchema = z.strictObject({
@@ -63,6 +63,7 @@ const unit = z.object({
   states: int,
   reached: int,
   memoHits: int,
+  collisions: z.number().min(0).max(1),
   capped: z.boolean(),
   found: z.record(z.string(), z.object({ depth: int, steps: z.array(z.unknown()) })),
 });

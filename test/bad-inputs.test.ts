@@ -247,7 +247,7 @@ mergeCase('unknown property', shard((s) => ({ ...s, args: { ...(s.args as object
 mergeCase('jobs wrong', shard((s) => ({ ...s, jobs: 5 })), 's.json: jobs');
 mergeCase('missing results', shard((s) => ({ ...s, results: [] })), 'missing 1 of 1 jobs');
 mergeCase('result index out of range', shard((s) => ({ ...s, results: [{ ...(s.results as object[])[0], index: 9 }] })), 's.json: results.9: index');
-mergeCase('result of another kind', shard((s) => ({ ...s, results: [{ index: 0, result: { kind: 'unit', unit: { unit: 0, scenarios: 1, states: 1, reached: 1, memoHits: 0, capped: false, found: {} } } }] })), 's.json: results.0: kind');
+mergeCase('result of another kind', shard((s) => ({ ...s, results: [{ index: 0, result: { kind: 'unit', unit: { unit: 0, scenarios: 1, states: 1, reached: 1, memoHits: 0, collisions: 0, capped: false, found: {} } } }] })), 's.json: results.0: kind');
 mergeCase(
   'a forged counterexample',
   shard((s) => {
@@ -308,6 +308,7 @@ checkCase('--runs over the limit', ['--runs', '99999999'], '--runs');
 checkCase('--seed -1', ['--seed=-1'], '--seed');
 checkCase('--bound without --exhaustive', ['--bound', 'steps=2'], '--bound');
 checkCase('--bound bad', ['--exhaustive', '--bound', 'colour=3'], '--bound');
+checkCase('--exact without --exhaustive', ['--exact'], '--exact');
 checkCase('--property unknown', ['--property', 'nope'], 'unknown property "nope"');
 checkCase('--semantics unknown', ['--semantics', 'abi0'], 'unknown semantics');
 checkCase('--semantics not a module', ['--semantics', './m.mjs'], 'm.mjs', { 'm.mjs': 'export default 5;' });

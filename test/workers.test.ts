@@ -37,6 +37,16 @@ describe('workers and shards', () => {
       const merged = await run(['merge', ...shards.reverse(), '--out', join(dir, 'cx')]);
       expect(merged).toBe(one);
     }, 120_000);
+  test('--exhaustive --exact: the same report as fingerprinted memos, without the collision notes', async () => {
+    const base = ['check', '-s', 'abi7', 'abi11', '--no-save', '--exhaustive', '--bound', 'tasks=2,layers=1,sockets=1,steps=4', '--workers', '1'];
+    const fp = await run(base);
+    const exact = await run([...base, '--exact']);
+    expect(fp).toMatch(/abi7: \d+ scenarios checked, \d+ distinct states extended, complete up to the bound \(collision probability ≤ \d\.\de-\d+\)/);
+    expect(fp).toMatch(/96-bit fingerprints/);
+    expect(exact).toContain('--bound tasks=2,layers=1,sockets=1,steps=4 --exact');
+    const strip = (s: string) => s.replace(/ \(collision probability[^)]*\)/g, '').replace(/\nstates and check keys are kept as 96-bit fingerprints[^\n]*/, '').replace(/ --exact/g, '');
+    expect(strip(exact)).toBe(strip(fp));
+  }, 60_000);
   test('merge writes where its own --out says, never where a shard file says', async () => {
     const f = join(dir, 'whole.json');
     await run(['check', '-s', 'abi7', '-p', 'sandbox-closed', '--runs', '500', '--no-save', '--shard', '1/1', '--shard-out', f]);
