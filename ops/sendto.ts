@@ -23,7 +23,12 @@ export const sendto: OpDef<SendtoStep> = {
   // Footprint: the socket (its pending error, its peer), the address looked up, the socket bound there now, and the peer.
   footprint: (w, t, st) => {
     const s = heldSock(w, t, st.sock);
-    return s ? fp(t).sock(s, true).addr(s.type, st.addr).sock(boundAt(w, s.type, st.addr), true).sock(s.peer, true).done() : fp(t).sockNamed(st.sock).done();
+    if (!s) return fp(t).sockNamed(st.sock).quiet().done(); // EBADF
+    const other = boundAt(w, s.type, st.addr);
+    const f = fp(t).sock(s, true).addr(s.type, st.addr).sock(other, true).sock(s.peer, true);
+    // Quiet where af_unix.c fails before any hook: a stream socket (EISCONN / EOPNOTSUPP), a
+    // datagram socket's pending error (sock_error), nothing bound at the address (unix_find_other).
+    return (s.type === 'stream' || (s.type === 'dgram' && (s.err !== null || !other)) ? f.quiet() : f).done();
   },
   reaches: 'address',
   gen: { weight: 8, needsSock: true, build: (g) => genAddressed(g, 'sendto') },
