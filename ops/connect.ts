@@ -26,14 +26,15 @@ export const connect: OpDef<ConnectStep> = {
   observes: [],
   // Footprint: the socket, the address looked up, the socket bound there now (its backlog, its
   // peer), and the socket's old peer (a datagram re-connect drops its queue, the peer gets
-  // ECONNRESET). Quiet when nothing is bound there (af_unix.c unix_find_other fails before any
-  // hook: ECONNREFUSED or the path lookup's error) or the descriptor is not held (EBADF).
+  // ECONNRESET). When nothing is bound there (af_unix.c unix_find_other fails before any hook:
+  // ECONNREFUSED or the path lookup's error) or the descriptor is not held (EBADF): quiet, and
+  // it writes nothing.
   footprint: (w, t, st) => {
     const s = heldSock(w, t, st.sock);
     if (!s) return fp(t).sockNamed(st.sock).quiet().done();
     const other = boundAt(w, s.type, st.addr);
-    const f = fp(t).sock(s, true).addr(s.type, st.addr).sock(other, true).sock(s.peer, true);
-    return (other ? f : f.quiet()).done();
+    if (!other) return fp(t).sock(s).addr(s.type, st.addr).quiet().done();
+    return fp(t).sock(s, true).addr(s.type, st.addr).sock(other, true).sock(s.peer, true).done();
   },
   reaches: 'address',
   gen: { weight: 13, needsSock: true, build: (g) => genAddressed(g, 'connect') },

@@ -45,6 +45,18 @@ export interface Footprint {
 
 export const GLOBAL: Footprint = { global: true, quiet: false, rlo: 0, rhi: 0, wlo: 0, whi: 0 };
 
+/** The pending sets' bits (lo): of threads (8–15) and of processes (24–31). */
+const PENDING_LO = 0xff00ff00 | 0;
+
+/**
+ * Whether a step of footprint `f` changes nothing a state key sees: it writes nothing, or only
+ * pending sets where the key leaves them out (`pending`: whether it keeps them). Taking such a
+ * step leads back to the state it was taken from (test/state-key.test.ts checks it).
+ */
+export function keyInert(f: Footprint, pending: boolean): boolean {
+  return !f.global && f.whi === 0 && (pending ? f.wlo === 0 : (f.wlo & ~PENDING_LO) === 0);
+}
+
 /** Whether two footprints conflict: dependent steps (GLOBAL conflicts with everything). */
 export function conflicts(a: Footprint, b: Footprint): boolean {
   if (a.global || b.global) return true;

@@ -25,10 +25,12 @@ export const sendto: OpDef<SendtoStep> = {
     const s = heldSock(w, t, st.sock);
     if (!s) return fp(t).sockNamed(st.sock).quiet().done(); // EBADF
     const other = boundAt(w, s.type, st.addr);
-    const f = fp(t).sock(s, true).addr(s.type, st.addr).sock(other, true).sock(s.peer, true);
-    // Quiet where af_unix.c fails before any hook: a stream socket (EISCONN / EOPNOTSUPP), a
-    // datagram socket's pending error (sock_error), nothing bound at the address (unix_find_other).
-    return (s.type === 'stream' || (s.type === 'dgram' && (s.err !== null || !other)) ? f.quiet() : f).done();
+    // Quiet where af_unix.c fails before any hook, and then it writes nothing: a stream socket
+    // (EISCONN / EOPNOTSUPP), nothing bound at the address (unix_find_other) — but a datagram
+    // socket's pending error, which the call returns and clears (sock_error), comes first.
+    if (s.type === 'dgram' && s.err !== null) return fp(t).sock(s, true).quiet().done();
+    if (s.type === 'stream' || (s.type === 'dgram' && !other)) return fp(t).sock(s).addr(s.type, st.addr).quiet().done();
+    return fp(t).sock(s, true).addr(s.type, st.addr).sock(other, true).sock(s.peer, true).done();
   },
   reaches: 'address',
   gen: { weight: 8, needsSock: true, build: (g) => genAddressed(g, 'sendto') },

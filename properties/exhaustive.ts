@@ -30,7 +30,7 @@ import { numLayers } from '../model/domain.js';
 import type { Semantics, Verdict } from '../model/hooks.js';
 import { step as applyStep } from '../ops/engine.js';
 import { cloneWorld, canonicalForm, canonicalKey, projection, type StateDetail } from '../model/snapshot.js';
-import { conflicts, selectionOf, type Footprint } from '../ops/footprint.js';
+import { conflicts, keyInert, selectionOf, type Footprint } from '../ops/footprint.js';
 import { cloneAuditState } from '../model/audit.js';
 import { ExactTable, FingerprintTable, type KeyTable } from './fingerprint.js';
 import { newWorld, type Sock, type StepOutcome, type Task, type World } from '../model/state.js';
@@ -376,6 +376,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const por = b.por !== false;
   const footprintOf = o.footprint ?? ownFootprint;
   const detail = DETAILS[b.alphabet ?? '1.1'];
+  const pendingKept = detail.has('pending');
   const root = newWorld(sem, errata);
   const firsts = successors(root, sem, b);
   const first = firsts[unit]!;
@@ -572,6 +573,13 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         const f = footprintOf(w, st);
         // A step that can break no property is not checked either (not taken on the last level).
         const fresh = !f.quiet && causallyClosed(n, f);
+        // A step taken only to reach its state, which changes nothing the key sees, would reach
+        // this state again (seen at a smaller depth): it is not taken, but sleeps in its siblings
+        // as if it had been (its subtree is this state's).
+        if (!fresh && keyInert(f, pendingKept)) {
+          explored.push({ step: st, fp: f, parts: null, refs: null });
+          continue;
+        }
         took = true;
         const c = visit(n, st, f, fresh, sleep, explored);
         if (c) {
