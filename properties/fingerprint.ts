@@ -27,6 +27,8 @@ const C2 = 0xab0e9789;
 const C3 = 0x38b34ae5;
 const C4 = 0xa1e38b93;
 const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
+/** A block word's mix before it joins its lane: k·a, rotated by r, ·b. */
+const mixK = (k: number, a: number, r: number, b: number) => Math.imul(rotl(Math.imul(k, a), r), b);
 const fmix = (h: number) => {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -45,34 +47,22 @@ export function murmur3x86_128(s: string, out: Uint32Array): void {
   const blocks = n - (n & 7); // 8 code units = 16 bytes per block
   let i = 0;
   for (; i < blocks; i += 8) {
-    let k1 = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-    let k2 = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
-    let k3 = s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 16);
-    let k4 = s.charCodeAt(i + 6) | (s.charCodeAt(i + 7) << 16);
-    k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
-    h1 ^= k1;
+    h1 ^= mixK(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16), C1, 15, C2);
     h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
-    k2 = Math.imul(rotl(Math.imul(k2, C2), 16), C3);
-    h2 ^= k2;
+    h2 ^= mixK(s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16), C2, 16, C3);
     h2 = (Math.imul(rotl(h2, 17) + h3, 5) + 0x0bcaa747) | 0;
-    k3 = Math.imul(rotl(Math.imul(k3, C3), 17), C4);
-    h3 ^= k3;
+    h3 ^= mixK(s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 16), C3, 17, C4);
     h3 = (Math.imul(rotl(h3, 15) + h4, 5) + 0x96cd1c35) | 0;
-    k4 = Math.imul(rotl(Math.imul(k4, C4), 18), C1);
-    h4 ^= k4;
+    h4 ^= mixK(s.charCodeAt(i + 6) | (s.charCodeAt(i + 7) << 16), C4, 18, C1);
     h4 = (Math.imul(rotl(h4, 13) + h1, 5) + 0x32ac3b17) | 0;
   }
   // The tail: up to 7 code units, little-endian into k1..k4 (a k with no bytes is 0 and mixes to 0).
   const t = (j: number) => (i + j < n ? s.charCodeAt(i + j) : 0);
   if (i < n) {
-    const k1 = t(0) | (t(1) << 16);
-    const k2 = t(2) | (t(3) << 16);
-    const k3 = t(4) | (t(5) << 16);
-    const k4 = t(6);
-    h4 ^= Math.imul(rotl(Math.imul(k4, C4), 18), C1);
-    h3 ^= Math.imul(rotl(Math.imul(k3, C3), 17), C4);
-    h2 ^= Math.imul(rotl(Math.imul(k2, C2), 16), C3);
-    h1 ^= Math.imul(rotl(Math.imul(k1, C1), 15), C2);
+    h4 ^= mixK(t(6), C4, 18, C1);
+    h3 ^= mixK(t(4) | (t(5) << 16), C3, 17, C4);
+    h2 ^= mixK(t(2) | (t(3) << 16), C2, 16, C3);
+    h1 ^= mixK(t(0) | (t(1) << 16), C1, 15, C2);
   }
   const len = n * 2;
   h1 ^= len;
