@@ -157,90 +157,164 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
   // of their own state first, creation order only to break ties), so that worlds that differ
   // only by which of two like tasks or sockets did something get the same key. Everything is
   // then written relative to that order, so equal keys still mean isomorphic worlds.
-  const shape = (d: MaybeDomain) => (d ? d.layers.map((l) => `${l.scope}.${l.fs}.${l.rules.length}`).join('>') : '-');
-  const creation = new Map<Task | Sock, number>();
-  let n = 0;
-  for (const [, t] of w.tasks) creation.set(t, n++);
-  for (const [, s] of w.sockets) creation.set(s, n++);
-  const sigs = (p: Set<string>) => (p.size === 0 ? '' : p.size === 1 ? p.values().next().value! : [...p].sort().join(','));
-  const tsig = (t: Task) =>
-    `${t.proc.alive ? 1 : 0}${t.proc.leader === t ? 'L' : 't'}${t.proc.tasks.length}${t.proc.fds.size}.${t.proc.pidfds.size}${t.pdeathsig ?? ''}${pending ? `/${sigs(t.pending)}/${sigs(t.proc.pending)}` : ''}|${shape(t.domain)}`;
-  const ssig = (s: Sock) =>
-    `${s.type}${addrText(s)}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''}${s.peer ? 'p' : ''}${Math.min(s.queue, 12)}e${s.embryos.length}|${shape(s.domain)}`;
-  const byKey = <T extends Task | Sock>(xs: T[], sig: (x: T) => string) =>
-    xs.map((x) => [sig(x), creation.get(x)!, x] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map((e) => e[2]);
+  // (A world has a handful of each: plain arrays searched by indexOf, creation order is the index.)
+  const allTasks: Task[] = [];
+  for (const t of w.tasks.values()) allTasks.push(t);
+  const allSocks: Sock[] = [];
+  for (const x of w.sockets.values()) allSocks.push(x);
+  const nT = allTasks.length;
+  const nS = allSocks.length;
   // One round of refinement: a task's signature with those of the sockets its process holds, a
   // socket's with those of its holders' leaders, so that two like tasks holding unlike sockets are
   // ordered by what they hold rather than by when they were created.
-  const ts = new Map<Task, string>();
-  for (const t of w.tasks.values()) ts.set(t, tsig(t));
-  const ss = new Map<Sock, string>();
-  for (const x of w.sockets.values()) ss.set(x, ssig(x));
-  const held = (p: Proc) => (p.fds.size === 0 ? '' : p.fds.size === 1 ? ss.get(p.fds.values().next().value!) ?? '' : [...p.fds].map((x) => ss.get(x) ?? '').sort().join(';'));
-  const holders = holdersOf(w);
-  const holderSigs = (x: Sock) => {
-    const h = holders.get(x);
-    return !h ? '' : h.length === 1 ? ts.get(h[0]!.leader)! : h.map((p) => ts.get(p.leader)!).sort().join(';');
+  const ts: string[] = new Array<string>(nT);
+  for (let i = 0; i < nT; i++) {
+    const t = allTasks[i]!;
+    const p = t.proc;
+    ts[i] = `${p.alive ? 1 : 0}${p.leader === t ? 'L' : 't'}${p.tasks.length}${p.fds.size}.${p.pidfds.size}${t.pdeathsig ?? ''}${pending ? `/${signalsText(t.pending)}/${signalsText(p.pending)}` : ''}|${shapeText(t.domain)}`;
+  }
+  const ss: string[] = new Array<string>(nS);
+  for (let i = 0; i < nS; i++) {
+    const x = allSocks[i]!;
+    ss[i] = `${x.type}${addrText(x)}${x.listening ? 'L' : ''}${x.connected ? 'C' : ''}${x.dead ? 'D' : ''}${x.shutdown ? 'H' : ''}${x.err ?? ''}${x.peer ? 'p' : ''}${Math.min(x.queue, 12)}e${x.embryos.length}|${shapeText(x.domain)}`;
+  }
+  const sockSig = (x: Sock): string => {
+    const i = allSocks.indexOf(x);
+    return i < 0 ? '' : ss[i]!;
   };
-  const tasks = byKey([...w.tasks.values()], (t) => `${ts.get(t)}{${held(t.proc)}}`);
+  const taskSig = (t: Task): string => ts[allTasks.indexOf(t)]!;
+  // The live processes holding each socket, in process order.
+  const holders: Proc[][] = [];
+  for (let i = 0; i < nS; i++) holders.push([]);
+  for (const p of w.procs)
+    if (p.alive)
+      for (const x of p.fds) {
+        const i = allSocks.indexOf(x);
+        if (i >= 0) holders[i]!.push(p);
+      }
+  const tKeys: string[] = new Array<string>(nT);
+  for (let i = 0; i < nT; i++) {
+    const fds = allTasks[i]!.proc.fds;
+    let held = '';
+    if (fds.size === 1) held = sockSig(fds.values().next().value!);
+    else if (fds.size > 1) {
+      const hs: string[] = [];
+      for (const x of fds) hs.push(sockSig(x));
+      held = hs.sort().join(';');
+    }
+    tKeys[i] = `${ts[i]}{${held}}`;
+  }
+  const tOrder = sortedOrder(tKeys);
+  const tasks: Task[] = tOrder.map((i) => allTasks[i]!);
   // Sockets alike so far go by their holders' places in the task order (then by creation).
-  const firstTask = new Map<Proc, number>();
-  tasks.forEach((t, i) => {
-    if (!firstTask.has(t.proc)) firstTask.set(t.proc, i);
-  });
-  const holderPlaces = (x: Sock) =>
-    (holders.get(x) ?? [])
-      .map((p) => firstTask.get(p)!)
-      .sort((a, b) => a - b)
-      .join(',');
-  const socks = byKey([...w.sockets.values()], (x) => `${ss.get(x)}{${holderSigs(x)}}${holderPlaces(x)}`);
-  const dom = domainWriter();
-  const sockIds = new Map<Sock, number>();
-  const sid = (s: Sock | null): string => {
-    if (!s) return '-';
-    let id = sockIds.get(s);
-    if (id === undefined) sockIds.set(s, (id = sockIds.size));
-    return String(id);
+  const firstTaskOf = (p: Proc): number | undefined => {
+    for (let i = 0; i < tasks.length; i++) if (tasks[i]!.proc === p) return i;
+    return undefined;
   };
-  const parts: string[] = [];
-  const procIndex = new Map<Proc, number>();
-  for (const t of tasks) if (!procIndex.has(t.proc)) procIndex.set(t.proc, procIndex.size);
-  const pidOf = new Map<number, number>(w.procs.map((p) => [p.id, procIndex.get(p) ?? -1]));
-  const newest = newestOfGroups(w);
-  const taskIndex = new Map<Task, number>(tasks.map((t, i) => [t, i]));
+  const sKeys: string[] = new Array<string>(nS);
+  for (let i = 0; i < nS; i++) {
+    const h = holders[i]!;
+    let sigs = '';
+    let places = '';
+    if (h.length === 1) {
+      sigs = taskSig(h[0]!.leader);
+      places = `${firstTaskOf(h[0]!) ?? ''}`;
+    } else if (h.length > 1) {
+      const hs: string[] = [];
+      const ps: (number | undefined)[] = [];
+      for (const p of h) {
+        hs.push(taskSig(p.leader));
+        ps.push(firstTaskOf(p));
+      }
+      sigs = hs.sort().join(';');
+      places = ps.sort((a, b) => a! - b!).join(',');
+    }
+    sKeys[i] = `${ss[i]}{${sigs}}${places}`;
+  }
+  const socks: Sock[] = sortedOrder(sKeys).map((i) => allSocks[i]!);
+  const dom = domainWriter();
+  // Processes by the place of their first task in the order; pids map to those places.
+  const procOrder: Proc[] = [];
+  for (const t of tasks) if (!procOrder.includes(t.proc)) procOrder.push(t.proc);
+  const procIndex = (p: Proc | undefined): number | undefined => {
+    if (!p) return undefined;
+    const i = procOrder.indexOf(p);
+    return i < 0 ? undefined : i;
+  };
+  const pidIndex = (pid: number): number | undefined => {
+    let q: Proc | undefined;
+    for (const p of w.procs) if (p.id === pid) q = p;
+    return q === undefined ? undefined : (procIndex(q) ?? -1);
+  };
+  const newest = order ? newestOfGroups(w) : null;
+  const taskIndex = (t: Task): number | undefined => {
+    const i = tasks.indexOf(t);
+    return i < 0 ? undefined : i;
+  };
+  let key = '';
   for (const t of tasks) {
     const p = t.proc;
-    const procPart =
-      p.leader === t
-        ? // Of the order in which processes joined a group (Proc.joined) only which one joined last
-          // matters: pid_task(pgrp, PIDTYPE_PGID), hence a group owner's F_SETOWN, finds it first.
-          ` g${pidOf.get(p.pgid)}s${pidOf.get(p.sid)}${order && newest.has(p) ? 'n' : ''}${parent ? `^${p.parent ? taskIndex.get(p.parent) : '-'}` : ''} f${[...p.pidfds]
-            .map((f) => `${taskIndex.get(f.target)}${f.thread ? 't' : ''}`)
-            .sort()
-            .join(',')}`
-        : '';
+    let procPart = '';
+    if (p.leader === t) {
+      // Of the order in which processes joined a group (Proc.joined) only which one joined last
+      // matters: pid_task(pgrp, PIDTYPE_PGID), hence a group owner's F_SETOWN, finds it first.
+      const fds: string[] = [];
+      for (const f of p.pidfds) fds.push(`${taskIndex(f.target)}${f.thread ? 't' : ''}`);
+      procPart = ` g${pidIndex(p.pgid)}s${pidIndex(p.sid)}${newest?.has(p) ? 'n' : ''}${parent ? `^${p.parent ? taskIndex(p.parent) : '-'}` : ''} f${fds.sort().join(',')}`;
+    }
     // domain_exec and log_subdomains_off (model/audit.ts), only when they differ from "every layer created by this program".
     const full = (1 << (t.domain?.layers.length ?? 0)) - 1;
     const cred = t.exec === full && !t.logSubdomainsOff ? '' : `e${t.exec}${t.logSubdomainsOff ? 'q' : ''}`;
-    parts.push(`T${procIndex.get(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${cred}${t.pdeathsig ?? ''}${pending ? `/${sigs(t.pending)}/${sigs(p.pending)}` : ''}${procPart}`);
+    key += `${key ? '|' : ''}T${procIndex(p)}${p.alive ? '' : 'x'}[${dom(t.domain)}]${cred}${t.pdeathsig ?? ''}${pending ? `/${signalsText(t.pending)}/${signalsText(p.pending)}` : ''}${procPart}`;
   }
-  for (const s of socks) sid(s);
-  for (const s of socks) {
-    const by = (holders.get(s) ?? [])
-      .map((p) => procIndex.get(p)!)
-      .sort((a, b) => a - b)
-      .join(',');
-    const a = addrText(s);
-    const o = s.fown;
+  // Sockets are numbered in the order (peers and embryos by the same numbers).
+  const sockIds: Sock[] = [...socks];
+  const sid = (x: Sock | null): string => {
+    if (!x) return '-';
+    let i = sockIds.indexOf(x);
+    if (i < 0) i = sockIds.push(x) - 1;
+    return String(i);
+  };
+  for (const x of socks) {
+    const h = holders[allSocks.indexOf(x)]!;
+    let by = '';
+    if (h.length === 1) by = `${procIndex(h[0]!) ?? ''}`;
+    else if (h.length > 1) {
+      const bs: (number | undefined)[] = [];
+      for (const p of h) bs.push(procIndex(p));
+      by = bs.sort((a, b) => a! - b!).join(',');
+    }
+    const o = x.fown;
     const own = o
-      ? `o${o.type}${o.type === 'thread' ? taskIndex.get(o.thread!) : pidOf.get(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex.get(o.setter)}[${dom(o.setterDomain)}]${o.setterExec === (1 << (o.setterDomain?.layers.length ?? 0)) - 1 ? '' : `e${o.setterExec}`}`
+      ? `o${o.type}${o.type === 'thread' ? taskIndex(o.thread!) : pidIndex(o.pid)}[${o.record ? `${dom(o.record.domain)}${o.record.exemptOwnProcess ? 'x' : ''}` : '-'}]${taskIndex(o.setter)}[${dom(o.setterDomain)}]${o.setterExec === (1 << (o.setterDomain?.layers.length ?? 0)) - 1 ? '' : `e${o.setterExec}`}`
       : '';
-    parts.push(
-      `S${s.type}[${dom(s.domain)}]${own}${s.async ? 'A' : ''}${s.fsig}${a}${s.listening ? 'L' : ''}${s.connected ? 'C' : ''}${s.dead ? 'D' : ''}${s.shutdown ? 'H' : ''}${s.err ?? ''} p${sid(s.peer)} q${Math.min(s.queue, 12)} e${s.embryos.length}${s.embryos.map((e) => `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`).join('')} h${by}`,
-    );
+    // (In the order the names are met: the domain's nodes, then the peer, then the embryos.)
+    let text = `${key ? '|' : ''}S${x.type}[${dom(x.domain)}]${own}${x.async ? 'A' : ''}${x.fsig}${addrText(x)}${x.listening ? 'L' : ''}${x.connected ? 'C' : ''}${x.dead ? 'D' : ''}${x.shutdown ? 'H' : ''}${x.err ?? ''} p${sid(x.peer)} q${Math.min(x.queue, 12)} e${x.embryos.length}`;
+    for (const e of x.embryos) text += `(${sid(e)}:${e.queue}${e.dead ? 'D' : ''}${e.shutdown ? 'H' : ''})`;
+    key += `${text} h${by}`;
   }
-  parts.push([...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(','));
-  return { key: parts.join('|'), tasks, socks };
+  key += `${key ? '|' : ''}${[...w.tree.entries()].sort().map(([p, k]) => `${p}:${k}`).join(',')}`;
+  return { key, tasks, socks };
+}
+
+/** A domain's shape: each layer's scopes, handled filesystem accesses and number of rules. */
+function shapeText(d: MaybeDomain): string {
+  if (!d) return '-';
+  let out = '';
+  for (const l of d.layers) out += `${out ? '>' : ''}${l.scope}.${l.fs}.${l.rules.length}`;
+  return out;
+}
+
+/** Pending signals as the keys write them: sorted, comma-separated. */
+function signalsText(p: ReadonlySet<string>): string {
+  return p.size === 0 ? '' : p.size === 1 ? p.values().next().value! : [...p].sort().join(',');
+}
+
+/** Indices 0..n-1 sorted by their strings, ties by index (creation order). */
+function sortedOrder(keys: readonly string[]): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < keys.length; i++) idx.push(i);
+  return idx.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
 }
 
 /**
