@@ -421,8 +421,10 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
         if (v) found[p.name] = { depth: node.depth, steps, violation: v, outcomes };
       }
     }
-    // Nothing extends a scenario of the bound's length: it is checked, and not remembered.
-    if (readOnly || node.depth >= b.steps) return null;
+    // Nothing extends a scenario of the bound's length: it is checked, and not remembered. Nor a
+    // step that changes nothing the key sees (keyInert: a denied signal, a failed connect): it
+    // leads back to its parent's state, seen at a smaller depth (the memo would find it there).
+    if (readOnly || node.depth >= b.steps || (fp && keyInert(fp, pendingKept))) return null;
     // Without sleep sets: the full search, and the last level extended from. There the node's
     // successors are only checked, so it is expanded now, while its world is at hand, and never
     // waits in the frontier. It needs no sleep set (a step it could sleep is independent of the
@@ -430,6 +432,8 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     // (a step not causally closed on one path to a state has its outcome checked, or covered, at a
     // smaller depth, whatever the path).
     if (!por || node.depth === b.steps - 1) {
+      const cands = por ? lastCandidates(node) : null;
+      if (cands && !cands.length) return null;
       const key = canonicalKey(w, detail);
       if (seen.get(key) !== undefined) return null;
       if (seen.size >= maxStates) {
@@ -440,7 +444,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
       seen.set(key, seen.size);
       o.onState?.(stepsOf(node));
       if (!por) return node;
-      lastLevel(node);
+      lastLevel(node, cands!);
       return null;
     }
     const form = canonicalForm(w, detail);
@@ -502,12 +506,20 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     return true;
   };
   /** Checks the causally closed successors of a node on the last level extended from; counts it extended if it takes one. */
-  const lastLevel = (n: Node): void => {
+  const lastCandidates = (n: Node): [Step, Footprint][] => {
     const w = n.world!;
-    let took = false;
+    const out: [Step, Footprint][] = [];
     for (const st of successors(w, sem, b)) {
       const f = footprintOf(w, st);
-      if (f.quiet || !causallyClosed(n, f) || !unchecked(w, st, f, n.depth + 1)) continue;
+      if (!f.quiet && causallyClosed(n, f)) out.push([st, f]);
+    }
+    return out;
+  };
+  const lastLevel = (n: Node, cands: readonly [Step, Footprint][]): void => {
+    const w = n.world!;
+    let took = false;
+    for (const [st, f] of cands) {
+      if (!unchecked(w, st, f, n.depth + 1)) continue;
       took = true;
       visit(n, st, f, true, NO_SLEEP, NO_SLEEP);
     }
