@@ -29,6 +29,7 @@ export const await_signal: OpDef<AwaitSignalStep> = {
   gen: { weight: 3, needsSock: false, build: (g) => g.push({ op: 'await_signal', by: g.by, signal: GEN[g.x.c % GEN.length]! }) },
   exhaustive: {
     label: 'await_signal (SIGUSR1)',
+    asks: false,
     successors: (x) => [{ op: 'await_signal', by: x.t.name, signal: 'SIGUSR1' }],
   },
   c: (st) => [`.sig = ${st.signal}`],

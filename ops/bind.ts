@@ -44,6 +44,7 @@ export const bind: OpDef<BindStep> = {
   },
   exhaustive: {
     label: 'bind (@a, p)',
+    asks: false,
     successors: (x) => {
       const out: BindStep[] = [];
       for (const s of x.t.proc.fds) if (!s.addr) for (const addr of x.addrs) out.push({ op: 'bind', by: x.t.name, sock: s.name, addr });

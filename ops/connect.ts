@@ -40,6 +40,7 @@ export const connect: OpDef<ConnectStep> = {
   gen: { weight: 13, needsSock: true, build: (g) => genAddressed(g, 'connect') },
   exhaustive: {
     label: 'connect',
+    asks: true,
     successors: (x) => {
       const out: ConnectStep[] = [];
       for (const s of x.t.proc.fds) for (const addr of x.addrs) out.push({ op: 'connect', by: x.t.name, sock: s.name, addr });

@@ -42,6 +42,7 @@ export const fork: OpDef<ForkStep> = {
   },
   exhaustive: {
     label: 'fork',
+    asks: false,
     successors: (x) => (x.nextTask ? [{ op: 'fork', by: x.t.name, child: x.nextTask }] : []),
   },
   c: (st, x) => [`.a = ${x.task(st.child)}`],

@@ -38,7 +38,7 @@ export const kill_all: OpDef<KillAllStep> = {
       g.push(withGenSignal({ op: 'kill_all', by: g.by }, g.x.c));
     },
   },
-  exhaustive: { label: 'kill_all (signal 0)', successors: (x) => [{ op: 'kill_all', by: x.t.name }] },
+  exhaustive: { label: 'kill_all (signal 0)', asks: true, successors: (x) => [{ op: 'kill_all', by: x.t.name }] },
   c: (st) => [`.sig = ${signalC(st.signal)}`],
   kselftest: () => ({
     lines: [],

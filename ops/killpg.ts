@@ -44,6 +44,7 @@ export const killpg: OpDef<KillpgStep> = {
   },
   exhaustive: {
     label: 'killpg (each group, signal 0)',
+    asks: true,
     successors: (x) => {
       // One step per process group that has a live member (named by its first such task).
       const seen = new Set<number>();

@@ -31,6 +31,7 @@ export const listen: OpDef<ListenStep> = {
   },
   exhaustive: {
     label: 'listen',
+    asks: false,
     successors: (x) => {
       const out: ListenStep[] = [];
       for (const s of x.t.proc.fds) if (s.type !== 'dgram' && s.addr && !s.listening) out.push({ op: 'listen', by: x.t.name, sock: s.name });

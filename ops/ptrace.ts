@@ -73,6 +73,7 @@ export const ptrace: OpDef<PtraceStep> = {
   },
   exhaustive: {
     label: 'ptrace (attach, read; other processes)',
+    asks: true,
     successors: (x) => {
       const out: PtraceStep[] = [];
       for (const t of x.tasks)

@@ -90,6 +90,7 @@ export const restrict_self: OpDef<RestrictSelfStep> = {
   },
   exhaustive: {
     label: 'restrict_self (every restriction / abstract / signal / fs-only)',
+    asks: false,
     successors: (x) => (x.canAddLayer ? x.profiles.map((p) => ({ op: 'restrict_self' as const, by: x.t.name, ...p })) as RestrictSelfStep[] : []),
   },
   c: (st, x) => {

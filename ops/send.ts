@@ -31,6 +31,7 @@ export const send: OpDef<SendStep> = {
   gen: { weight: 4, needsSock: true, build: (g) => g.push(g.x.d % 5 === 0 ? { op: 'send', by: g.by, sock: g.sock, oob: true } : { op: 'send', by: g.by, sock: g.sock }) },
   exhaustive: {
     label: 'send',
+    asks: true,
     successors: (x) => {
       const out: SendStep[] = [];
       for (const s of x.t.proc.fds) if (s.peer) out.push({ op: 'send', by: x.t.name, sock: s.name });

@@ -36,6 +36,7 @@ export const sendto: OpDef<SendtoStep> = {
   gen: { weight: 8, needsSock: true, build: (g) => genAddressed(g, 'sendto') },
   exhaustive: {
     label: 'sendto',
+    asks: true,
     successors: (x) => {
       const out: SendtoStep[] = [];
       for (const s of x.t.proc.fds) if (s.type === 'dgram') for (const addr of x.addrs) out.push({ op: 'sendto', by: x.t.name, sock: s.name, addr });

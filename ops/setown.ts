@@ -79,6 +79,7 @@ export const setown: OpDef<SetownStep> = {
   },
   exhaustive: {
     label: 'setown (held sockets; each process, each thread, each group)',
+    asks: true,
     successors: (x) => {
       const out: SetownStep[] = [];
       for (const s of x.t.proc.fds) {

@@ -66,6 +66,7 @@ export function signalOp<K extends 'kill' | 'tgkill'>(op: K, weight: number): Op
     },
     exhaustive: {
       label: op,
+      asks: true,
       successors: (x) => {
         const out: SignalStep<K>[] = [];
         for (const target of x.tasks) if (op === 'kill' ? target !== x.t : target.proc.alive) out.push({ op, by: x.t.name, target: target.name } as SignalStep<K>);

@@ -36,6 +36,7 @@ export const socket: OpDef<SocketStep> = {
   },
   exhaustive: {
     label: 'socket (stream, dgram)',
+    asks: false,
     successors: (x) => (x.nextSock ? x.types.map((type) => ({ op: 'socket' as const, by: x.t.name, sock: x.nextSock!, type })) : []),
   },
   c: (st, x) => [`.a = ${x.sock(st.sock)}`, `.type = ${x.type(st.type)}`],

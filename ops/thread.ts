@@ -36,6 +36,7 @@ export const thread: OpDef<ThreadStep> = {
   },
   exhaustive: {
     label: 'thread',
+    asks: false,
     successors: (x) => (x.nextThread ? [{ op: 'thread', by: x.t.name, child: x.nextThread }] : []),
   },
   c: (st, x) => [`.a = ${x.task(st.child)}`],

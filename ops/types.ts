@@ -158,6 +158,13 @@ export interface ExhaustiveDef<S> {
   /** How the alphabet shows this op (e.g. "socket (stream, dgram)"). */
   readonly label: string;
   readonly successors: (ctx: SuccessorContext) => S[];
+  /**
+   * Whether a step of these may ask a hook, reach anything or be denied: its footprint may be
+   * other than quiet (ops/footprint.ts). False: every one is quiet, so none can break a property,
+   * and the search does not even generate them on its last level, where steps are only checked
+   * (it verifies the claim wherever it computes such a step's footprint).
+   */
+  readonly asks: boolean;
 }
 
 /** The C export (format/export/c.ts): a `struct step` initializer of replayer/ops.h. */

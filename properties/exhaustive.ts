@@ -107,13 +107,20 @@ const DETAILS: Record<AlphabetName, ReadonlySet<StateDetail>> = {
 /** The state key of exhaustive mode for an alphabet (model/snapshot.ts canonicalKey without the details it never reads). */
 export const stateKey = (w: World, a: AlphabetName = '1.1'): string => canonicalKey(w, DETAILS[a]);
 
-const SUCCESSORS: Record<AlphabetName, ((ctx: SuccessorContext) => Step[])[]> = {
-  v1: alphabetOps('v1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
-  '1.1': alphabetOps('1.1').map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]),
-};
+type Successors = ((ctx: SuccessorContext) => Step[])[];
+const successorsOf = (a: AlphabetName, asking: boolean): Successors =>
+  alphabetOps(a)
+    .filter((op) => !asking || REGISTRY[op].exhaustive!.asks)
+    .map((op) => REGISTRY[op].exhaustive!.successors as (ctx: SuccessorContext) => Step[]);
+const SUCCESSORS: Record<AlphabetName, Successors> = { v1: successorsOf('v1', false), '1.1': successorsOf('1.1', false) };
+/** Only the ops that may ask a hook (ExhaustiveDef.asks): the steps worth checking where nothing follows them. */
+const ASKING: Record<AlphabetName, Successors> = { v1: successorsOf('v1', true), '1.1': successorsOf('1.1', true) };
 
-/** Every step of the alphabet that may follow in world `w` within the bound (names are positional: the next fresh one). */
-export function successors(w: World, sem: Semantics, b: Bound): Step[] {
+/**
+ * Every step of the alphabet that may follow in world `w` within the bound (names are positional:
+ * the next fresh one); with `asking`, only those of ops that may ask a hook.
+ */
+export function successors(w: World, sem: Semantics, b: Bound, asking = false): Step[] {
   const out: Step[] = [];
   const tasks = [...w.tasks.values()];
   const room = tasks.length < b.tasks;
@@ -122,7 +129,7 @@ export function successors(w: World, sem: Semantics, b: Bound): Step[] {
   const nextTask = room ? `P${tasks.length}` : null;
   const nextThread = room ? `T${tasks.length}` : null;
   const nextSock = nSock < b.sockets ? `s${nSock}` : null;
-  const succ = SUCCESSORS[b.alphabet ?? '1.1'];
+  const succ = (asking ? ASKING : SUCCESSORS)[b.alphabet ?? '1.1'];
   for (const t of tasks) {
     if (!t.proc.alive) continue;
     const ctx: SuccessorContext = { w, tasks, profiles: prof, addrs: ADDRS, types: TYPES, t, nextTask, nextThread, nextSock, canAddLayer: numLayers(t.domain) < b.layers };
@@ -353,7 +360,12 @@ export function unitCount(sem: Semantics, b: Bound): number {
   return successors(newWorld(sem), sem, b).length;
 }
 
-const ownFootprint = (w: World, st: Step): Footprint => (opOf(st).footprint as (w: World, t: Task, st: Step) => Footprint)(w, w.tasks.get(st.by)!, st);
+const ownFootprint = (w: World, st: Step): Footprint => {
+  const def = opOf(st);
+  const f = (def.footprint as (w: World, t: Task, st: Step) => Footprint)(w, w.tasks.get(st.by)!, st);
+  if (!f.quiet && def.exhaustive?.asks === false) throw new Error(`model: ${st.op}'s exhaustive successors say they ask no hook, but the footprint of ${JSON.stringify(st)} is not quiet (ops/types.ts: ExhaustiveDef.asks)`);
+  return f;
+};
 
 /**
  * Explores one unit (all scenarios starting with the unit's first step).
@@ -509,7 +521,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
   const lastCandidates = (n: Node): [Step, Footprint][] => {
     const w = n.world!;
     const out: [Step, Footprint][] = [];
-    for (const st of successors(w, sem, b)) {
+    for (const st of successors(w, sem, b, true)) {
       const f = footprintOf(w, st);
       if (!f.quiet && causallyClosed(n, f)) out.push([st, f]);
     }
