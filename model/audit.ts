@@ -72,9 +72,9 @@ export interface AuditState {
 export const newAuditState = (): AuditState => ({ recorded: new Set(), denials: new Map(), uncertain: new Map(), records: [], silenced: [] });
 
 export const cloneAuditState = (a: AuditState): AuditState => ({
-  recorded: new Set(a.recorded),
-  denials: new Map(a.denials),
-  uncertain: new Map(a.uncertain),
+  recorded: a.recorded.size ? new Set(a.recorded) : new Set(),
+  denials: a.denials.size ? new Map(a.denials) : new Map(),
+  uncertain: a.uncertain.size ? new Map(a.uncertain) : new Map(),
   records: [],
   silenced: [],
 });

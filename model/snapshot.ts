@@ -24,16 +24,18 @@ export function cloneWorld(w: World): World {
   const procs: Proc[] = [];
   const taskCopy = new Map<Task, Task>();
   for (const p of w.procs) {
+    const fds = new Set<Sock>();
+    for (const s of p.fds) fds.add(sock(s));
     const np: Proc = {
       ...p,
       leader: undefined as unknown as Task,
       tasks: [],
-      fds: new Set([...p.fds].map(sock)),
+      fds,
       pidfds: new Set(),
-      pending: new Set(p.pending),
+      pending: copySet(p.pending),
     };
     for (const t of p.tasks) {
-      const nt: Task = { name: t.name, proc: np, domain: t.domain, pending: new Set(t.pending), pdeathsig: t.pdeathsig, exec: t.exec, logSubdomainsOff: t.logSubdomainsOff };
+      const nt: Task = { name: t.name, proc: np, domain: t.domain, pending: copySet(t.pending), pdeathsig: t.pdeathsig, exec: t.exec, logSubdomainsOff: t.logSubdomainsOff };
       np.tasks.push(nt);
       taskCopy.set(t, nt);
       if (t === p.leader) (np as { leader: Task }).leader = nt;
@@ -66,7 +68,7 @@ export function cloneWorld(w: World): World {
     tasks,
     procs,
     sockets,
-    tree: new Map(w.tree),
+    tree: copyMap(w.tree),
     boundPath,
     boundAbstract,
     pidfds,
@@ -79,6 +81,19 @@ export function cloneWorld(w: World): World {
     releasing: null,
   };
 }
+
+/** A copy of a set (an empty one without iterating: most pending sets are). */
+const copySet = <T>(x: ReadonlySet<T>): Set<T> => {
+  const c = new Set<T>();
+  if (x.size) for (const v of x) c.add(v);
+  return c;
+};
+/** A copy of a map, without the entry arrays `new Map(m)` makes. */
+const copyMap = <K, V>(m: ReadonlyMap<K, V>): Map<K, V> => {
+  const c = new Map<K, V>();
+  if (m.size) m.forEach((v, k) => c.set(k, v));
+  return c;
+};
 
 /** A socket's address as the keys write it: "@name" (abstract), the path, or nothing. */
 const addrText = (s: Sock): string => (s.addr ? ('abstract' in s.addr ? `@${s.addr.abstract}` : s.addr.pathname) : '');
