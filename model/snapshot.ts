@@ -199,14 +199,8 @@ export function canonicalForm(w: World, detail: ReadonlySet<StateDetail> = ALL_D
   };
   const taskSig = (t: Task): string => ts[allTasks.indexOf(t)]!;
   // The live processes holding each socket, in process order.
-  const holders: Proc[][] = [];
-  for (let i = 0; i < nS; i++) holders.push([]);
-  for (const p of w.procs)
-    if (p.alive)
-      for (const x of p.fds) {
-        const i = allSocks.indexOf(x);
-        if (i >= 0) holders[i]!.push(p);
-      }
+  const holding = holdersOf(w);
+  const holders: Proc[][] = allSocks.map((x) => holding.get(x) ?? []);
   const tKeys: string[] = new Array<string>(nT);
   for (let i = 0; i < nT; i++) {
     const fds = allTasks[i]!.proc.fds;
@@ -381,10 +375,9 @@ export function projection(w: World, sel: Selection, detail: ReadonlySet<StateDe
   const pr = (p: Proc | undefined): string => (!p ? '-' : (procRef.get(p)?.toString() ?? '?'));
   const sr = (s: Sock | null): string => (!s ? '-' : (sockRef.get(s)?.toString() ?? '?'));
   const dom = domainWriter();
-  const sigs = (p: ReadonlySet<string>) => [...p].sort().join(',');
   const parts: string[] = [];
   for (const [t, i] of taskRef) {
-    const pend = sel.taskPending.has(t) && detail.has('pending') ? `/${sigs(t.pending)}` : '';
+    const pend = sel.taskPending.has(t) && detail.has('pending') ? `/${signalsText(t.pending)}` : '';
     parts.push(`T${i}p${pr(t.proc)}${t.proc.leader === t ? 'L' : ''}[${dom(t.domain)}]e${t.exec}${t.logSubdomainsOff ? 'q' : ''}${t.pdeathsig ?? ''}${pend}`);
   }
   const newest = order ? newestOfGroups(w) : null;
@@ -393,7 +386,7 @@ export function projection(w: World, sel: Selection, detail: ReadonlySet<StateDe
     // Of its descriptors, only those of selected sockets: which processes hold a socket is the
     // socket's (ops/footprint.ts Fp.sock), so a step whose outcome depends on it selects it.
     const held = [...p.fds].filter((s) => sockRef.has(s)).map((s) => sockRef.get(s)!).sort((a, b) => a - b);
-    const pend = sel.procPending.has(p) && detail.has('pending') ? `/${sigs(p.pending)}` : '';
+    const pend = sel.procPending.has(p) && detail.has('pending') ? `/${signalsText(p.pending)}` : '';
     const pidfds = [...p.pidfds].map((f) => `${tr(f.target)}${f.thread ? 't' : ''}`).sort().join(',');
     parts.push(
       `P${i}${p.alive ? '' : 'x'}l${tr(p.leader)}n${p.tasks.length}:${p.tasks.map(tr).join(',')} f${held.join(',')} d${pidfds} g${pr(pidProc.get(p.pgid))}s${pr(pidProc.get(p.sid))}${newest?.has(p) ? 'n' : ''}${detail.has('parent') ? `^${tr(p.parent)}` : ''}${pend}`,

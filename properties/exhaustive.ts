@@ -517,7 +517,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     checked.set(k, depth);
     return true;
   };
-  /** Checks the causally closed successors of a node on the last level extended from; counts it extended if it takes one. */
+  /** The steps worth checking from a node on the last level extended from: of ops that may ask a hook, not quiet, causally closed. */
   const lastCandidates = (n: Node): [Step, Footprint][] => {
     const w = n.world!;
     const out: [Step, Footprint][] = [];
@@ -527,6 +527,7 @@ export function exploreUnit(sem: Semantics, b: Bound, unit: number, o: ExploreOp
     }
     return out;
   };
+  /** Checks a node's candidates (lastCandidates) that the check memo has not seen; counts it extended if it takes one. */
   const lastLevel = (n: Node, cands: readonly [Step, Footprint][]): void => {
     const w = n.world!;
     let took = false;
